@@ -1,0 +1,251 @@
+"""The batched, multi-channel convolution layer: forward, backward, transpose.
+
+Shapes (NCHW, PyTorch semantics throughout):
+
+- ``x (N, C, H, W)``, ``w (F, C, KH, KW)``, ``b (F,)``
+- ``y, dy (N, F, OH, OW)`` with ``OH = floor((H + 2p - d*(KH-1) - 1) / s) + 1``
+"""
+
+import numpy as np
+
+from . import _checks as ck
+from .blocks import _window_view, dilate2d, pad2d, rot180
+from .im2col import fold_nhwc, unfold_nhwc
+
+FORWARD_METHODS = ("loops", "im2col", "einsum")
+BACKWARD_METHODS = ("loops", "im2col", "rot180")
+
+
+def _window(g, i, j):
+    """Index of the padded-input window under output pixel (i, j): (N, C, KH, KW)."""
+    (sh, sw), (dh, dw) = g.stride, g.dilation
+    rows = slice(i * sh, i * sh + dh * (g.KH - 1) + 1, dh)
+    cols = slice(j * sw, j * sw + dw * (g.KW - 1) + 1, dw)
+    return (slice(None), slice(None), rows, cols)
+
+
+def _bias(b, F):
+    if b is None:
+        return None
+    b = ck.numeric_array(b, "b", 1, "(F,)")
+    if b.shape != (F,):
+        raise ValueError(f"b must have shape (F,) = ({F},) to match w, got shape {b.shape}")
+    return b
+
+
+def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, method="im2col"):
+    """Forward pass of a 2-D convolution layer (cross-correlation, as in every framework).
+
+    ``y[n, f, i, j] = b[f] + sum_{c, u, v} xp[n, c, i*sh + u*dh, j*sw + v*dw] * w[f, c, u, v]``
+    where ``xp`` is ``x`` zero-padded by ``padding`` on each side.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+    w : array_like, shape (F, C, KH, KW)
+    b : array_like, shape (F,), optional
+    stride : int or (sh, sw), default 1
+    padding : int or (ph, pw), default 0
+        Zeros added on each side.
+    dilation : int or (dh, dw), default 1
+        1 means an ordinary, dense kernel.
+    method : {"im2col", "loops", "einsum"}
+        ``"loops"`` slides the window in Python, ``"im2col"`` does one matrix
+        multiply on copied windows, ``"einsum"`` contracts the strided window
+        view directly. All give the same result.
+
+    Returns
+    -------
+    y : ndarray, shape (N, F, OH, OW)
+        Integer inputs give int64, float32 inputs give float32.
+
+    Examples
+    --------
+    >>> x = np.arange(16).reshape(1, 1, 4, 4)
+    >>> w = np.array([[[[-1, -2, 0], [1, 0, -2], [0, -1, 2]]]])
+    >>> conv2d(x, w, b=np.array([5]))[0, 0]
+    array([[ 6,  3],
+           [-6, -9]])
+    """
+    x, w, g = ck.conv_inputs(x, w, stride, padding, dilation)
+    ck.method_name(method, FORWARD_METHODS)
+    b = _bias(b, g.F)
+    dtype = ck.work_dtype(x, w) if b is None else ck.work_dtype(x, w, b)
+    x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
+
+    if method == "loops":
+        xp = pad2d(x, g.padding)  # (N, C, Hp, Wp)
+        w_mat = w.reshape(g.F, -1)  # (F, C*KH*KW)
+        y = np.empty((g.N, g.F, g.OH, g.OW), dtype=dtype)
+        for i in range(g.OH):
+            for j in range(g.OW):
+                window = xp[_window(g, i, j)].reshape(g.N, -1)  # (N, C*KH*KW)
+                y[:, :, i, j] = window @ w_mat.T  # (N, F)
+    elif method == "einsum":
+        view = _window_view(pad2d(x, g.padding), (g.KH, g.KW), g.stride, g.dilation)  # (N, C, OH, OW, KH, KW)
+        y = np.einsum("nchwuv,fcuv->nfhw", view, w, optimize=True)
+    else:  # im2col, channels-last columns (see conv_lab.im2col)
+        cols = unfold_nhwc(x, g)  # (N*OH*OW, KH*KW*C)
+        w_mat = w.transpose(0, 2, 3, 1).reshape(g.F, -1)  # (F, KH*KW*C)
+        y = (cols @ w_mat.T).reshape(g.N, g.OH, g.OW, g.F)  # (N, OH, OW, F)
+        y = np.ascontiguousarray(y.transpose(0, 3, 1, 2))  # (N, F, OH, OW)
+
+    if b is not None:
+        y += b.astype(dtype, copy=False)[None, :, None, None]
+    return y
+
+
+def _check_dy(dy, g):
+    dy = ck.numeric_array(dy, "dy", 4, "(N, F, OH, OW)")
+    expected = (g.N, g.F, g.OH, g.OW)
+    if dy.shape != expected:
+        raise ValueError(
+            f"dy must have the forward output's shape (N, F, OH, OW) = {expected}, got {dy.shape}"
+        )
+    return dy
+
+
+def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1, method="im2col"):
+    """Gradients of a loss through :func:`conv2d`, given ``dy = dL/dy``.
+
+    Parameters
+    ----------
+    dy : array_like, shape (N, F, OH, OW)
+        Gradient of the loss with respect to the forward output.
+    x : array_like, shape (N, C, H, W)
+        The forward input.
+    w : array_like, shape (F, C, KH, KW)
+    stride, padding, dilation
+        The forward pass's settings.
+    method : {"im2col", "loops", "rot180"}
+        ``"loops"`` scatters each output gradient back through its window.
+        ``"im2col"`` computes ``dw = dy_mat.T @ cols`` and ``dx`` by col2im.
+        ``"rot180"`` computes ``dx`` as a stride-1 correlation of ``dy``
+        (zero-dilated by the stride, padded by ``d*(K-1) - p`` on top/left and
+        ``d*(K-1) - p + a`` on bottom/right, negative meaning crop) with the
+        180-degree-rotated kernel, F and C swapped; ``dw`` as a correlation of
+        ``x`` with ``dy`` dilated by the stride. ``a`` is
+        :func:`stride_leftover`.
+
+    Returns
+    -------
+    dx : ndarray, shape (N, C, H, W)
+    dw : ndarray, shape (F, C, KH, KW)
+    db : ndarray, shape (F,)
+        Always returned; ignore it for a layer without bias.
+    """
+    x, w, g = ck.conv_inputs(x, w, stride, padding, dilation)
+    dy = _check_dy(dy, g)
+    ck.method_name(method, BACKWARD_METHODS)
+    dtype = ck.work_dtype(dy, x, w)
+    dy, x, w = (a.astype(dtype, copy=False) for a in (dy, x, w))
+    db = dy.sum(axis=(0, 2, 3))  # (F,)
+
+    if method == "loops":
+        xp = pad2d(x, g.padding)  # (N, C, Hp, Wp)
+        dxp = np.zeros_like(xp)
+        dw = np.zeros((g.F, g.C * g.KH * g.KW), dtype=dtype)
+        w_mat = w.reshape(g.F, -1)  # (F, C*KH*KW)
+        for i in range(g.OH):
+            for j in range(g.OW):
+                idx = _window(g, i, j)
+                g_ij = dy[:, :, i, j]  # (N, F)
+                dxp[idx] += (g_ij @ w_mat).reshape(g.N, g.C, g.KH, g.KW)
+                dw += g_ij.T @ xp[idx].reshape(g.N, -1)
+        (ph, pw) = g.padding
+        dx = dxp[:, :, ph : ph + g.H, pw : pw + g.W].copy()
+        dw = dw.reshape(g.F, g.C, g.KH, g.KW)
+    elif method == "im2col":
+        cols = unfold_nhwc(x, g)  # (N*OH*OW, KH*KW*C)
+        dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, g.F)  # (N*OH*OW, F)
+        dw = (dy_mat.T @ cols).reshape(g.F, g.KH, g.KW, g.C).transpose(0, 3, 1, 2)  # (F, C, KH, KW)
+        w_mat = w.transpose(0, 2, 3, 1).reshape(g.F, -1)  # (F, KH*KW*C)
+        dcols = (dy_mat @ w_mat).reshape(g.N, g.OH, g.OW, g.KH, g.KW, g.C)
+        dx = np.ascontiguousarray(fold_nhwc(dcols, g))  # (N, C, H, W)
+        dw = np.ascontiguousarray(dw)
+    else:  # rot180
+        dx = conv_transpose2d(dy, w, g.stride, g.padding, g.leftover, g.dilation)
+        dw = _dw_by_correlation(dy, x, g)
+    return dx, dw, db
+
+
+def _dw_by_correlation(dy, x, g):
+    """dw as a correlation of the padded input with dy dilated by the stride.
+
+    ``dw[f, c, u, v] = sum_{n, i, j} xp[n, c, u*dh + i*sh, v*dw + j*sw] * dy[n, f, i, j]``:
+    with n playing the role of channels, this is a convolution of ``xp`` (C
+    as batch) by ``dy`` (F as filters) with stride d and dilation s. The
+    ``a`` leftover rows are cropped first; no window ever reached them.
+    """
+    (ah, aw), (ph, pw) = g.leftover, g.padding
+    xp = pad2d(x, ((ph, ph - ah), (pw, pw - aw)))  # (N, C, Hp - ah, Wp - aw)
+    dw_t = conv2d(
+        xp.transpose(1, 0, 2, 3),  # (C, N, Hp-ah, Wp-aw): channels become the batch
+        dy.transpose(1, 0, 2, 3),  # (F, N, OH, OW): gradients become the filters
+        stride=g.dilation,
+        dilation=g.stride,
+    )  # (C, F, KH, KW)
+    return np.ascontiguousarray(dw_t.transpose(1, 0, 2, 3))  # (F, C, KH, KW)
+
+
+def conv_transpose2d(y, w, stride=1, padding=0, output_padding=0, dilation=1):
+    """Transposed convolution: the adjoint of :func:`conv2d` with respect to x.
+
+    Computed the rot180 way: ``y`` gets ``s-1`` zeros between its elements,
+    ``d*(K-1) - p`` rows/columns of zeros on top/left and
+    ``d*(K-1) - p + output_padding`` on bottom/right (a negative amount crops),
+    and is then correlated at stride 1 with the kernel rotated by 180 degrees,
+    its F and C axes swapped, dilated by d.
+
+    Parameters
+    ----------
+    y : array_like, shape (N, F, OH, OW)
+    w : array_like, shape (F, C, KH, KW)
+        Laid out as for the forward convolution that maps C to F channels.
+    stride, padding, dilation : int or pair
+        Those of that forward convolution.
+    output_padding : int or pair, default 0
+        Extra rows/columns on the bottom/right of the result. Several input
+        sizes H give the same OH under a stride; this picks one of them.
+        Must be smaller than either the stride or the dilation (PyTorch's
+        rule). ``output_padding = stride_leftover(H, ...)`` recovers H, and
+        then ``conv_transpose2d(dy, w, ...)`` is ``dx`` of
+        :func:`conv2d_backward`.
+
+    Returns
+    -------
+    ndarray, shape (N, C, H, W)
+        ``H = (OH-1)*sh - 2*ph + dh*(KH-1) + output_padding_h + 1``, same for W.
+    """
+    y = ck.numeric_array(y, "y", 4, "(N, F, OH, OW)")
+    w = ck.numeric_array(w, "w", 4, "(F, C, KH, KW)")
+    if y.shape[1] != w.shape[0]:
+        raise ValueError(
+            f"channel mismatch: y has F={y.shape[1]} channels (shape {y.shape}) "
+            f"but w has F={w.shape[0]} filters (shape {w.shape})"
+        )
+    s = ck.pair(stride, "stride", minimum=1)
+    p = ck.pair(padding, "padding", minimum=0)
+    d = ck.pair(dilation, "dilation", minimum=1)
+    op = ck.pair(output_padding, "output_padding", minimum=0)
+    for k in range(2):
+        if op[k] >= s[k] and op[k] >= d[k]:
+            raise ValueError(
+                f"output_padding must be smaller than either stride or dilation, got "
+                f"output_padding={op}, stride={s}, dilation={d}"
+            )
+    reach = [d[k] * (w.shape[2 + k] - 1) for k in range(2)]  # d*(K-1)
+    out_hw = [(y.shape[2 + k] - 1) * s[k] - 2 * p[k] + reach[k] + op[k] + 1 for k in range(2)]
+    if min(out_hw) < 1:
+        raise ValueError(
+            f"padding {p} is too large: the transposed convolution of y {y.shape} with "
+            f"w {w.shape} would have height/width {tuple(out_hw)}"
+        )
+    dtype = ck.work_dtype(y, w)
+    y_dil = dilate2d(y.astype(dtype, copy=False), s)  # (N, F, (OH-1)*sh+1, (OW-1)*sw+1)
+    y_pad = pad2d(
+        y_dil,
+        ((reach[0] - p[0], reach[0] - p[0] + op[0]), (reach[1] - p[1], reach[1] - p[1] + op[1])),
+    )  # (N, F, H + d(KH-1), W + d(KW-1))
+    w_flip = rot180(w.astype(dtype, copy=False)).transpose(1, 0, 2, 3)  # (C, F, KH, KW)
+    return conv2d(y_pad, w_flip, dilation=d)  # (N, C, H, W)
