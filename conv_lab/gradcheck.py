@@ -86,9 +86,9 @@ def check_close(got, expected, label="result", atol=1e-10, rtol=1e-7):
     verdict = colored("OK", "green") if ok else colored("MISMATCH", "red", attrs=["bold"])
     print(f"{label}: max |diff| = {worst:.1e}  {verdict}")
     if not ok:
-        where = np.unravel_index(int(np.argmax(diff)), diff.shape)
+        where = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
         raise AssertionError(
-            f"{label}: max |diff| = {worst:.3e} at index {where}: got {got[where]!r}, "
-            f"expected {expected[where]!r} (atol={atol}, rtol={rtol})"
+            f"{label}: max |diff| = {worst:.3e} at index {where}: got {got[where].item()!r}, "
+            f"expected {expected[where].item()!r} (atol={atol}, rtol={rtol})"
         )
     return worst

@@ -1,0 +1,115 @@
+"""The building blocks: output_size, stride_leftover, sliding_windows, pad2d, dilate2d, rot180, corr2d, convolve2d."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import conv_lab as cl
+from tests import oracle
+
+
+class TestOutputSize:
+    @given(
+        size=st.integers(1, 40),
+        k=st.integers(1, 7),
+        s=st.integers(1, 4),
+        p=st.integers(0, 5),
+        d=st.integers(1, 3),
+    )
+    def test_counts_the_window_positions(self, size, k, s, p, d):
+        """The formula equals the number of top-left positions whose window fits."""
+        reach = d * (k - 1) + 1
+        if reach > size + 2 * p:
+            with pytest.raises(ValueError, match="larger than the padded input"):
+                cl.output_size(size, k, s, p, d)
+            return
+        positions = [t for t in range(0, size + 2 * p, s) if t + reach <= size + 2 * p]
+        assert cl.output_size(size, k, s, p, d) == len(positions)
+        # the leftover rows are those after the last window's end
+        assert cl.stride_leftover(size, k, s, p, d) == size + 2 * p - (positions[-1] + reach)
+
+    @pytest.mark.parametrize(
+        "args, expected",
+        [((4, 3), 2), ((5, 3, 2), 2), ((6, 3, 2), 2), ((7, 3, 2), 3), ((5, 3, 1, 1), 5), ((7, 3, 1, 0, 2), 3)],
+    )
+    def test_worked_cases(self, args, expected):
+        assert cl.output_size(*args) == expected
+
+
+class TestSlidingWindows:
+    def test_shape_values_and_read_only(self):
+        x = np.arange(7 * 8).reshape(7, 8)
+        v = cl.sliding_windows(x, (2, 3), stride=(2, 1), dilation=(3, 2))
+        assert v.shape == (cl.output_size(7, 2, 2, 0, 3), cl.output_size(8, 3, 1, 0, 2), 2, 3)
+        for i in range(v.shape[0]):
+            for j in range(v.shape[1]):
+                np.testing.assert_array_equal(v[i, j], x[2 * i : 2 * i + 4 : 3, j : j + 5 : 2])
+        assert not v.flags.writeable
+        assert np.shares_memory(v, x)
+
+    def test_leading_axes_are_kept(self):
+        assert cl.sliding_windows(np.zeros((2, 3, 5, 5)), 3).shape == (2, 3, 3, 3, 3, 3)
+
+
+class TestPad2d:
+    def test_pads_only_last_two_axes(self):
+        x = np.ones((2, 3, 2, 2))
+        out = cl.pad2d(x, (1, 2))
+        assert out.shape == (2, 3, 4, 6)
+        assert out.sum() == x.sum()
+        np.testing.assert_array_equal(out[..., 1:3, 2:4], x)
+
+    def test_negative_amount_crops(self):
+        x = np.arange(20).reshape(4, 5)
+        np.testing.assert_array_equal(cl.pad2d(x, ((-1, 0), (0, -2))), x[1:, :3])
+        np.testing.assert_array_equal(cl.pad2d(x, ((-1, 2), (1, -1)))[:3, 1:], x[1:, :4])
+
+    def test_cropping_everything_is_an_error(self):
+        with pytest.raises(ValueError, match="crops away the whole input"):
+            cl.pad2d(np.ones((2, 2)), -1)
+
+
+class TestDilate2d:
+    def test_inserts_zeros(self):
+        x = np.arange(1, 7).reshape(2, 3)
+        out = cl.dilate2d(x, (3, 2))
+        assert out.shape == (4, 5)
+        np.testing.assert_array_equal(out[::3, ::2], x)
+        assert out.sum() == x.sum()
+
+    def test_factor_one_is_a_copy(self):
+        x = np.ones((3, 3))
+        out = cl.dilate2d(x, 1)
+        np.testing.assert_array_equal(out, x)
+        assert not np.shares_memory(out, x)
+
+
+class TestRot180:
+    def test_flips_both_axes(self):
+        w = np.arange(6).reshape(1, 2, 3)
+        np.testing.assert_array_equal(cl.rot180(w)[0], [[5, 4, 3], [2, 1, 0]])
+        np.testing.assert_array_equal(cl.rot180(cl.rot180(w)), w)
+
+
+class TestCorr2dConvolve2d:
+    @given(
+        H=st.integers(3, 8), W=st.integers(3, 8), KH=st.integers(1, 3), KW=st.integers(1, 3),
+        s=st.integers(1, 3), p=st.integers(0, 3), d=st.integers(1, 2), seed=st.integers(0, 1000),
+    )  # fmt: skip
+    def test_single_channel_matches_oracle(self, H, W, KH, KW, s, p, d, seed):
+        rng = np.random.default_rng(seed)
+        x, w = rng.standard_normal((H, W)), rng.standard_normal((KH, KW))
+        if d * (KH - 1) + 1 > H + 2 * p or d * (KW - 1) + 1 > W + 2 * p:
+            return
+        want = oracle.conv_forward(x[None, None], w[None, None], None, (s, s), (p, p), (d, d))[0, 0]
+        np.testing.assert_allclose(cl.corr2d(x, w, s, p, d), want, atol=1e-12)
+        flipped = oracle.conv_forward(x[None, None], w[None, None, ::-1, ::-1], None, (s, s), (p, p), (d, d))[0, 0]
+        np.testing.assert_allclose(cl.convolve2d(x, w, s, p, d), flipped, atol=1e-12)
+
+    def test_convolution_is_commutative_but_correlation_is_not(self):
+        """Full convolution of two signals commutes; correlation does not. A known identity."""
+        a = np.array([[1.0, 2.0], [3.0, 5.0]])
+        k = np.array([[0.0, 1.0], [2.0, 7.0]])
+        np.testing.assert_allclose(cl.convolve2d(a, k, padding=1), cl.convolve2d(k, a, padding=1))
+        assert not np.allclose(cl.corr2d(a, k, padding=1), cl.corr2d(k, a, padding=1))
