@@ -10,7 +10,7 @@ import numpy as np
 
 from . import _checks as ck
 from .blocks import _window_view, dilate2d, pad2d, rot180
-from .im2col import fold_nhwc, unfold_nhwc
+from .columns import gemm_backward, gemm_forward
 
 FORWARD_METHODS = ("loops", "im2col", "einsum")
 BACKWARD_METHODS = ("loops", "im2col", "rot180")
@@ -84,11 +84,8 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, method="im2col"):
     elif method == "einsum":
         view = _window_view(pad2d(x, g.padding), (g.KH, g.KW), g.stride, g.dilation)  # (N, C, OH, OW, KH, KW)
         y = np.einsum("nchwuv,fcuv->nfhw", view, w, optimize=True)
-    else:  # im2col, channels-last columns (see conv_lab.im2col)
-        cols = unfold_nhwc(x, g)  # (N*OH*OW, KH*KW*C)
-        w_mat = w.transpose(0, 2, 3, 1).reshape(g.F, -1)  # (F, KH*KW*C)
-        y = (cols @ w_mat.T).reshape(g.N, g.OH, g.OW, g.F)  # (N, OH, OW, F)
-        y = np.ascontiguousarray(y.transpose(0, 3, 1, 2))  # (N, F, OH, OW)
+    else:  # im2col: blocked, cache-friendly layout (see conv_lab.im2col)
+        y = gemm_forward(x, w, g)
 
     if b is not None:
         y += b.astype(dtype, copy=False)[None, :, None, None]
@@ -155,14 +152,8 @@ def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1, method="im2col"):
         (ph, pw) = g.padding
         dx = dxp[:, :, ph : ph + g.H, pw : pw + g.W].copy()
         dw = dw.reshape(g.F, g.C, g.KH, g.KW)
-    elif method == "im2col":
-        cols = unfold_nhwc(x, g)  # (N*OH*OW, KH*KW*C)
-        dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, g.F)  # (N*OH*OW, F)
-        dw = (dy_mat.T @ cols).reshape(g.F, g.KH, g.KW, g.C).transpose(0, 3, 1, 2)  # (F, C, KH, KW)
-        w_mat = w.transpose(0, 2, 3, 1).reshape(g.F, -1)  # (F, KH*KW*C)
-        dcols = (dy_mat @ w_mat).reshape(g.N, g.OH, g.OW, g.KH, g.KW, g.C)
-        dx = np.ascontiguousarray(fold_nhwc(dcols, g))  # (N, C, H, W)
-        dw = np.ascontiguousarray(dw)
+    elif method == "im2col":  # dw = dy_mat.T @ cols, dx = col2im(dy_mat @ w_mat), blocked
+        dx, dw = gemm_backward(dy, x, w, g)
     else:  # rot180
         dx = conv_transpose2d(dy, w, g.stride, g.padding, g.leftover, g.dilation)
         dw = _dw_by_correlation(dy, x, g)

@@ -5,6 +5,7 @@ import pytest
 from hypothesis import example, given, settings
 
 import conv_lab as cl
+import conv_lab.columns as columns
 from tests import oracle
 from tests.strategies import HARD_CASES, cases
 
@@ -72,6 +73,30 @@ class TestConv2d:
             cl.conv2d(c.x, c.w, stride=2, padding=1, dilation=1),
             cl.conv2d(c.x, c.w, stride=(2, 2), padding=[1, 1], dilation=(1, 1)),
         )
+
+
+class TestBlockedGemmPaths:
+    """The im2col method picks a memory layout by channel count and works in blocks of samples."""
+
+    @pytest.mark.parametrize("block_bytes", [1, columns.BLOCK_BYTES])
+    @given(case=cases(max_batch=3, channels=(1, 20)))
+    @settings(max_examples=30)
+    def test_every_layout_and_block_size(self, block_bytes, case):
+        """C from 1 to 20 crosses CHANNELS_LAST_MIN_C; block_bytes=1 makes every sample its own block."""
+        original = columns.BLOCK_BYTES
+        columns.BLOCK_BYTES = block_bytes
+        try:
+            y = cl.conv2d(case.x, case.w, case.b, method="im2col", **case.settings)
+            dy = np.random.default_rng(8).standard_normal(y.shape)
+            dx, dw, db = cl.conv2d_backward(dy, case.x, case.w, method="im2col", **case.settings)
+        finally:
+            columns.BLOCK_BYTES = original
+        np.testing.assert_allclose(y, oracle.conv_forward(case.x, case.w, case.b, **case.settings), atol=1e-11)
+        for got, want in zip((dx, dw, db), oracle.conv_backward(dy, case.x, case.w, **case.settings)):
+            np.testing.assert_allclose(got, want, atol=1e-11)
+
+    def test_both_layouts_are_reached(self):
+        assert columns.CHANNELS_LAST_MIN_C <= 20
 
 
 class TestConv2dBackward:
