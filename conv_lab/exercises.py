@@ -1,0 +1,290 @@
+"""Checkers for the notebooks' exercises.
+
+Each ``check_*`` function runs a student's function on cases the notebook
+never showed, compares it with ``conv_lab``, and prints either a pass line
+or the first failing case: the call, what was expected, what came back and
+the likely mistake. It returns True or False and never raises, so an
+unfinished exercise (``raise NotImplementedError``) just prints a reminder.
+
+Reference solutions live in ``solutions/`` at the top of the repository,
+away from the exercise cells.
+"""
+
+import numpy as np
+from termcolor import colored
+
+from .blocks import convolve2d, corr2d, output_size
+from .columns import col2im, im2col
+from .conv import conv2d
+
+
+class _Failure(Exception):
+    """One case failed; carries the message shown to the student."""
+
+
+def _fmt(args):
+    parts = []
+    for k, v in args.items():
+        if isinstance(v, np.ndarray):
+            parts.append(f"{k}=<array {v.shape}>")
+        else:
+            parts.append(f"{k}={v!r}")
+    return ", ".join(parts)
+
+
+def _same(got, expected):
+    try:
+        got = np.asarray(got)
+    except Exception:  # noqa: BLE001 - anything that is not array-like is simply wrong
+        return False
+    return got.shape == np.shape(expected) and np.allclose(got, expected, rtol=1e-9, atol=1e-9)
+
+
+def _run(title, fn, cases, reference, diagnose):
+    """Run fn on every case; print one pass line or the first failure with a hint."""
+    name = getattr(fn, "__name__", "your function")
+    for number, args in enumerate(cases, start=1):
+        expected = reference(**args)
+        call = f"{name}({_fmt(args)})"
+        try:
+            got = fn(**{k: (v.copy() if isinstance(v, np.ndarray) else v) for k, v in args.items()})
+        except NotImplementedError:
+            print(colored(f"{title}: not implemented yet.", "yellow") + f" Fill in {name} and run this cell again.")
+            return False
+        except Exception as exc:  # noqa: BLE001 - report whatever the student's code raised
+            print(colored(f"{title}: case {number} of {len(cases)} raised {type(exc).__name__}: {exc}", "red"))
+            print(f"  call: {call}")
+            return False
+        if not _same(got, expected):
+            print(colored(f"{title}: case {number} of {len(cases)} is wrong.", "red"))
+            print(f"  call:     {call}")
+            print(f"  expected: {_short(expected)}")
+            print(f"  got:      {_short(got)}")
+            print(f"  hint:     {diagnose(args, got, expected)}")
+            return False
+    print(colored(f"{title}: all {len(cases)} hidden cases pass.", "green"))
+    return True
+
+
+def _short(v):
+    if isinstance(v, (int, float, np.integer, np.floating, tuple)):
+        return repr(v)
+    a = np.asarray(v)
+    if a.size <= 12:
+        return np.array2string(a, separator=", ").replace("\n", "")
+    return f"array of shape {a.shape}"
+
+
+def _matches(got, candidate):
+    try:
+        return _same(got, candidate)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+# --- notebook 01 ---------------------------------------------------------------
+
+OUTPUT_SIZE_CASES = [
+    dict(size=9, kernel_size=3, stride=1, padding=0, dilation=1),
+    dict(size=10, kernel_size=3, stride=2, padding=0, dilation=1),  # a leftover row
+    dict(size=11, kernel_size=4, stride=3, padding=1, dilation=1),  # even kernel, leftover
+    dict(size=8, kernel_size=3, stride=1, padding=2, dilation=1),
+    dict(size=12, kernel_size=3, stride=1, padding=0, dilation=3),
+    dict(size=15, kernel_size=5, stride=2, padding=2, dilation=2),
+    dict(size=7, kernel_size=2, stride=2, padding=3, dilation=1),  # padding beyond reach
+    dict(size=1, kernel_size=1, stride=5, padding=0, dilation=1),
+]
+
+
+def check_output_size(fn):
+    """Check ``fn(size, kernel_size, stride, padding, dilation) -> int`` against :func:`output_size`."""
+
+    def diagnose(a, got, expected):
+        n, k, s, p, d = a["size"], a["kernel_size"], a["stride"], a["padding"], a["dilation"]
+        span = d * (k - 1) + 1
+        if isinstance(got, float) and not float(got).is_integer() or _matches(got, (n + 2 * p - span) / s + 1):
+            return "forgot the floor: a window that would hang off the edge does not count; use // for the division"
+        if _matches(got, -(-(n + 2 * p - span) // s) + 1):
+            return "rounded up instead of down: the last, partial step has no room for a whole window"
+        if _matches(got, (n + p - span) // s + 1):
+            return "padding counted once: padding is added on each side, so the padded size is size + 2*padding"
+        if _matches(got, (n + 2 * p - k) // s + 1):
+            return "dilation ignored: a kernel dilated by d spans d*(K-1)+1 cells, not K"
+        if _matches(got, (n + 2 * p - span) // s):
+            return "off by one: the first window, at position 0, counts too (the + 1)"
+        if _matches(got, n + 2 * p - span + 1):
+            return "stride ignored: windows start every `stride` cells, so divide the free room by the stride"
+        return "compare with OH = floor((H + 2p - d*(K-1) - 1) / s) + 1, and check each term"
+
+    return _run("output size", fn, OUTPUT_SIZE_CASES, output_size, diagnose)
+
+
+def _corr_cases():
+    rng = np.random.default_rng(101)
+    shapes = [((5, 6), (3, 3)), ((6, 4), (2, 3)), ((4, 7), (4, 1)), ((5, 5), (2, 2)), ((3, 3), (3, 3))]
+    return [dict(x=rng.integers(-4, 5, s).astype(float), w=rng.integers(-3, 4, k).astype(float)) for s, k in shapes]
+
+
+def check_corr2d(fn):
+    """Check ``fn(x, w)``, a stride-1, unpadded single-channel cross-correlation, against :func:`corr2d`."""
+
+    def diagnose(a, got, expected):
+        x, w = a["x"], a["w"]
+        if _matches(got, convolve2d(x, w)):
+            return "you flipped the kernel: that is true convolution. The layer computes cross-correlation: w[u, v] multiplies x[i+u, j+v]"
+        if np.shape(got) != np.shape(expected):
+            return f"the output should have shape (H-KH+1, W-KW+1) = {np.shape(expected)}; check your loop bounds for non-square inputs and kernels"
+        if _matches(np.asarray(got).T, expected):
+            return "rows and columns are swapped somewhere: i indexes rows (height), j indexes columns (width)"
+        return "for every (i, j), sum x[i+u, j+v] * w[u, v] over u < KH and v < KW"
+
+    return _run("corr2d", fn, _corr_cases(), lambda x, w: corr2d(x, w), diagnose)
+
+
+SAME_PADDING_CASES = [dict(kernel_size=k, dilation=d) for k, d in [(3, 1), (5, 1), (4, 1), (2, 1), (3, 2), (4, 3), (1, 1), (6, 2)]]
+
+
+def _same_padding(kernel_size, dilation):
+    total = dilation * (kernel_size - 1)
+    return (total // 2, total - total // 2)
+
+
+def check_same_padding(fn):
+    """Check ``fn(kernel_size, dilation) -> (before, after)``: stride-1 padding that keeps the size."""
+
+    def diagnose(a, got, expected):
+        k, d = a["kernel_size"], a["dilation"]
+        try:
+            before, after = got
+        except (TypeError, ValueError):
+            return "return a pair (before, after): rows added on top and rows added at the bottom"
+        if before + after == k - 1 and d > 1:
+            return "dilation ignored: the dilated kernel spans d*(K-1)+1 cells, so d*(K-1) rows must be added in total"
+        if before == after and d * (k - 1) % 2 == 1:
+            return "an even kernel needs an odd total d*(K-1): it cannot be split evenly, so one side gets one row more"
+        if before + after == d * (k - 1):
+            return "right total, wrong side: by the PyTorch/TensorFlow convention the extra row goes after (bottom/right)"
+        return "the padded size H + before + after must equal H + d*(K-1) so that the output keeps size H"
+
+    return _run("same padding", fn, SAME_PADDING_CASES, _same_padding, diagnose)
+
+
+# --- notebook 02 ---------------------------------------------------------------
+
+
+def _im2col_cases():
+    rng = np.random.default_rng(202)
+    specs = [((1, 1, 4, 5), 3, 1, 0), ((2, 3, 5, 5), 2, 1, 0), ((1, 2, 6, 7), 3, 2, 0), ((2, 2, 5, 4), 3, 1, 1), ((1, 3, 7, 6), (2, 3), 2, 1)]
+    return [dict(x=rng.integers(0, 9, s).astype(float), kernel_size=k, stride=st, padding=p) for s, k, st, p in specs]
+
+
+def check_im2col(fn):
+    """Check ``fn(x, kernel_size, stride, padding) -> cols`` against :func:`im2col`."""
+
+    def diagnose(a, got, expected):
+        x, k, s, p = a["x"], a["kernel_size"], a["stride"], a["padding"]
+        got = np.asarray(got)
+        KH, KW = (k, k) if isinstance(k, int) else k
+        N, C = x.shape[:2]
+        if got.shape == expected.shape:
+            OH = output_size(x.shape[2], KH, s, p)
+            OW = output_size(x.shape[3], KW, s, p)
+            as_khkwc = expected.reshape(-1, C, KH, KW).transpose(0, 2, 3, 1).reshape(expected.shape)
+            if _matches(got, as_khkwc):
+                return "columns are in (kh, kw, c) order; they must run c first, then kh, then kw: the order of w.reshape(F, -1)"
+            as_owoh = expected.reshape(N, OH, OW, -1).transpose(0, 2, 1, 3).reshape(expected.shape)
+            if _matches(got, as_owoh):
+                return "rows are in (n, ow, oh) order; walk the windows row by row: (n, oh, ow)"
+            return "right shape, wrong numbers: row (n*OH + i)*OW + j must hold the window whose top-left corner is at (i*stride, j*stride) of the padded x"
+        if p and got.shape[0] == N * output_size(x.shape[2], KH, s, 0) * output_size(x.shape[3], KW, s, 0):
+            return "padding ignored: pad x with zeros on every side before taking windows"
+        if s > 1 and got.shape[0] == N * output_size(x.shape[2], KH, 1, p) * output_size(x.shape[3], KW, 1, p):
+            return "stride ignored: consecutive windows start `stride` cells apart"
+        return f"cols must have shape (N*OH*OW, C*KH*KW) = {expected.shape}"
+
+    return _run("im2col", fn, _im2col_cases(), lambda x, kernel_size, stride, padding: im2col(x, kernel_size, stride, padding), diagnose)
+
+
+COVERAGE_CASES = [dict(H=h, W=w, kernel_size=k, stride=s, padding=p) for h, w, k, s, p in [(4, 4, 3, 1, 0), (5, 6, 2, 1, 0), (7, 7, 3, 2, 0), (5, 5, 3, 1, 1), (6, 5, 3, 2, 2)]]
+
+
+def _coverage(H, W, kernel_size, stride, padding):
+    ones = np.ones_like(im2col(np.zeros((1, 1, H, W)), kernel_size, stride, padding))
+    return col2im(ones, (1, 1, H, W), kernel_size, stride, padding)[0, 0]
+
+
+def check_coverage(fn):
+    """Check ``fn(H, W, kernel_size, stride, padding) -> (H, W)`` counts of windows covering each pixel."""
+
+    def diagnose(a, got, expected):
+        got = np.asarray(got)
+        H, W, p = a["H"], a["W"], a["padding"]
+        if p and got.shape == (H + 2 * p, W + 2 * p):
+            return "you returned the padded grid: crop the padding off, it is not part of the input"
+        if got.shape == expected.shape and np.all(got <= 1):
+            return "each pixel should count every window that covers it: add 1 per window, don't set it to 1"
+        return "for every window, add 1 to each of the K*K input pixels under it (skipping the padding)"
+
+    return _run("coverage", fn, COVERAGE_CASES, _coverage, diagnose)
+
+
+# --- notebook 03 ---------------------------------------------------------------
+
+
+def _forward_cases():
+    rng = np.random.default_rng(303)
+    specs = [((1, 1, 4, 4), (1, 1, 3, 3), 1, 0), ((2, 3, 5, 5), (4, 3, 3, 3), 1, 1), ((2, 2, 7, 6), (3, 2, 2, 3), 2, 0), ((3, 3, 6, 6), (2, 3, 3, 3), 2, 1)]
+    return [
+        dict(x=rng.integers(-3, 4, xs).astype(float), w=rng.integers(-3, 4, ws).astype(float), b=rng.integers(-3, 4, ws[0]).astype(float), stride=s, padding=p)
+        for xs, ws, s, p in specs
+    ]
+
+
+def check_conv_forward(fn):
+    """Check ``fn(x, w, b, stride, padding) -> y (N, F, OH, OW)`` against :func:`conv2d`."""
+
+    def diagnose(a, got, expected):
+        x, w, b, s, p = a["x"], a["w"], a["b"], a["stride"], a["padding"]
+        got = np.asarray(got)
+        N, F, OH, OW = expected.shape
+        nhwf = expected.transpose(0, 2, 3, 1)
+        if got.shape == nhwf.shape and _matches(got, nhwf) and nhwf.shape != expected.shape:
+            return "the result is (N, OH, OW, F): transpose it to (N, F, OH, OW) with .transpose(0, 3, 1, 2)"
+        if _matches(got, nhwf.reshape(expected.shape)):
+            return "you reshaped the (N*OH*OW, F) product straight to (N, F, OH, OW); reshape to (N, OH, OW, F) first, then transpose"
+        if _matches(got, conv2d(x, w, None, s, p)):
+            return "the bias is missing: add b[f] to every pixel of output channel f"
+        if got.shape == expected.shape and _matches(got - conv2d(x, w, None, s, p), np.broadcast_to(b, expected.shape)):
+            return "the bias went along the last axis (width); it belongs to the channel axis: b[None, :, None, None]"
+        if got.shape != expected.shape:
+            return f"y must have shape (N, F, OH, OW) = {expected.shape}"
+        return "y = cols @ w.reshape(F, -1).T + b, then reshape to (N, OH, OW, F) and transpose to (N, F, OH, OW)"
+
+    return _run("conv forward", fn, _forward_cases(), lambda x, w, b, stride, padding: conv2d(x, w, b, stride, padding), diagnose)
+
+
+PARAM_CASES = [dict(C=c, F=f, kernel_size=k, bias=b) for c, f, k, b in [(3, 8, 3, True), (1, 1, 5, False), (16, 32, (3, 1), True), (64, 64, 1, True), (3, 2, (2, 4), False)]]
+
+
+def _param_count(C, F, kernel_size, bias):
+    KH, KW = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
+    return F * C * KH * KW + (F if bias else 0)
+
+
+def check_param_count(fn):
+    """Check ``fn(C, F, kernel_size, bias) -> int``, the number of learnable numbers in a conv layer."""
+
+    def diagnose(a, got, expected):
+        C, F, k, bias = a["C"], a["F"], a["kernel_size"], a["bias"]
+        KH, KW = (k, k) if isinstance(k, int) else k
+        if bias and _matches(got, F * C * KH * KW):
+            return "the biases are missing: one per filter, F of them"
+        if bias and _matches(got, F * C * KH * KW + F * C):
+            return "one bias per filter, not per (filter, channel): the channels are summed before the bias is added"
+        if not bias and _matches(got, expected + F):
+            return "this layer has bias=False: no biases to count"
+        if _matches(got, F * KH * KW + (F if bias else 0)):
+            return "each filter has C channels: the weights are F*C*KH*KW numbers"
+        return "weights: F filters of shape (C, KH, KW); biases: one per filter"
+
+    return _run("parameter count", fn, PARAM_CASES, _param_count, diagnose)

@@ -1,0 +1,151 @@
+"""The exercise checkers: reference solutions pass, typical mistakes fail with the right hint."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import conv_lab as cl
+from conv_lab import exercises as ex
+
+SOLUTIONS = Path(__file__).resolve().parents[1] / "solutions"
+
+
+def load(name):
+    spec = importlib.util.spec_from_file_location(f"solutions_{name}", SOLUTIONS / f"{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def run(checker, fn, capsys):
+    ok = checker(fn)
+    return ok, capsys.readouterr().out
+
+
+def not_done(*args, **kwargs):
+    raise NotImplementedError
+
+
+@pytest.mark.parametrize(
+    "checker, solution",
+    [
+        (ex.check_output_size, ("nb01", "my_output_size")),
+        (ex.check_corr2d, ("nb01", "my_corr2d")),
+        (ex.check_same_padding, ("nb01", "my_same_padding")),
+        (ex.check_im2col, ("nb02", "my_im2col")),
+        (ex.check_coverage, ("nb02", "my_coverage")),
+        (ex.check_conv_forward, ("nb03", "my_conv_forward")),
+        (ex.check_param_count, ("nb03", "my_param_count")),
+    ],
+)
+def test_reference_solution_passes_and_stub_is_reported(checker, solution, capsys):
+    ok, out = run(checker, getattr(load(solution[0]), solution[1]), capsys)
+    assert ok, out
+    assert "hidden cases pass" in out
+    ok, out = run(checker, not_done, capsys)
+    assert not ok and "not implemented yet" in out
+
+
+def floor_formula(padding_sides=2, use_dilation=True, floor=True, plus_one=True, use_stride=True):
+    def fn(size, kernel_size, stride, padding, dilation):
+        reach = (dilation if use_dilation else 1) * (kernel_size - 1) + 1
+        room = size + padding_sides * padding - reach
+        s = stride if use_stride else 1
+        steps = room // s if floor else room / s
+        return steps + (1 if plus_one else 0)
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (floor_formula(floor=False), "forgot the floor"),
+        (floor_formula(padding_sides=1), "padding counted once"),
+        (floor_formula(use_dilation=False), "dilation ignored"),
+        (floor_formula(plus_one=False), "off by one"),
+        (floor_formula(use_stride=False), "stride ignored"),
+        (lambda size, kernel_size, stride, padding, dilation: -(-(size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride) + 1, "rounded up"),
+    ],
+)
+def test_output_size_hints(fn, hint, capsys):
+    ok, out = run(ex.check_output_size, fn, capsys)
+    assert not ok
+    assert hint in out and "expected:" in out and "call:" in out
+
+
+def test_corr2d_hints(capsys):
+    assert "flipped the kernel" in run(ex.check_corr2d, lambda x, w: cl.convolve2d(x, w), capsys)[1]
+    assert "(H-KH+1, W-KW+1)" in run(ex.check_corr2d, lambda x, w: cl.corr2d(x, w, padding=1), capsys)[1]
+    assert "raised ZeroDivisionError" in run(ex.check_corr2d, lambda x, w: 1 / 0, capsys)[1]
+
+
+def test_same_padding_hints(capsys):
+    assert "cannot be split evenly" in run(ex.check_same_padding, lambda kernel_size, dilation: ((kernel_size - 1) * dilation // 2,) * 2, capsys)[1]
+    assert "dilation ignored" in run(ex.check_same_padding, lambda kernel_size, dilation: ((kernel_size - 1) // 2, kernel_size - 1 - (kernel_size - 1) // 2), capsys)[1]
+    wrong_side = lambda kernel_size, dilation: (dilation * (kernel_size - 1) - dilation * (kernel_size - 1) // 2, dilation * (kernel_size - 1) // 2)  # noqa: E731
+    assert "extra row goes after" in run(ex.check_same_padding, wrong_side, capsys)[1]
+
+
+def test_im2col_hints(capsys):
+    def khkwc(x, kernel_size, stride, padding):
+        cols = cl.im2col(x, kernel_size, stride, padding)
+        KH, KW = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
+        return cols.reshape(-1, x.shape[1], KH, KW).transpose(0, 2, 3, 1).reshape(cols.shape)
+
+    assert "(kh, kw, c) order" in run(ex.check_im2col, khkwc, capsys)[1]
+    assert "padding ignored" in run(ex.check_im2col, lambda x, kernel_size, stride, padding: cl.im2col(x, kernel_size, stride, 0), capsys)[1]
+    assert "stride ignored" in run(ex.check_im2col, lambda x, kernel_size, stride, padding: cl.im2col(x, kernel_size, 1, padding), capsys)[1]
+
+
+def test_coverage_hints(capsys):
+    sol = load("nb02").my_coverage
+    assert "add 1 per window" in run(ex.check_coverage, lambda **a: np.minimum(sol(**a), 1), capsys)[1]
+
+
+def test_conv_forward_hints(capsys):
+    def nhwf(x, w, b, stride, padding):
+        return cl.conv2d(x, w, b, stride, padding).transpose(0, 2, 3, 1)
+
+    def no_bias(x, w, b, stride, padding):
+        return cl.conv2d(x, w, None, stride, padding)
+
+    def scrambled(x, w, b, stride, padding):
+        y = cl.conv2d(x, w, b, stride, padding)
+        return y.transpose(0, 2, 3, 1).reshape(y.shape)
+
+    assert "transpose it to (N, F, OH, OW)" in run(ex.check_conv_forward, nhwf, capsys)[1]
+    assert "bias is missing" in run(ex.check_conv_forward, no_bias, capsys)[1]
+    assert "reshaped the (N*OH*OW, F) product straight" in run(ex.check_conv_forward, scrambled, capsys)[1]
+
+
+def test_param_count_hints(capsys):
+    def count(bias_per):
+        def fn(C, F, kernel_size, bias):
+            KH, KW = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
+            return F * C * KH * KW + (bias_per(C, F) if bias else 0)
+
+        return fn
+
+    assert "biases are missing" in run(ex.check_param_count, count(lambda C, F: 0), capsys)[1]
+    assert "not per (filter, channel)" in run(ex.check_param_count, count(lambda C, F: C * F), capsys)[1]
+
+
+def test_checker_does_not_let_student_modify_its_cases(capsys):
+    def vandal(x, w):
+        x[...] = 0
+        return cl.corr2d(x, w)
+
+    run(ex.check_corr2d, vandal, capsys)
+    assert run(ex.check_corr2d, load("nb01").my_corr2d, capsys)[0]
+
+
+def test_coverage_padded_grid_hint(capsys):
+    def uncropped(H, W, kernel_size, stride, padding):
+        xp = np.zeros((1, 1, H + 2 * padding, W + 2 * padding))
+        ones = np.ones_like(cl.im2col(xp, kernel_size, stride))
+        return cl.col2im(ones, xp.shape, kernel_size, stride)[0, 0]
+
+    assert "crop the padding off" in run(ex.check_coverage, uncropped, capsys)[1]
