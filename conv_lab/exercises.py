@@ -3,8 +3,9 @@
 Each ``check_*`` function runs a student's function on cases the notebook
 never showed, compares it with ``conv_lab``, and prints either a pass line
 or the first failing case: the call, what was expected, what came back and
-the likely mistake. It returns True or False and never raises, so an
-unfinished exercise (``raise NotImplementedError``) just prints a reminder.
+the likely mistake. It never raises, so an unfinished exercise (``raise
+NotImplementedError``) just prints a reminder, and it returns None, so a
+notebook cell ending with it shows only what it printed.
 
 Reference solutions live in ``solutions/`` at the top of the repository,
 away from the exercise cells.
@@ -116,7 +117,7 @@ def check_output_size(fn):
             return "stride ignored: windows start every `stride` cells, so divide the free room by the stride"
         return "compare with OH = floor((H + 2p - d*(K-1) - 1) / s) + 1, and check each term"
 
-    return _run("output size", fn, OUTPUT_SIZE_CASES, output_size, diagnose)
+    _run("output size", fn, OUTPUT_SIZE_CASES, output_size, diagnose)
 
 
 def _corr_cases():
@@ -138,7 +139,7 @@ def check_corr2d(fn):
             return "rows and columns are swapped somewhere: i indexes rows (height), j indexes columns (width)"
         return "for every (i, j), sum x[i+u, j+v] * w[u, v] over u < KH and v < KW"
 
-    return _run("corr2d", fn, _corr_cases(), lambda x, w: corr2d(x, w), diagnose)
+    _run("corr2d", fn, _corr_cases(), lambda x, w: corr2d(x, w), diagnose)
 
 
 SAME_PADDING_CASES = [dict(kernel_size=k, dilation=d) for k, d in [(3, 1), (5, 1), (4, 1), (2, 1), (3, 2), (4, 3), (1, 1), (6, 2)]]
@@ -166,7 +167,7 @@ def check_same_padding(fn):
             return "right total, wrong side: by the PyTorch/TensorFlow convention the extra row goes after (bottom/right)"
         return "the padded size H + before + after must equal H + d*(K-1) so that the output keeps size H"
 
-    return _run("same padding", fn, SAME_PADDING_CASES, _same_padding, diagnose)
+    _run("same padding", fn, SAME_PADDING_CASES, _same_padding, diagnose)
 
 
 # --- notebook 02 ---------------------------------------------------------------
@@ -202,7 +203,7 @@ def check_im2col(fn):
             return "stride ignored: consecutive windows start `stride` cells apart"
         return f"cols must have shape (N*OH*OW, C*KH*KW) = {expected.shape}"
 
-    return _run("im2col", fn, _im2col_cases(), lambda x, kernel_size, stride, padding: im2col(x, kernel_size, stride, padding), diagnose)
+    _run("im2col", fn, _im2col_cases(), lambda x, kernel_size, stride, padding: im2col(x, kernel_size, stride, padding), diagnose)
 
 
 COVERAGE_CASES = [dict(H=h, W=w, kernel_size=k, stride=s, padding=p) for h, w, k, s, p in [(4, 4, 3, 1, 0), (5, 6, 2, 1, 0), (7, 7, 3, 2, 0), (5, 5, 3, 1, 1), (6, 5, 3, 2, 2)]]
@@ -225,7 +226,7 @@ def check_coverage(fn):
             return "each pixel should count every window that covers it: add 1 per window, don't set it to 1"
         return "for every window, add 1 to each of the K*K input pixels under it (skipping the padding)"
 
-    return _run("coverage", fn, COVERAGE_CASES, _coverage, diagnose)
+    _run("coverage", fn, COVERAGE_CASES, _coverage, diagnose)
 
 
 # --- notebook 03 ---------------------------------------------------------------
@@ -260,7 +261,7 @@ def check_conv_forward(fn):
             return f"y must have shape (N, F, OH, OW) = {expected.shape}"
         return "y = cols @ w.reshape(F, -1).T + b, then reshape to (N, OH, OW, F) and transpose to (N, F, OH, OW)"
 
-    return _run("conv forward", fn, _forward_cases(), lambda x, w, b, stride, padding: conv2d(x, w, b, stride, padding), diagnose)
+    _run("conv forward", fn, _forward_cases(), lambda x, w, b, stride, padding: conv2d(x, w, b, stride, padding), diagnose)
 
 
 PARAM_CASES = [dict(C=c, F=f, kernel_size=k, bias=b) for c, f, k, b in [(3, 8, 3, True), (1, 1, 5, False), (16, 32, (3, 1), True), (64, 64, 1, True), (3, 2, (2, 4), False)]]
@@ -287,4 +288,4 @@ def check_param_count(fn):
             return "each filter has C channels: the weights are F*C*KH*KW numbers"
         return "weights: F filters of shape (C, KH, KW); biases: one per filter"
 
-    return _run("parameter count", fn, PARAM_CASES, _param_count, diagnose)
+    _run("parameter count", fn, PARAM_CASES, _param_count, diagnose)

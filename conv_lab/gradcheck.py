@@ -71,10 +71,9 @@ def check_close(got, expected, label="result", atol=1e-10, rtol=1e-7):
     ``AssertionError`` when ``|got - expected| > atol + rtol*|expected|``
     anywhere, or when the shapes differ.
 
-    Returns
-    -------
-    float
-        The largest absolute difference.
+    It returns None on purpose, so that a notebook cell ending with it
+    shows nothing but the printed line (nbval does not honour a trailing
+    semicolon).
     """
     got = ck.numeric_array(got, "got")
     expected = ck.numeric_array(expected, "expected")
@@ -91,4 +90,3 @@ def check_close(got, expected, label="result", atol=1e-10, rtol=1e-7):
             f"{label}: max |diff| = {worst:.3e} at index {where}: got {got[where].item()!r}, "
             f"expected {expected[where].item()!r} (atol={atol}, rtol={rtol})"
         )
-    return worst

@@ -20,8 +20,10 @@ def load(name):
 
 
 def run(checker, fn, capsys):
-    ok = checker(fn)
-    return ok, capsys.readouterr().out
+    """Run a checker; passed is read from what the student sees."""
+    assert checker(fn) is None
+    out = capsys.readouterr().out
+    return "hidden cases pass" in out, out
 
 
 def not_done(*args, **kwargs):

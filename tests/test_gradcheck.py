@@ -49,9 +49,9 @@ class TestRelError:
 
 
 class TestCheckClose:
-    def test_prints_and_returns_max_diff(self, capsys):
-        assert cl.check_close(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-13]), "demo") == pytest.approx(1e-13, rel=0.1)
-        assert "demo: max |diff| = 1.0e-13" in capsys.readouterr().out
+    def test_prints_max_diff_and_returns_none(self, capsys):
+        assert cl.check_close(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-13]), "demo") is None
+        assert "demo: max |diff| = 1.0e-13  OK" in capsys.readouterr().out
 
     def test_raises_on_mismatch_with_location(self):
         with pytest.raises(AssertionError, match=r"demo: max \|diff\| = 5.000e-01 at index \(1,\)"):
