@@ -14,9 +14,10 @@ away from the exercise cells.
 import numpy as np
 from termcolor import colored
 
-from .blocks import convolve2d, corr2d, output_size
+from .blocks import convolve2d, corr2d, dilate2d, output_size, pad2d, rot180
 from .columns import col2im, im2col
-from .conv import conv2d
+from .conv import conv2d, conv2d_backward
+from .gradcheck import numerical_gradient
 
 
 class _Failure(Exception):
@@ -34,6 +35,8 @@ def _fmt(args):
 
 
 def _same(got, expected):
+    if isinstance(expected, tuple) and any(isinstance(e, np.ndarray) for e in expected):
+        return isinstance(got, (tuple, list)) and len(got) == len(expected) and all(_same(g, e) for g, e in zip(got, expected))
     try:
         got = np.asarray(got)
     except Exception:  # noqa: BLE001 - anything that is not array-like is simply wrong
@@ -68,11 +71,13 @@ def _run(title, fn, cases, reference, diagnose):
 
 
 def _short(v):
+    if isinstance(v, (tuple, list)) and any(isinstance(e, np.ndarray) for e in v):
+        return "(" + ", ".join(_short(e) for e in v) + ")"
     if isinstance(v, (int, float, np.integer, np.floating, tuple)):
         return repr(v)
     a = np.asarray(v)
     if a.size <= 12:
-        return np.array2string(a, separator=", ").replace("\n", "")
+        return " ".join(np.array2string(a, precision=3, separator=", ").split())
     return f"array of shape {a.shape}"
 
 
@@ -289,3 +294,179 @@ def check_param_count(fn):
         return "weights: F filters of shape (C, KH, KW); biases: one per filter"
 
     _run("parameter count", fn, PARAM_CASES, _param_count, diagnose)
+
+
+# --- notebook 04 ---------------------------------------------------------------
+
+
+def _backward_cases():
+    rng = np.random.default_rng(404)
+    specs = [((1, 1, 4, 4), (1, 1, 3, 3), 1, 0), ((2, 3, 5, 5), (4, 3, 3, 3), 1, 1), ((2, 2, 7, 6), (3, 2, 2, 3), 2, 0), ((2, 3, 6, 7), (2, 3, 3, 3), 2, 2)]
+    cases = []
+    for xs, ws, s, p in specs:
+        x = rng.standard_normal(xs)
+        w = rng.standard_normal(ws)
+        dy = rng.standard_normal((xs[0], ws[0], output_size(xs[2], ws[2], s, p), output_size(xs[3], ws[3], s, p)))
+        cases.append(dict(dy=dy, x=x, w=w, stride=s, padding=p))
+    return cases
+
+
+def _backward_reference(dy, x, w, stride, padding):
+    return conv2d_backward(dy, x, w, stride, padding)
+
+
+def check_conv_backward(fn):
+    """Check ``fn(dy, x, w, stride, padding) -> (dx, dw, db)`` against :func:`conv2d_backward`."""
+
+    def diagnose(a, got, expected):
+        dy, x, w, s, p = a["dy"], a["x"], a["w"], a["stride"], a["padding"]
+        try:
+            dx, dw, db = (np.asarray(g) for g in got)
+        except (TypeError, ValueError):
+            return "return three arrays: (dx, dw, db)"
+        edx, edw, edb = expected
+        if not _same(db, edb):
+            if _matches(db, dy.sum(axis=(2, 3))) or _matches(db, dy.sum(axis=0)):
+                return "db must sum dy over the batch and both spatial axes: dy.sum(axis=(0, 2, 3))"
+            return "db[f] is the sum of dy[:, f] over every sample and position"
+        if not _same(dw, edw):
+            if dw.shape == (w.shape[1], w.shape[0]) + w.shape[2:]:
+                return "dw has the shape (C, F, KH, KW); it must match w, (F, C, KH, KW)"
+            return "dw = dy_mat.T @ cols, reshaped to w's shape, with dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F)"
+        if p and dx.shape == (x.shape[0], x.shape[1], x.shape[2] + 2 * p, x.shape[3] + 2 * p):
+            return "dx still includes the padding: crop p rows and columns from every side"
+        if dx.shape == edx.shape and _matches(dx, _col2im_assign(dy, x, w, s, p)):
+            return "overlapping windows overwrite each other: col2im must add (+=) every window's gradient, not assign"
+        return "dcols = dy_mat @ w.reshape(F, -1), then dx = col2im(dcols, x.shape, ...)"
+
+    _run("conv backward", fn, _backward_cases(), _backward_reference, diagnose)
+
+
+def _col2im_assign(dy, x, w, stride, padding):
+    """The classic mistake: scatter windows with '=' instead of '+='."""
+    F, C, KH, KW = w.shape
+    N, _, H, W = x.shape
+    OH, OW = dy.shape[2:]
+    dcols = (dy.transpose(0, 2, 3, 1).reshape(-1, F) @ w.reshape(F, -1)).reshape(N, OH, OW, C, KH, KW)
+    dxp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
+    for i in range(OH):
+        for j in range(OW):
+            dxp[:, :, i * stride : i * stride + KH, j * stride : j * stride + KW] = dcols[:, i, j]
+    return dxp[:, :, padding : padding + H, padding : padding + W]
+
+
+def _grad_cases():
+    rng = np.random.default_rng(405)
+    fs = [("sum of squares", lambda v: np.sum(v**2)), ("sum of sines", lambda v: np.sum(np.sin(v))), ("product-ish", lambda v: np.sum(v[:-1] * v[1:]) + v[0] ** 3)]
+    return [dict(f=f, x=rng.standard_normal(n)) for (_, f), n in zip(fs, (4, 6, 5))]
+
+
+def _central(f, x, eps=1e-6):
+    return numerical_gradient(lambda v: np.array(f(v)), x, np.array(1.0), eps)
+
+
+def check_numerical_gradient(fn):
+    """Check ``fn(f, x) -> grad``: central differences of a scalar function f at the 1-D point x."""
+
+    def diagnose(a, got, expected):
+        f, x = a["f"], a["x"]
+        got = np.asarray(got, dtype=float)
+        if got.shape == expected.shape and np.allclose(got, 2 * expected, rtol=1e-4):
+            return "divide by 2*eps: the central difference spans from x - eps to x + eps"
+        if got.shape == expected.shape and np.allclose(got, expected / 2, rtol=1e-4):
+            return "f(x+eps) - f(x-eps) is a step of 2*eps, so divide by 2*eps, not 4*eps"
+        if got.shape == expected.shape and np.allclose(got, expected, rtol=1e-2) and not np.allclose(got, expected, rtol=1e-6):
+            return "close but not accurate enough: use the central difference (f(x+eps) - f(x-eps)) / (2*eps), not a one-sided one"
+        if got.shape == expected.shape:
+            return "restore x[i] after each probe: otherwise later entries are measured at a shifted point"
+        return f"return one partial derivative per entry of x: shape {expected.shape}"
+
+    _run("numerical gradient", fn, _grad_cases(), lambda f, x: _central(f, x), diagnose)
+
+
+# --- notebook 05 ---------------------------------------------------------------
+
+
+def _rot180_cases():
+    """Stride 2 and 3 with leftover rows (a != 0), padding beyond K-1 (a crop), non-square shapes."""
+    rng = np.random.default_rng(505)
+    specs = [
+        ((1, 1, 6, 6), (1, 1, 3, 3), 2, 0),  # a = 1
+        ((2, 2, 7, 8), (3, 2, 3, 3), 2, 1),  # a = (0, 1)
+        ((1, 2, 6, 6), (2, 2, 2, 2), 2, 2),  # p = 2 > K-1 = 1: crop
+        ((2, 3, 9, 7), (2, 3, 3, 2), 3, 1),  # a = (2, 1), non-square kernel
+        ((1, 1, 5, 5), (1, 1, 3, 3), 2, 4),  # p = 4 > K-1 = 2: crop, a = 0
+    ]
+    cases = []
+    for xs, ws, s, p in specs:
+        w = rng.standard_normal(ws)
+        dy = rng.standard_normal((xs[0], ws[0], output_size(xs[2], ws[2], s, p), output_size(xs[3], ws[3], s, p)))
+        cases.append(dict(dy=dy, w=w, x_shape=xs, stride=s, padding=p))
+    return cases
+
+
+def _dx_reference(dy, w, x_shape, stride, padding):
+    return conv2d_backward(dy, np.zeros(x_shape), w, stride, padding)[0]
+
+
+def check_dx_rot180(fn):
+    """Check ``fn(dy, w, x_shape, stride, padding) -> dx``, dx by the rot180 route, on unseen cases."""
+
+    def diagnose(a, got, expected):
+        dy, w, x_shape, s, p = a["dy"], a["w"], a["x_shape"], a["stride"], a["padding"]
+        got = np.asarray(got)
+        K = w.shape[2:]
+        lead = [k - 1 - p for k in K]
+        if got.shape != expected.shape:
+            short = [e - g for e, g in zip(expected.shape[2:], got.shape[2:])]
+            leftover = [(n + 2 * p - k) % s for n, k in zip(x_shape[2:], K)]
+            if got.ndim == 4 and short == leftover and any(leftover):
+                return f"dx is short by a = {tuple(leftover)} rows/columns: pad the bottom/right by K-1-p+a, not K-1-p"
+            if got.ndim == 4 and got.shape[1] == w.shape[0] and w.shape[0] != w.shape[1]:
+                return "swap the kernel's F and C axes, w.transpose(1, 0, 2, 3): dx has C channels, one per input channel"
+            return f"dx must have x's shape {expected.shape}"
+        if _matches(got, _rot180_variant(dy, w, x_shape, s, p, rotate=False)):
+            return "the kernel must be rotated by 180 degrees (w[:, :, ::-1, ::-1]) before the stride-1 correlation"
+        if min(lead) >= 0 and _matches(got, _rot180_variant(dy, w, x_shape, s, p, pad_top=[k - 1 for k in K])):
+            return "the top/left padding is K-1-p, not K-1: the forward padding moves the first window"
+        return "insert s-1 zeros between dy's entries, pad K-1-p on top/left and K-1-p+a on bottom/right (crop if negative), then correlate with the rotated, F/C-swapped kernel"
+
+    _run("dx by rot180", fn, _rot180_cases(), _dx_reference, diagnose)
+
+
+def _rot180_variant(dy, w, x_shape, stride, padding, rotate=True, pad_top=None):
+    """The rot180 route with one step changed, to recognise a mistake."""
+    K = w.shape[2:]
+    a = [(n + 2 * padding - k) % stride for n, k in zip(x_shape[2:], K)]
+    top = pad_top if pad_top is not None else [k - 1 - padding for k in K]
+    bottom = [k - 1 - padding + ai for k, ai in zip(K, a)]
+    try:
+        g = pad2d(dilate2d(dy, stride), ((top[0], bottom[0]), (top[1], bottom[1])))
+        kernel = (rot180(w) if rotate else w).transpose(1, 0, 2, 3)
+        return conv2d(g, kernel)
+    except ValueError:
+        return None
+
+
+def _dw_cases():
+    return [dict(dy=c["dy"], x=np.random.default_rng(506 + i).standard_normal(c["x_shape"]), kernel_size=c["w"].shape[2:], stride=c["stride"], padding=c["padding"]) for i, c in enumerate(_rot180_cases())]
+
+
+def check_dw_correlation(fn):
+    """Check ``fn(dy, x, kernel_size, stride, padding) -> dw (F, C, KH, KW)``: dw as a correlation of x with the dilated dy."""
+
+    def reference(dy, x, kernel_size, stride, padding):
+        w = np.zeros((dy.shape[1], x.shape[1]) + tuple(kernel_size))
+        return conv2d_backward(dy, x, w, stride, padding)[1]
+
+    def diagnose(a, got, expected):
+        got = np.asarray(got)
+        if got.ndim == 4 and got.shape[2:] != expected.shape[2:] and all(g >= e for g, e in zip(got.shape[2:], expected.shape[2:])):
+            return "dw is too big: crop the a leftover rows/columns of the padded x first; no window ever reached them"
+        if got.shape == expected.shape[1::-1] + expected.shape[2:]:
+            return "the result comes out as (C, F, KH, KW): transpose it to (F, C, KH, KW)"
+        if got.shape != expected.shape:
+            return f"dw must have w's shape {expected.shape}; did you dilate dy by the stride?"
+        return "dw[f, c] = sum over n of corr2d(x_padded[n, c], dilate2d(dy[n, f], stride))"
+
+    _run("dw by correlation", fn, _dw_cases(), reference, diagnose)

@@ -40,6 +40,10 @@ def not_done(*args, **kwargs):
         (ex.check_coverage, ("nb02", "my_coverage")),
         (ex.check_conv_forward, ("nb03", "my_conv_forward")),
         (ex.check_param_count, ("nb03", "my_param_count")),
+        (ex.check_conv_backward, ("nb04", "my_conv_backward")),
+        (ex.check_numerical_gradient, ("nb04", "my_numerical_gradient")),
+        (ex.check_dx_rot180, ("nb05", "my_dx_rot180")),
+        (ex.check_dw_correlation, ("nb05", "my_dw_correlation")),
     ],
 )
 def test_reference_solution_passes_and_stub_is_reported(checker, solution, capsys):
@@ -151,3 +155,87 @@ def test_coverage_padded_grid_hint(capsys):
         return cl.col2im(ones, xp.shape, kernel_size, stride)[0, 0]
 
     assert "crop the padding off" in run(ex.check_coverage, uncropped, capsys)[1]
+
+
+def test_conv_backward_hints(capsys):
+    def with_db(db_fn):
+        def fn(dy, x, w, stride, padding):
+            dx, dw, _ = cl.conv2d_backward(dy, x, w, stride, padding)
+            return dx, dw, db_fn(dy)
+
+        return fn
+
+    def assigning(dy, x, w, stride, padding):
+        return (ex._col2im_assign(dy, x, w, stride, padding),) + cl.conv2d_backward(dy, x, w, stride, padding)[1:]
+
+    def uncropped(dy, x, w, stride, padding):
+        dx, dw, db = cl.conv2d_backward(dy, x, w, stride, padding)
+        return cl.pad2d(dx, padding), dw, db
+
+    def swapped_dw(dy, x, w, stride, padding):
+        dx, dw, db = cl.conv2d_backward(dy, x, w, stride, padding)
+        return dx, dw.transpose(1, 0, 2, 3), db
+
+    assert "dy.sum(axis=(0, 2, 3))" in run(ex.check_conv_backward, with_db(lambda dy: dy.sum(axis=(2, 3))), capsys)[1]
+    assert "must add (+=)" in run(ex.check_conv_backward, assigning, capsys)[1]
+    assert "still includes the padding" in run(ex.check_conv_backward, uncropped, capsys)[1]
+    assert "it must match w" in run(ex.check_conv_backward, swapped_dw, capsys)[1]
+
+
+def test_numerical_gradient_hints(capsys):
+    def scaled(k, one_sided=False, restore=True):
+        def fn(f, x, eps=1e-6):
+            x = np.array(x, dtype=float)
+            g = np.zeros_like(x)
+            for i in range(x.size):
+                old = x[i]
+                x[i] = old + eps
+                up = f(x)
+                x[i] = old if one_sided else old - eps
+                down = f(x)
+                if restore:
+                    x[i] = old
+                g[i] = (up - down) / (k * eps)
+            return g
+
+        return fn
+
+    assert "divide by 2*eps" in run(ex.check_numerical_gradient, scaled(1), capsys)[1]
+    assert "not 4*eps" in run(ex.check_numerical_gradient, scaled(4), capsys)[1]
+    assert "restore x[i]" in run(ex.check_numerical_gradient, scaled(2, restore=False), capsys)[1]
+
+    def forward_difference(f, x, eps=1e-4):
+        x = np.array(x, dtype=float)
+        base = f(x)
+        g = np.zeros_like(x)
+        for i in range(x.size):
+            x[i] += eps
+            g[i] = (f(x) - base) / eps
+            x[i] -= eps
+        return g
+
+    assert "not a one-sided one" in run(ex.check_numerical_gradient, forward_difference, capsys)[1]
+
+
+def test_dx_rot180_hints(capsys):
+    sol = load("nb05").my_dx_rot180
+
+    def without_a(dy, w, x_shape, stride, padding):
+        dx = sol(dy, w, x_shape, stride, padding)
+        a = [(n + 2 * padding - k) % stride for n, k in zip(x_shape[2:], w.shape[2:])]
+        return dx[:, :, : dx.shape[2] - a[0], : dx.shape[3] - a[1]]
+
+    def unrotated(dy, w, x_shape, stride, padding):
+        return sol(dy, w[:, :, ::-1, ::-1], x_shape, stride, padding)
+
+    assert "pad the bottom/right by K-1-p+a" in run(ex.check_dx_rot180, without_a, capsys)[1]
+    assert "rotated by 180 degrees" in run(ex.check_dx_rot180, unrotated, capsys)[1]
+    # the checker's hidden cases include a != 0 and a crop (p > K-1)
+    cases = ex._rot180_cases()
+    assert any((c["x_shape"][2] + 2 * c["padding"] - c["w"].shape[2]) % c["stride"] for c in cases)
+    assert any(c["padding"] > c["w"].shape[2] - 1 for c in cases)
+
+
+def test_dw_correlation_hints(capsys):
+    sol = load("nb05").my_dw_correlation
+    assert "(C, F, KH, KW)" in run(ex.check_dw_correlation, lambda **a: sol(**a).transpose(1, 0, 2, 3), capsys)[1]
