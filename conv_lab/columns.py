@@ -117,101 +117,121 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
 
 
 # --- the blocked fast paths ----------------------------------------------------
+#
+# Each call allocates its work buffers once, sized for one block, and reuses
+# them for every block. Allocating them afresh per block costs more than the
+# copies themselves: large fresh allocations come from the operating system
+# as untouched pages, and touching them for the first time is slow.
 
 
-def _blocks(g, itemsize):
-    """Slices of the batch whose copied windows take about BLOCK_BYTES each."""
+def _block_size(g, itemsize):
+    """Samples per block, so that a block's copied windows take about BLOCK_BYTES."""
     per_sample = g.OH * g.OW * g.C * g.KH * g.KW * itemsize
-    step = max(1, round(BLOCK_BYTES / per_sample))
-    for n0 in range(0, g.N, step):
-        n1 = min(n0 + step, g.N)
-        yield slice(n0, n1), g._replace(N=n1 - n0)
+    return min(g.N, max(1, round(BLOCK_BYTES / per_sample)))
 
 
-class _ChannelsLast:
-    """Block of windows as (n*OH*OW, KH*KW*C): one row per window, columns (kh, kw, c)."""
+class _Workspace:
+    """Buffers for one block of ``step`` samples, in one of two memory layouts.
 
-    @staticmethod
-    def weights(w, g):
-        return w.transpose(0, 2, 3, 1).reshape(g.F, -1)  # (F, KH*KW*C)
+    Channels-last: windows as rows, (n*OH*OW, KH*KW*C), columns (kh, kw, c).
+    Channels-first: per sample a (C*KH*KW, OH*OW) matrix, one column per window.
+    Both hold exactly the numbers of the public ``cols``, reordered.
+    """
 
-    @staticmethod
-    def unfold(x, g):
-        (ph, pw), (Hp, Wp) = g.padding, g.padded_shape
-        xp = np.zeros((g.N, Hp, Wp, g.C), dtype=x.dtype)
-        xp[:, ph : ph + g.H, pw : pw + g.W, :] = x.transpose(0, 2, 3, 1)  # (n, H, W, C)
-        view = _window_view(xp, (g.KH, g.KW), g.stride, g.dilation, axes=(1, 2))  # (n, OH, OW, C, KH, KW)
-        return view.transpose(0, 1, 2, 4, 5, 3).reshape(g.N * g.OH * g.OW, -1)  # (n*OH*OW, KH*KW*C)
+    def __init__(self, g, dtype, backward=False):
+        self.g = g
+        self.step = _block_size(g, np.dtype(dtype).itemsize)
+        self.last = g.C >= CHANNELS_LAST_MIN_C
+        n, (Hp, Wp) = self.step, g.padded_shape
+        if self.last:
+            image = (n, Hp, Wp, g.C)
+            self.cols = np.empty((n, g.OH, g.OW, g.KH, g.KW, g.C), dtype)
+        else:
+            image = (n, g.C, Hp, Wp)
+            self.cols = np.empty((n, g.C, g.KH, g.KW, g.OH, g.OW), dtype)
+        self.xp = np.zeros(image, dtype)  # only the interior is ever written: the border stays 0
+        if backward:
+            self.dxp = np.empty(image, dtype)
+            self.dcols = np.empty(self.cols.shape, dtype)
+            self.dy_mat = np.empty((n * g.OH * g.OW, g.F), dtype) if self.last else None
 
-    @staticmethod
-    def forward(cols, w_mat, g, out):
-        y = (cols @ w_mat.T).reshape(g.N, g.OH, g.OW, g.F)  # (n, OH, OW, F)
-        out[...] = y.transpose(0, 3, 1, 2)  # (n, F, OH, OW)
-
-    @staticmethod
-    def backward(dy, cols, w_mat, g, dx_out):
-        dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, g.F)  # (n*OH*OW, F)
-        dcols = (dy_mat @ w_mat).reshape(g.N, g.OH, g.OW, g.KH, g.KW, g.C)
-        xp = np.zeros((g.N,) + g.padded_shape + (g.C,), dtype=dcols.dtype)
-        dx = _scatter_taps(xp, lambda kh, kw: dcols[:, :, :, kh, kw, :], g, (1, 2))  # (n, H, W, C)
-        dx_out[...] = dx.transpose(0, 3, 1, 2)  # (n, C, H, W)
-        return dy_mat.T @ cols  # dw block (F, KH*KW*C)
-
-    @staticmethod
-    def dw(dw_mat, g):
-        return dw_mat.reshape(g.F, g.KH, g.KW, g.C).transpose(0, 3, 1, 2)  # (F, C, KH, KW)
-
-
-class _ChannelsFirst:
-    """Block of windows as (n, C*KH*KW, OH*OW): one column per window, per sample."""
-
-    @staticmethod
-    def weights(w, g):
+    def weights(self, w):
+        g = self.g
+        if self.last:
+            return w.transpose(0, 2, 3, 1).reshape(g.F, -1)  # (F, KH*KW*C)
         return w.reshape(g.F, -1)  # (F, C*KH*KW)
 
-    @staticmethod
-    def unfold(x, g):
-        view = _window_view(pad2d(x, g.padding), (g.KH, g.KW), g.stride, g.dilation)  # (n, C, OH, OW, KH, KW)
-        return view.transpose(0, 1, 4, 5, 2, 3).reshape(g.N, -1, g.OH * g.OW)  # (n, C*KH*KW, OH*OW)
+    def blocks(self):
+        for n0 in range(0, self.g.N, self.step):
+            n1 = min(n0 + self.step, self.g.N)
+            yield slice(n0, n1), n1 - n0
 
-    @staticmethod
-    def forward(cols, w_mat, g, out):
-        np.matmul(w_mat, cols, out=out.reshape(g.N, g.F, g.OH * g.OW))  # (n, F, OH*OW)
+    def unfold(self, x):
+        """Copy the windows of a block x (n, C, H, W) into the cols buffer; return it as a matrix."""
+        g, n = self.g, x.shape[0]
+        (ph, pw), xp = g.padding, self.xp[:n]
+        if self.last:
+            xp[:, ph : ph + g.H, pw : pw + g.W, :] = x.transpose(0, 2, 3, 1)  # (n, H, W, C)
+            view = _window_view(xp, (g.KH, g.KW), g.stride, g.dilation, axes=(1, 2))  # (n, OH, OW, C, KH, KW)
+            np.copyto(self.cols[:n], view.transpose(0, 1, 2, 4, 5, 3))  # (n, OH, OW, KH, KW, C)
+            return self.cols[:n].reshape(n * g.OH * g.OW, -1)  # (n*OH*OW, KH*KW*C)
+        xp[:, :, ph : ph + g.H, pw : pw + g.W] = x
+        view = _window_view(xp, (g.KH, g.KW), g.stride, g.dilation)  # (n, C, OH, OW, KH, KW)
+        np.copyto(self.cols[:n], view.transpose(0, 1, 4, 5, 2, 3))  # (n, C, KH, KW, OH, OW)
+        return self.cols[:n].reshape(n, -1, g.OH * g.OW)  # (n, C*KH*KW, OH*OW)
 
-    @staticmethod
-    def backward(dy, cols, w_mat, g, dx_out):
-        dy3 = dy.reshape(g.N, g.F, g.OH * g.OW)  # (n, F, OH*OW)
-        dcols = (w_mat.T @ dy3).reshape(g.N, g.C, g.KH, g.KW, g.OH, g.OW)
-        xp = np.zeros((g.N, g.C) + g.padded_shape, dtype=dcols.dtype)
-        dx_out[...] = _scatter_taps(xp, lambda kh, kw: dcols[:, :, kh, kw], g, (2, 3))  # (n, C, H, W)
-        return (dy3 @ cols.transpose(0, 2, 1)).sum(axis=0)  # dw block (F, C*KH*KW)
+    def forward(self, cols, w_mat, out):
+        """out (n, F, OH, OW) = the block's outputs."""
+        g, n = self.g, out.shape[0]
+        if self.last:
+            y = (cols @ w_mat.T).reshape(n, g.OH, g.OW, g.F)  # (n, OH, OW, F)
+            out[...] = y.transpose(0, 3, 1, 2)  # (n, F, OH, OW)
+        else:
+            np.matmul(w_mat, cols, out=out.reshape(n, g.F, g.OH * g.OW))  # (n, F, OH*OW)
 
-    @staticmethod
-    def dw(dw_mat, g):
+    def backward(self, dy, cols, w_mat, dx_out):
+        """dx_out (n, C, H, W) = col2im(dcols) for the block; return the block's dw matrix."""
+        g, n = self.g, dy.shape[0]
+        dxp = self.dxp[:n]
+        dxp[...] = 0
+        if self.last:
+            dy_mat = self.dy_mat[: n * g.OH * g.OW]
+            np.copyto(dy_mat.reshape(n, g.OH, g.OW, g.F), dy.transpose(0, 2, 3, 1))  # (n*OH*OW, F)
+            dcols = self.dcols[:n]
+            np.matmul(dy_mat, w_mat, out=dcols.reshape(n * g.OH * g.OW, -1))  # (n*OH*OW, KH*KW*C)
+            dx = _scatter_taps(dxp, lambda kh, kw: dcols[:, :, :, kh, kw, :], g, (1, 2))  # (n, H, W, C)
+            dx_out[...] = dx.transpose(0, 3, 1, 2)  # (n, C, H, W)
+            return dy_mat.T @ cols  # (F, KH*KW*C)
+        dy3 = dy.reshape(n, g.F, g.OH * g.OW)  # (n, F, OH*OW)
+        dcols = self.dcols[:n]
+        np.matmul(w_mat.T, dy3, out=dcols.reshape(n, -1, g.OH * g.OW))  # (n, C*KH*KW, OH*OW)
+        dx_out[...] = _scatter_taps(dxp, lambda kh, kw: dcols[:, :, kh, kw], g, (2, 3))  # (n, C, H, W)
+        return (dy3 @ cols.transpose(0, 2, 1)).sum(axis=0)  # (F, C*KH*KW)
+
+    def dw(self, dw_mat):
+        g = self.g
+        if self.last:
+            return dw_mat.reshape(g.F, g.KH, g.KW, g.C).transpose(0, 3, 1, 2)  # (F, C, KH, KW)
         return dw_mat.reshape(g.F, g.C, g.KH, g.KW)
-
-
-def _layout(g):
-    return _ChannelsLast if g.C >= CHANNELS_LAST_MIN_C else _ChannelsFirst
 
 
 def gemm_forward(x, w, g):
     """conv2d by blocked im2col + GEMM; x, w already validated and of one dtype."""
-    layout = _layout(g)
-    w_mat = layout.weights(w, g)
+    ws = _Workspace(g, np.result_type(x, w))
+    w_mat = ws.weights(w)
     y = np.empty((g.N, g.F, g.OH, g.OW), dtype=np.result_type(x, w))
-    for batch, gb in _blocks(g, x.itemsize):
-        layout.forward(layout.unfold(x[batch], gb), w_mat, gb, out=y[batch])
+    for batch, _ in ws.blocks():
+        ws.forward(ws.unfold(x[batch]), w_mat, out=y[batch])
     return y
 
 
 def gemm_backward(dy, x, w, g):
     """dx and dw by blocked im2col + GEMM + col2im; inputs validated, one dtype."""
-    layout = _layout(g)
-    w_mat = layout.weights(w, g)
     dtype = np.result_type(dy, x, w)
+    ws = _Workspace(g, dtype, backward=True)
+    w_mat = ws.weights(w)
     dx = np.empty((g.N, g.C, g.H, g.W), dtype=dtype)
-    dw_mat = np.zeros_like(w_mat, dtype=dtype)
-    for batch, gb in _blocks(g, x.itemsize):
-        dw_mat += layout.backward(dy[batch], layout.unfold(x[batch], gb), w_mat, gb, dx_out=dx[batch])
-    return dx, np.ascontiguousarray(layout.dw(dw_mat, g))
+    dw_mat = np.zeros(w_mat.shape, dtype=dtype)
+    for batch, _ in ws.blocks():
+        dw_mat += ws.backward(dy[batch], ws.unfold(x[batch]), w_mat, dx_out=dx[batch])
+    return dx, np.ascontiguousarray(ws.dw(dw_mat))

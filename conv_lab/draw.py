@@ -158,3 +158,44 @@ def colour_matrix(m, mask, colour="red"):
         cells = [colored(c, colour, attrs=["bold"]) if flag else c for c, flag in zip(cells, mrow)]
         lines.append("[" + " ".join(cells) + "]")
     return "\n".join(lines)
+
+
+INSERTED = "#f2f2f2"  # zeros inserted between gradient entries
+
+
+def gradient_grid(ax, dy, stride, pads, title=None, window=None, kernel=None):
+    """Draw the rot180 route's input: dy (OH, OW) zero-dilated by ``stride`` and
+    padded by ``pads = ((top, bottom), (left, right))``; negative amounts crop.
+
+    Real gradient entries are white with their value, inserted zeros light
+    grey, padding grey; the ``a`` extra rows/columns beyond the symmetric
+    padding are red. Rows and columns removed by a crop are listed under the
+    grid. ``window=(i, j)`` with ``kernel`` (KH, KW) outlines one correlation window.
+    """
+    dy = np.asarray(dy, dtype=float)
+    (top, bottom), (left, right) = pads
+    (sh, sw) = ck.pair(stride, "stride")
+    dil = np.zeros(((dy.shape[0] - 1) * sh + 1, (dy.shape[1] - 1) * sw + 1))
+    real = np.zeros(dil.shape, dtype=bool)
+    dil[::sh, ::sw] = dy
+    real[::sh, ::sw] = True
+    grid = pad2d(dil, ((top, bottom), (left, right)))
+    is_real = pad2d(real.astype(int), ((top, bottom), (left, right))).astype(bool)
+    inside = pad2d(np.ones(dil.shape, dtype=int), ((top, bottom), (left, right))).astype(bool)
+    extra = np.zeros(grid.shape, dtype=bool)
+    if bottom > top:
+        extra[grid.shape[0] - (bottom - top) :, :] = True
+    if right > left:
+        extra[:, grid.shape[1] - (right - left) :] = True
+    extra &= ~inside
+    labels = [[f"{v:g}" if is_real[r, q] else "0" for q, v in enumerate(row)] for r, row in enumerate(grid)]
+    highlight = {INSERTED: inside & ~is_real, PAD: ~inside, LEFTOVER: extra}
+    matrix(ax, grid, title, highlight=highlight, labels=labels, fontsize=8)
+    notes = [f"{-n} {side} cropped" for n, side in ((top, "top"), (bottom, "bottom"), (left, "left"), (right, "right")) if n < 0]
+    if notes:
+        ax.set_xlabel(", ".join(notes), fontsize=9, color=LEFTOVER)
+    if window is not None:
+        i, j = window
+        KH, KW = kernel
+        ax.add_patch(Rectangle((j, i), KW, KH, fill=False, edgecolor=WINDOW, lw=3))
+    return grid
