@@ -122,7 +122,9 @@ def bench(shape, dtype, repeats):
     gemm_flops = 2 * 1024**3
 
     # every contender must compute the same thing before it is timed
-    ref = CONTENDERS["loops"](x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), dy.astype(np.float64), s, p)
+    ref = CONTENDERS["loops"](
+        x.astype(np.float64), w.astype(np.float64), b.astype(np.float64), dy.astype(np.float64), s, p
+    )
     tol = 1e-9 if dtype == np.float64 else 2e-3
     for name, fn in CONTENDERS.items():
         for got, want in zip(fn(x, w, b, dy, s, p), ref):

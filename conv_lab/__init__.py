@@ -15,9 +15,9 @@ from .blocks import (
     sliding_windows,
     stride_leftover,
 )
+from .columns import col2im, im2col
 from .conv import BACKWARD_METHODS, FORWARD_METHODS, conv2d, conv2d_backward, conv_transpose2d
 from .gradcheck import check_close, numerical_gradient, rel_error
-from .columns import col2im, im2col
 from .layer import Conv2d
 
 __all__ = [

@@ -19,13 +19,10 @@ def numeric_array(a, name, ndim=None, layout=""):
     except ValueError as exc:  # ragged nested lists
         raise ValueError(f"{name} could not be turned into an array: {exc}") from None
     if arr.dtype.kind not in NUMERIC_KINDS:
-        raise TypeError(
-            f"{name} must have an integer or floating dtype, got dtype {arr.dtype}"
-        )
+        raise TypeError(f"{name} must have an integer or floating dtype, got dtype {arr.dtype}")
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(
-            f"{name} must be {ndim}-D {layout}".rstrip()
-            + f", got a {arr.ndim}-D array of shape {arr.shape}"
+            f"{name} must be {ndim}-D {layout}".rstrip() + f", got a {arr.ndim}-D array of shape {arr.shape}"
         )
     if arr.size == 0:
         raise ValueError(f"{name} has a zero-length axis: shape {arr.shape}")
@@ -46,9 +43,7 @@ def pair(value, name, minimum=None):
     if isinstance(value, (tuple, list, np.ndarray)):
         items = tuple(np.asarray(value).ravel()) if isinstance(value, np.ndarray) else tuple(value)
         if len(items) != 2:
-            raise ValueError(
-                f"{name} must be an int or an (h, w) pair, got {len(items)} values: {value!r}"
-            )
+            raise ValueError(f"{name} must be an int or an (h, w) pair, got {len(items)} values: {value!r}")
     else:
         items = (value, value)
     for v in items:

@@ -66,9 +66,7 @@ def _window_view(x, kernel, stride, dilation, axes=(-2, -1)):
     """Read-only strided view of every window; window axes appended last."""
     (KH, KW), (sh, sw), (dh, dw) = kernel, stride, dilation
     axes = tuple(a % x.ndim for a in axes)  # the view has two more axes than x
-    view = np.lib.stride_tricks.sliding_window_view(
-        x, (ck.extent(KH, dh), ck.extent(KW, dw)), axis=axes
-    )
+    view = np.lib.stride_tricks.sliding_window_view(x, (ck.extent(KH, dh), ck.extent(KW, dw)), axis=axes)
     index = [slice(None)] * view.ndim
     index[axes[0]] = slice(None, None, sh)
     index[axes[1]] = slice(None, None, sw)
@@ -113,9 +111,7 @@ def sliding_windows(x, kernel_size, stride=1, dilation=1):
 
 def _pad_amounts(padding):
     """Normalise int, (ph, pw) or ((top, bottom), (left, right)) to 4 ints."""
-    if isinstance(padding, (tuple, list)) and len(padding) == 2 and all(
-        isinstance(p, (tuple, list)) for p in padding
-    ):
+    if isinstance(padding, (tuple, list)) and len(padding) == 2 and all(isinstance(p, (tuple, list)) for p in padding):
         top, bottom = ck.pair(padding[0], "padding[0] (top, bottom)")
         left, right = ck.pair(padding[1], "padding[1] (left, right)")
         return top, bottom, left, right
@@ -152,9 +148,7 @@ def pad2d(x, padding):
     top, bottom, left, right = _pad_amounts(padding)
     H, W = x.shape[-2:]
     if H + top + bottom < 1 or W + left + right < 1:
-        raise ValueError(
-            f"padding {padding!r} crops away the whole input of height/width {(H, W)}"
-        )
+        raise ValueError(f"padding {padding!r} crops away the whole input of height/width {(H, W)}")
     widths = [(0, 0)] * (x.ndim - 2) + [
         (max(top, 0), max(bottom, 0)),
         (max(left, 0), max(right, 0)),

@@ -96,9 +96,7 @@ def _check_dy(dy, g):
     dy = ck.numeric_array(dy, "dy", 4, "(N, F, OH, OW)")
     expected = (g.N, g.F, g.OH, g.OW)
     if dy.shape != expected:
-        raise ValueError(
-            f"dy must have the forward output's shape (N, F, OH, OW) = {expected}, got {dy.shape}"
-        )
+        raise ValueError(f"dy must have the forward output's shape (N, F, OH, OW) = {expected}, got {dy.shape}")
     return dy
 
 

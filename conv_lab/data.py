@@ -6,7 +6,6 @@ from matplotlib import pyplot as plt
 
 from . import _checks as ck
 
-
 LUMA = np.array([0.299, 0.587, 0.114])  # ITU-R BT.601 weights of R, G, B
 
 

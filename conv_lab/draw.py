@@ -191,7 +191,11 @@ def gradient_grid(ax, dy, stride, pads, title=None, window=None, kernel=None):
     labels = [[f"{v:.2g}" if is_real[r, q] else "0" for q, v in enumerate(row)] for r, row in enumerate(grid)]
     highlight = {INSERTED: inside & ~is_real, PAD: ~inside, LEFTOVER: extra}
     matrix(ax, grid, title, highlight=highlight, labels=labels, fontsize=8)
-    notes = [f"{-n} {side} cropped" for n, side in ((top, "top"), (bottom, "bottom"), (left, "left"), (right, "right")) if n < 0]
+    notes = [
+        f"{-n} {side} cropped"
+        for n, side in ((top, "top"), (bottom, "bottom"), (left, "left"), (right, "right"))
+        if n < 0
+    ]
     if notes:
         ax.set_xlabel(", ".join(notes), fontsize=9, color=LEFTOVER)
     if window is not None:

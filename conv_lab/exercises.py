@@ -36,7 +36,11 @@ def _fmt(args):
 
 def _same(got, expected):
     if isinstance(expected, tuple) and any(isinstance(e, np.ndarray) for e in expected):
-        return isinstance(got, (tuple, list)) and len(got) == len(expected) and all(_same(g, e) for g, e in zip(got, expected))
+        return (
+            isinstance(got, (tuple, list))
+            and len(got) == len(expected)
+            and all(_same(g, e) for g, e in zip(got, expected))
+        )
     try:
         got = np.asarray(got)
     except Exception:  # noqa: BLE001 - anything that is not array-like is simply wrong
@@ -137,9 +141,15 @@ def check_corr2d(fn):
     def diagnose(a, got, expected):
         x, w = a["x"], a["w"]
         if _matches(got, convolve2d(x, w)):
-            return "you flipped the kernel: that is true convolution. The layer computes cross-correlation: w[u, v] multiplies x[i+u, j+v]"
+            return (
+                "you flipped the kernel: that is true convolution. The layer computes cross-correlation: "
+                "w[u, v] multiplies x[i+u, j+v]"
+            )
         if np.shape(got) != np.shape(expected):
-            return f"the output should have shape (H-KH+1, W-KW+1) = {np.shape(expected)}; check your loop bounds for non-square inputs and kernels"
+            return (
+                f"the output should have shape (H-KH+1, W-KW+1) = {np.shape(expected)}; check your loop "
+                f"bounds for non-square inputs and kernels"
+            )
         if _matches(np.asarray(got).T, expected):
             return "rows and columns are swapped somewhere: i indexes rows (height), j indexes columns (width)"
         return "for every (i, j), sum x[i+u, j+v] * w[u, v] over u < KH and v < KW"
@@ -147,7 +157,9 @@ def check_corr2d(fn):
     _run("corr2d", fn, _corr_cases(), lambda x, w: corr2d(x, w), diagnose)
 
 
-SAME_PADDING_CASES = [dict(kernel_size=k, dilation=d) for k, d in [(3, 1), (5, 1), (4, 1), (2, 1), (3, 2), (4, 3), (1, 1), (6, 2)]]
+SAME_PADDING_CASES = [
+    dict(kernel_size=k, dilation=d) for k, d in [(3, 1), (5, 1), (4, 1), (2, 1), (3, 2), (4, 3), (1, 1), (6, 2)]
+]
 
 
 def _same_padding(kernel_size, dilation):
@@ -169,7 +181,9 @@ def check_same_padding(fn):
         if before == after and d * (k - 1) % 2 == 1:
             return "an even kernel needs an odd total d*(K-1): it cannot be split evenly, so one side gets one row more"
         if before + after == d * (k - 1):
-            return "right total, wrong side: by the PyTorch/TensorFlow convention the extra row goes after (bottom/right)"
+            return (
+                "right total, wrong side: by the PyTorch/TensorFlow convention the extra row goes after (bottom/right)"
+            )
         return "the padded size H + before + after must equal H + d*(K-1) so that the output keeps size H"
 
     _run("same padding", fn, SAME_PADDING_CASES, _same_padding, diagnose)
@@ -180,7 +194,13 @@ def check_same_padding(fn):
 
 def _im2col_cases():
     rng = np.random.default_rng(202)
-    specs = [((1, 1, 4, 5), 3, 1, 0), ((2, 3, 5, 5), 2, 1, 0), ((1, 2, 6, 7), 3, 2, 0), ((2, 2, 5, 4), 3, 1, 1), ((1, 3, 7, 6), (2, 3), 2, 1)]
+    specs = [
+        ((1, 1, 4, 5), 3, 1, 0),
+        ((2, 3, 5, 5), 2, 1, 0),
+        ((1, 2, 6, 7), 3, 2, 0),
+        ((2, 2, 5, 4), 3, 1, 1),
+        ((1, 3, 7, 6), (2, 3), 2, 1),
+    ]
     return [dict(x=rng.integers(0, 9, s).astype(float), kernel_size=k, stride=st, padding=p) for s, k, st, p in specs]
 
 
@@ -197,21 +217,36 @@ def check_im2col(fn):
             OW = output_size(x.shape[3], KW, s, p)
             as_khkwc = expected.reshape(-1, C, KH, KW).transpose(0, 2, 3, 1).reshape(expected.shape)
             if _matches(got, as_khkwc):
-                return "columns are in (kh, kw, c) order; they must run c first, then kh, then kw: the order of w.reshape(F, -1)"
+                return (
+                    "columns are in (kh, kw, c) order; they must run c first, then kh, then kw: the order of "
+                    "w.reshape(F, -1)"
+                )
             as_owoh = expected.reshape(N, OH, OW, -1).transpose(0, 2, 1, 3).reshape(expected.shape)
             if _matches(got, as_owoh):
                 return "rows are in (n, ow, oh) order; walk the windows row by row: (n, oh, ow)"
-            return "right shape, wrong numbers: row (n*OH + i)*OW + j must hold the window whose top-left corner is at (i*stride, j*stride) of the padded x"
+            return (
+                "right shape, wrong numbers: row (n*OH + i)*OW + j must hold the window whose top-left "
+                "corner is at (i*stride, j*stride) of the padded x"
+            )
         if p and got.shape[0] == N * output_size(x.shape[2], KH, s, 0) * output_size(x.shape[3], KW, s, 0):
             return "padding ignored: pad x with zeros on every side before taking windows"
         if s > 1 and got.shape[0] == N * output_size(x.shape[2], KH, 1, p) * output_size(x.shape[3], KW, 1, p):
             return "stride ignored: consecutive windows start `stride` cells apart"
         return f"cols must have shape (N*OH*OW, C*KH*KW) = {expected.shape}"
 
-    _run("im2col", fn, _im2col_cases(), lambda x, kernel_size, stride, padding: im2col(x, kernel_size, stride, padding), diagnose)
+    _run(
+        "im2col",
+        fn,
+        _im2col_cases(),
+        lambda x, kernel_size, stride, padding: im2col(x, kernel_size, stride, padding),
+        diagnose,
+    )
 
 
-COVERAGE_CASES = [dict(H=h, W=w, kernel_size=k, stride=s, padding=p) for h, w, k, s, p in [(4, 4, 3, 1, 0), (5, 6, 2, 1, 0), (7, 7, 3, 2, 0), (5, 5, 3, 1, 1), (6, 5, 3, 2, 2)]]
+COVERAGE_CASES = [
+    dict(H=h, W=w, kernel_size=k, stride=s, padding=p)
+    for h, w, k, s, p in [(4, 4, 3, 1, 0), (5, 6, 2, 1, 0), (7, 7, 3, 2, 0), (5, 5, 3, 1, 1), (6, 5, 3, 2, 2)]
+]
 
 
 def _coverage(H, W, kernel_size, stride, padding):
@@ -239,9 +274,20 @@ def check_coverage(fn):
 
 def _forward_cases():
     rng = np.random.default_rng(303)
-    specs = [((1, 1, 4, 4), (1, 1, 3, 3), 1, 0), ((2, 3, 5, 5), (4, 3, 3, 3), 1, 1), ((2, 2, 7, 6), (3, 2, 2, 3), 2, 0), ((3, 3, 6, 6), (2, 3, 3, 3), 2, 1)]
+    specs = [
+        ((1, 1, 4, 4), (1, 1, 3, 3), 1, 0),
+        ((2, 3, 5, 5), (4, 3, 3, 3), 1, 1),
+        ((2, 2, 7, 6), (3, 2, 2, 3), 2, 0),
+        ((3, 3, 6, 6), (2, 3, 3, 3), 2, 1),
+    ]
     return [
-        dict(x=rng.integers(-3, 4, xs).astype(float), w=rng.integers(-3, 4, ws).astype(float), b=rng.integers(-3, 4, ws[0]).astype(float), stride=s, padding=p)
+        dict(
+            x=rng.integers(-3, 4, xs).astype(float),
+            w=rng.integers(-3, 4, ws).astype(float),
+            b=rng.integers(-3, 4, ws[0]).astype(float),
+            stride=s,
+            padding=p,
+        )
         for xs, ws, s, p in specs
     ]
 
@@ -257,7 +303,10 @@ def check_conv_forward(fn):
         if got.shape == nhwf.shape and _matches(got, nhwf) and nhwf.shape != expected.shape:
             return "the result is (N, OH, OW, F): transpose it to (N, F, OH, OW) with .transpose(0, 3, 1, 2)"
         if _matches(got, nhwf.reshape(expected.shape)):
-            return "you reshaped the (N*OH*OW, F) product straight to (N, F, OH, OW); reshape to (N, OH, OW, F) first, then transpose"
+            return (
+                "you reshaped the (N*OH*OW, F) product straight to (N, F, OH, OW); reshape to (N, OH, OW, "
+                "F) first, then transpose"
+            )
         if _matches(got, conv2d(x, w, None, s, p)):
             return "the bias is missing: add b[f] to every pixel of output channel f"
         if got.shape == expected.shape and _matches(got - conv2d(x, w, None, s, p), np.broadcast_to(b, expected.shape)):
@@ -266,10 +315,25 @@ def check_conv_forward(fn):
             return f"y must have shape (N, F, OH, OW) = {expected.shape}"
         return "y = cols @ w.reshape(F, -1).T + b, then reshape to (N, OH, OW, F) and transpose to (N, F, OH, OW)"
 
-    _run("conv forward", fn, _forward_cases(), lambda x, w, b, stride, padding: conv2d(x, w, b, stride, padding), diagnose)
+    _run(
+        "conv forward",
+        fn,
+        _forward_cases(),
+        lambda x, w, b, stride, padding: conv2d(x, w, b, stride, padding),
+        diagnose,
+    )
 
 
-PARAM_CASES = [dict(C=c, F=f, kernel_size=k, bias=b) for c, f, k, b in [(3, 8, 3, True), (1, 1, 5, False), (16, 32, (3, 1), True), (64, 64, 1, True), (3, 2, (2, 4), False)]]
+PARAM_CASES = [
+    dict(C=c, F=f, kernel_size=k, bias=b)
+    for c, f, k, b in [
+        (3, 8, 3, True),
+        (1, 1, 5, False),
+        (16, 32, (3, 1), True),
+        (64, 64, 1, True),
+        (3, 2, (2, 4), False),
+    ]
+]
 
 
 def _param_count(C, F, kernel_size, bias):
@@ -301,7 +365,12 @@ def check_param_count(fn):
 
 def _backward_cases():
     rng = np.random.default_rng(404)
-    specs = [((1, 1, 4, 4), (1, 1, 3, 3), 1, 0), ((2, 3, 5, 5), (4, 3, 3, 3), 1, 1), ((2, 2, 7, 6), (3, 2, 2, 3), 2, 0), ((2, 3, 6, 7), (2, 3, 3, 3), 2, 2)]
+    specs = [
+        ((1, 1, 4, 4), (1, 1, 3, 3), 1, 0),
+        ((2, 3, 5, 5), (4, 3, 3, 3), 1, 1),
+        ((2, 2, 7, 6), (3, 2, 2, 3), 2, 0),
+        ((2, 3, 6, 7), (2, 3, 3, 3), 2, 2),
+    ]
     cases = []
     for xs, ws, s, p in specs:
         x = rng.standard_normal(xs)
@@ -357,7 +426,11 @@ def _col2im_assign(dy, x, w, stride, padding):
 
 def _grad_cases():
     rng = np.random.default_rng(405)
-    fs = [("sum of squares", lambda v: np.sum(v**2)), ("sum of sines", lambda v: np.sum(np.sin(v))), ("product-ish", lambda v: np.sum(v[:-1] * v[1:]) + v[0] ** 3)]
+    fs = [
+        ("sum of squares", lambda v: np.sum(v**2)),
+        ("sum of sines", lambda v: np.sum(np.sin(v))),
+        ("product-ish", lambda v: np.sum(v[:-1] * v[1:]) + v[0] ** 3),
+    ]
     return [dict(f=f, x=rng.standard_normal(n)) for (_, f), n in zip(fs, (4, 6, 5))]
 
 
@@ -369,14 +442,20 @@ def check_numerical_gradient(fn):
     """Check ``fn(f, x) -> grad``: central differences of a scalar function f at the 1-D point x."""
 
     def diagnose(a, got, expected):
-        f, x = a["f"], a["x"]
         got = np.asarray(got, dtype=float)
         if got.shape == expected.shape and np.allclose(got, 2 * expected, rtol=1e-4):
             return "divide by 2*eps: the central difference spans from x - eps to x + eps"
         if got.shape == expected.shape and np.allclose(got, expected / 2, rtol=1e-4):
             return "f(x+eps) - f(x-eps) is a step of 2*eps, so divide by 2*eps, not 4*eps"
-        if got.shape == expected.shape and np.allclose(got, expected, rtol=1e-2) and not np.allclose(got, expected, rtol=1e-6):
-            return "close but not accurate enough: use the central difference (f(x+eps) - f(x-eps)) / (2*eps), not a one-sided one"
+        if (
+            got.shape == expected.shape
+            and np.allclose(got, expected, rtol=1e-2)
+            and not np.allclose(got, expected, rtol=1e-6)
+        ):
+            return (
+                "close but not accurate enough: use the central difference (f(x+eps) - f(x-eps)) / "
+                "(2*eps), not a one-sided one"
+            )
         if got.shape == expected.shape:
             return "restore x[i] after each probe: otherwise later entries are measured at a shifted point"
         return f"return one partial derivative per entry of x: shape {expected.shape}"
@@ -423,13 +502,18 @@ def check_dx_rot180(fn):
             if got.ndim == 4 and short == leftover and any(leftover):
                 return f"dx is short by a = {tuple(leftover)} rows/columns: pad the bottom/right by K-1-p+a, not K-1-p"
             if got.ndim == 4 and got.shape[1] == w.shape[0] and w.shape[0] != w.shape[1]:
-                return "swap the kernel's F and C axes, w.transpose(1, 0, 2, 3): dx has C channels, one per input channel"
+                return (
+                    "swap the kernel's F and C axes, w.transpose(1, 0, 2, 3): dx has C channels, one per input channel"
+                )
             return f"dx must have x's shape {expected.shape}"
         if _matches(got, _rot180_variant(dy, w, x_shape, s, p, rotate=False)):
             return "the kernel must be rotated by 180 degrees (w[:, :, ::-1, ::-1]) before the stride-1 correlation"
         if min(lead) >= 0 and _matches(got, _rot180_variant(dy, w, x_shape, s, p, pad_top=[k - 1 for k in K])):
             return "the top/left padding is K-1-p, not K-1: the forward padding moves the first window"
-        return "insert s-1 zeros between dy's entries, pad K-1-p on top/left and K-1-p+a on bottom/right (crop if negative), then correlate with the rotated, F/C-swapped kernel"
+        return (
+            "insert s-1 zeros between dy's entries, pad K-1-p on top/left and K-1-p+a on bottom/right "
+            "(crop if negative), then correlate with the rotated, F/C-swapped kernel"
+        )
 
     _run("dx by rot180", fn, _rot180_cases(), _dx_reference, diagnose)
 
@@ -449,11 +533,21 @@ def _rot180_variant(dy, w, x_shape, stride, padding, rotate=True, pad_top=None):
 
 
 def _dw_cases():
-    return [dict(dy=c["dy"], x=np.random.default_rng(506 + i).standard_normal(c["x_shape"]), kernel_size=c["w"].shape[2:], stride=c["stride"], padding=c["padding"]) for i, c in enumerate(_rot180_cases())]
+    return [
+        dict(
+            dy=c["dy"],
+            x=np.random.default_rng(506 + i).standard_normal(c["x_shape"]),
+            kernel_size=c["w"].shape[2:],
+            stride=c["stride"],
+            padding=c["padding"],
+        )
+        for i, c in enumerate(_rot180_cases())
+    ]
 
 
 def check_dw_correlation(fn):
-    """Check ``fn(dy, x, kernel_size, stride, padding) -> dw (F, C, KH, KW)``: dw as a correlation of x with the dilated dy."""
+    """Check ``fn(dy, x, kernel_size, stride, padding) -> dw (F, C, KH, KW)``: dw as a "
+    "correlation of x with the dilated dy."""
 
     def reference(dy, x, kernel_size, stride, padding):
         w = np.zeros((dy.shape[1], x.shape[1]) + tuple(kernel_size))
@@ -461,7 +555,11 @@ def check_dw_correlation(fn):
 
     def diagnose(a, got, expected):
         got = np.asarray(got)
-        if got.ndim == 4 and got.shape[2:] != expected.shape[2:] and all(g >= e for g, e in zip(got.shape[2:], expected.shape[2:])):
+        if (
+            got.ndim == 4
+            and got.shape[2:] != expected.shape[2:]
+            and all(g >= e for g, e in zip(got.shape[2:], expected.shape[2:]))
+        ):
             return "dw is too big: crop the a leftover rows/columns of the padded x first; no window ever reached them"
         if got.shape == expected.shape[1::-1] + expected.shape[2:]:
             return "the result comes out as (C, F, KH, KW): transpose it to (F, C, KH, KW)"
@@ -477,14 +575,16 @@ def check_dw_correlation(fn):
 
 def _mse_cases():
     rng = np.random.default_rng(606)
-    return [dict(y=rng.standard_normal(s), t=rng.standard_normal(s)) for s in [(3,), (2, 4), (2, 1, 3, 3), (1, 2, 5, 4)]]
+    return [
+        dict(y=rng.standard_normal(s), t=rng.standard_normal(s)) for s in [(3,), (2, 4), (2, 1, 3, 3), (1, 2, 5, 4)]
+    ]
 
 
 def check_mse_grad(fn):
     """Check ``fn(y, t) -> dL/dy`` for ``L = mean((y - t)**2)``."""
 
     def diagnose(a, got, expected):
-        y, t = a["y"], a["t"]
+        y = a["y"]
         got = np.asarray(got, dtype=float)
         if got.shape != expected.shape:
             return f"the gradient has one entry per entry of y: shape {expected.shape}"
@@ -532,7 +632,10 @@ def check_relu_backward(fn):
 
 def _xent_cases():
     rng = np.random.default_rng(608)
-    return [dict(logits=rng.standard_normal((n, k)) * 3, labels=rng.integers(0, k, n)) for n, k in [(1, 3), (4, 4), (6, 2), (5, 5)]]
+    return [
+        dict(logits=rng.standard_normal((n, k)) * 3, labels=rng.integers(0, k, n))
+        for n, k in [(1, 3), (4, 4), (6, 2), (5, 5)]
+    ]
 
 
 def _xent_grad(logits, labels):

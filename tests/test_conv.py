@@ -55,7 +55,9 @@ class TestConv2d:
     @pytest.mark.parametrize("method", cl.FORWARD_METHODS)
     def test_float32_in_float32_out(self, method):
         c = HARD_CASES["leftover a=1"]
-        y = cl.conv2d(c.x.astype(np.float32), c.w.astype(np.float32), c.b.astype(np.float32), method=method, **c.settings)
+        y = cl.conv2d(
+            c.x.astype(np.float32), c.w.astype(np.float32), c.b.astype(np.float32), method=method, **c.settings
+        )
         assert y.dtype == np.float32
         np.testing.assert_allclose(y, oracle.conv_forward(c.x, c.w, c.b, **c.settings), rtol=1e-4, atol=1e-4)
 

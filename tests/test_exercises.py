@@ -76,7 +76,12 @@ def floor_formula(padding_sides=2, use_dilation=True, floor=True, plus_one=True,
         (floor_formula(use_dilation=False), "dilation ignored"),
         (floor_formula(plus_one=False), "off by one"),
         (floor_formula(use_stride=False), "stride ignored"),
-        (lambda size, kernel_size, stride, padding, dilation: -(-(size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride) + 1, "rounded up"),
+        (
+            lambda size, kernel_size, stride, padding, dilation: (
+                -(-(size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride) + 1
+            ),
+            "rounded up",
+        ),
     ],
 )
 def test_output_size_hints(fn, hint, capsys):
@@ -92,9 +97,22 @@ def test_corr2d_hints(capsys):
 
 
 def test_same_padding_hints(capsys):
-    assert "cannot be split evenly" in run(ex.check_same_padding, lambda kernel_size, dilation: ((kernel_size - 1) * dilation // 2,) * 2, capsys)[1]
-    assert "dilation ignored" in run(ex.check_same_padding, lambda kernel_size, dilation: ((kernel_size - 1) // 2, kernel_size - 1 - (kernel_size - 1) // 2), capsys)[1]
-    wrong_side = lambda kernel_size, dilation: (dilation * (kernel_size - 1) - dilation * (kernel_size - 1) // 2, dilation * (kernel_size - 1) // 2)  # noqa: E731
+    assert (
+        "cannot be split evenly"
+        in run(ex.check_same_padding, lambda kernel_size, dilation: ((kernel_size - 1) * dilation // 2,) * 2, capsys)[1]
+    )
+    assert (
+        "dilation ignored"
+        in run(
+            ex.check_same_padding,
+            lambda kernel_size, dilation: ((kernel_size - 1) // 2, kernel_size - 1 - (kernel_size - 1) // 2),
+            capsys,
+        )[1]
+    )
+    wrong_side = lambda kernel_size, dilation: (
+        dilation * (kernel_size - 1) - dilation * (kernel_size - 1) // 2,
+        dilation * (kernel_size - 1) // 2,
+    )  # noqa: E731
     assert "extra row goes after" in run(ex.check_same_padding, wrong_side, capsys)[1]
 
 
@@ -105,8 +123,16 @@ def test_im2col_hints(capsys):
         return cols.reshape(-1, x.shape[1], KH, KW).transpose(0, 2, 3, 1).reshape(cols.shape)
 
     assert "(kh, kw, c) order" in run(ex.check_im2col, khkwc, capsys)[1]
-    assert "padding ignored" in run(ex.check_im2col, lambda x, kernel_size, stride, padding: cl.im2col(x, kernel_size, stride, 0), capsys)[1]
-    assert "stride ignored" in run(ex.check_im2col, lambda x, kernel_size, stride, padding: cl.im2col(x, kernel_size, 1, padding), capsys)[1]
+    assert (
+        "padding ignored"
+        in run(ex.check_im2col, lambda x, kernel_size, stride, padding: cl.im2col(x, kernel_size, stride, 0), capsys)[1]
+    )
+    assert (
+        "stride ignored"
+        in run(ex.check_im2col, lambda x, kernel_size, stride, padding: cl.im2col(x, kernel_size, 1, padding), capsys)[
+            1
+        ]
+    )
 
 
 def test_coverage_hints(capsys):
@@ -251,7 +277,10 @@ def test_nb06_hints(capsys):
     assert "mask with z > 0" in run(ex.check_relu_backward, lambda dout, z: dout * (z >= 0), capsys)[1]
     assert "not of the incoming gradient" in run(ex.check_relu_backward, lambda dout, z: np.maximum(dout, 0), capsys)[1]
     sol = load("nb06").my_softmax_xent_grad
-    assert "divide by the batch size" in run(ex.check_softmax_xent_grad, lambda logits, labels: sol(logits, labels) * len(labels), capsys)[1]
+    assert (
+        "divide by the batch size"
+        in run(ex.check_softmax_xent_grad, lambda logits, labels: sol(logits, labels) * len(labels), capsys)[1]
+    )
 
     def no_onehot(logits, labels):
         z = np.exp(logits - logits.max(axis=1, keepdims=True))

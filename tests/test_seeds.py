@@ -68,7 +68,9 @@ def test_5x5_vertical_edge_is_minus_6_everywhere():
     k = np.array([[1, 0, -1], [1, 0, -1], [1, 0, -1]])
     y = cl.corr2d(x, k)
     np.testing.assert_array_equal(y, np.full((3, 3), -6))
-    np.testing.assert_array_equal(y, oracle.conv_forward(x[None, None], k[None, None], None, (1, 1), (0, 0), (1, 1))[0, 0])
+    np.testing.assert_array_equal(
+        y, oracle.conv_forward(x[None, None], k[None, None], None, (1, 1), (0, 0), (1, 1))[0, 0]
+    )
     assert not np.array_equal(y, [[-6] * 3, [-18] * 3, [-30] * 3])
 
 

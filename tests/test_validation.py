@@ -32,7 +32,9 @@ class TestShapes:
             cl.conv2d(X, W, np.zeros((4, 1)))
 
     def test_kernel_larger_than_padded_input(self):
-        with pytest.raises(ValueError, match=r"kernel height after dilation.* = 9, is larger than the padded input height.* = 8"):
+        with pytest.raises(
+            ValueError, match=r"kernel height after dilation.* = 9, is larger than the padded input height.* = 8"
+        ):
             cl.conv2d(X, W, padding=1, dilation=4)
 
     def test_kernel_larger_in_width_names_width(self):
@@ -40,11 +42,16 @@ class TestShapes:
             cl.conv2d(np.zeros((1, 1, 8, 2)), np.zeros((1, 1, 1, 3)))
 
     def test_dy_wrong_shape_says_expected(self):
-        with pytest.raises(ValueError, match=r"dy must have the forward output's shape \(N, F, OH, OW\) = \(2, 4, 4, 4\), got \(2, 4, 3, 3\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"dy must have the forward output's shape \(N, F, OH, OW\) = \(2, 4, 4, 4\), got \(2, 4, 3, 3\)",
+        ):
             cl.conv2d_backward(np.zeros((2, 4, 3, 3)), X, W)
 
     def test_cols_wrong_shape(self):
-        with pytest.raises(ValueError, match=r"cols must have shape \(N\*OH\*OW, C\*KH\*KW\) = \(32, 27\).*got \(32, 26\)"):
+        with pytest.raises(
+            ValueError, match=r"cols must have shape \(N\*OH\*OW, C\*KH\*KW\) = \(32, 27\).*got \(32, 26\)"
+        ):
             cl.col2im(np.zeros((32, 26)), X.shape, 3)
 
     def test_cols_not_2d(self):
@@ -95,14 +102,20 @@ class TestHyperParameters:
         with pytest.raises(ValueError, match=r"kernel_size must be an int or an \(h, w\) pair, got 3 values"):
             cl.im2col(X, (3, 3, 3))
 
-    @pytest.mark.parametrize("func, valid", [(cl.conv2d, "'loops', 'im2col', 'einsum'"), (cl.conv2d_backward, "'loops', 'im2col', 'rot180'")])
+    @pytest.mark.parametrize(
+        "func, valid", [(cl.conv2d, "'loops', 'im2col', 'einsum'"), (cl.conv2d_backward, "'loops', 'im2col', 'rot180'")]
+    )
     def test_unknown_method_lists_valid_ones(self, func, valid):
         args = (X, W) if func is cl.conv2d else (DY, X, W)
         with pytest.raises(ValueError, match=rf"unknown method 'fft'; valid methods are {valid}"):
             func(*args, method="fft")
 
     def test_output_padding_not_smaller_than_stride_or_dilation(self):
-        with pytest.raises(ValueError, match=r"output_padding must be smaller than either stride or dilation, got output_padding=\(2, 2\), stride=\(2, 2\), dilation=\(1, 1\)"):
+        with pytest.raises(
+            ValueError,
+            match=r"output_padding must be smaller than either stride or dilation, "
+            r"got output_padding=\(2, 2\), stride=\(2, 2\), dilation=\(1, 1\)",
+        ):
             cl.conv_transpose2d(DY, W, stride=2, output_padding=2)
 
     def test_output_padding_below_dilation_is_allowed(self):
@@ -117,7 +130,12 @@ class TestHyperParameters:
 class TestDtypes:
     @pytest.mark.parametrize(
         "bad, kind",
-        [(np.array([["a"]]), "<U1"), (np.zeros((2, 3, 6, 6), dtype=bool), "bool"), (np.zeros((2, 3, 6, 6), dtype=complex), "complex128"), (np.zeros((2, 3, 6, 6), dtype=object), "object")],
+        [
+            (np.array([["a"]]), "<U1"),
+            (np.zeros((2, 3, 6, 6), dtype=bool), "bool"),
+            (np.zeros((2, 3, 6, 6), dtype=complex), "complex128"),
+            (np.zeros((2, 3, 6, 6), dtype=object), "object"),
+        ],
     )
     def test_non_numeric_dtype(self, bad, kind):
         with pytest.raises(TypeError, match=rf"x must have an integer or floating dtype, got dtype {kind}"):
