@@ -11,7 +11,7 @@ from matplotlib.patches import Rectangle
 from termcolor import colored
 
 from . import _checks as ck
-from .blocks import pad2d
+from .blocks import corr2d, output_size, pad2d, stride_leftover
 
 WINDOW = "#f4a259"  # the current window
 OUTPUT = "#5b8e7d"  # the output cell it produces
@@ -74,8 +74,6 @@ def window_step(x, w, i, j, stride=1, padding=0, dilation=1, bias=0, fig=None):
 
     x (H, W) and w (KH, KW) are single-channel. Returns the figure.
     """
-    from .blocks import corr2d
-
     x, w = np.asarray(x), np.asarray(w)
     p = ck.pair(padding, "padding")
     xp = pad2d(x, p)
@@ -103,8 +101,6 @@ def window_step(x, w, i, j, stride=1, padding=0, dilation=1, bias=0, fig=None):
 
 def sliding_animation(x, w, stride=1, padding=0, dilation=1, bias=0, interval=900):
     """An animation of the window visiting every output position, as embeddable HTML."""
-    from .blocks import corr2d
-
     OH, OW = corr2d(x, w, stride, padding, dilation).shape
     fig = plt.figure(figsize=(9, 3.2))
     steps = [(i, j) for i in range(OH) for j in range(OW)]
@@ -121,8 +117,6 @@ def sliding_animation(x, w, stride=1, padding=0, dilation=1, bias=0, interval=90
 def geometry(ax, size, kernel_size, stride=1, padding=0, dilation=1, title=None):
     """One spatial axis pair drawn as a square grid: padding, the first window's taps,
     where every window starts, and the leftover rows/columns no window reaches."""
-    from .blocks import output_size, stride_leftover
-
     K, s, p, d = kernel_size, stride, padding, dilation
     n = size + 2 * p
     OH = output_size(size, K, s, p, d)

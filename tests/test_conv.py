@@ -194,3 +194,27 @@ def test_adjoint_identity_conv_and_transpose():
     lhs = np.vdot(cl.conv2d(c.x, c.w, **c.settings), y)
     rhs = np.vdot(c.x, cl.conv_transpose2d(y, c.w, c.stride, c.padding, c.leftover(), c.dilation))
     assert abs(lhs - rhs) < 1e-10 * max(1.0, abs(lhs))
+
+
+@pytest.mark.parametrize("method", cl.BACKWARD_METHODS)
+def test_backward_and_transpose_keep_float32(method):
+    c = HARD_CASES["dilation 3"]
+    x, w = c.x.astype(np.float32), c.w.astype(np.float32)
+    dy = np.ones(cl.conv2d(x, w, **c.settings).shape, dtype=np.float32)
+    grads = cl.conv2d_backward(dy, x, w, method=method, **c.settings)
+    assert [g.dtype for g in grads] == [np.float32] * 3
+    want = oracle.conv_backward(dy, c.x, c.w, **c.settings)
+    for g, e in zip(grads, want):
+        np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-3)
+    assert cl.conv_transpose2d(dy, w, c.stride, c.padding, c.leftover(), c.dilation).dtype == np.float32
+
+
+def test_integer_backward_is_exact():
+    x = np.arange(2 * 2 * 6 * 5).reshape(2, 2, 6, 5) % 7
+    w = np.arange(3 * 2 * 3 * 2).reshape(3, 2, 3, 2) % 5 - 2
+    dy = np.arange(2 * 3 * 2 * 3).reshape(2, 3, 2, 3) % 3 - 1
+    want = oracle.conv_backward(dy, x, w, (2, 2), (0, 1), (1, 1))
+    for method in cl.BACKWARD_METHODS:
+        for g, e in zip(cl.conv2d_backward(dy, x, w, stride=2, padding=(0, 1), method=method), want):
+            assert g.dtype.kind == "i"
+            np.testing.assert_array_equal(g, e)
