@@ -152,7 +152,7 @@ def main():
     repeats = 3 if args.quick else args.repeats
 
     speedups = []
-    header = f"{'shape (N,C,F,H,k,p,s)':<26}{'dtype':<9}" + "".join(f"{n:>9}" for n in CONTENDERS)
+    header = f"{'shape (N,C,F,H,k,p,s)':<28}{'dtype':<9}" + "".join(f"{n:>9}" for n in CONTENDERS)
     print("fastest of the rounds, seconds, for forward + backward")
     print(header + f"{'seed/im2col':>13}{'GEMM eff.':>11}")
     for shape in shapes:
@@ -161,7 +161,7 @@ def main():
             ratio = med["seed"] / med["im2col"]
             eff = flops / med["im2col"] / gemm_rate
             speedups.append(ratio)
-            row = f"{str(shape):<26}{dtype.__name__:<9}" + "".join(f"{med[n]:>9.4f}" for n in CONTENDERS)
+            row = f"{str(shape):<28}{dtype.__name__:<9}" + "".join(f"{med[n]:>9.4f}" for n in CONTENDERS)
             print(row + f"{ratio:>12.2f}x{eff:>10.0%}", flush=True)
     geo = float(np.exp(np.mean(np.log(speedups))))
     print(f"\nim2col vs seed approach, geometric mean speed-up: {geo:.2f}x")
