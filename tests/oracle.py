@@ -16,25 +16,37 @@ def _out(size, k, s, p, d):
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
 
-def conv_forward(x, w, b, stride, padding, dilation):
-    N, C, H, W = x.shape
-    F, _, KH, KW = w.shape
+def _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation):
+    """Every (n, f, i, j, c, u, v, r, q): output (n, f, i, j) reads x[n, c, r, q] with weight w[f, c, u, v].
+
+    Taps that fall in the zero padding are skipped, so there is no padded copy to get wrong.
+    """
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    OH, OW = _out(H, KH, sh, ph, dh), _out(W, KW, sw, pw, dw)
-    y = np.zeros((N, F, OH, OW), dtype=np.float64)
     for n in range(N):
         for f in range(F):
             for i in range(OH):
                 for j in range(OW):
-                    total = 0.0 if b is None else float(b[f])
                     for c in range(C):
                         for u in range(KH):
                             for v in range(KW):
                                 r = i * sh + u * dh - ph
                                 q = j * sw + v * dw - pw
                                 if 0 <= r < H and 0 <= q < W:
-                                    total += float(x[n, c, r, q]) * float(w[f, c, u, v])
-                    y[n, f, i, j] = total
+                                    yield n, f, i, j, c, u, v, r, q
+
+
+def conv_forward(x, w, b, stride, padding, dilation):
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    OH = _out(H, KH, stride[0], padding[0], dilation[0])
+    OW = _out(W, KW, stride[1], padding[1], dilation[1])
+    y = np.zeros((N, F, OH, OW))
+    if b is not None:
+        for n in range(N):
+            for f in range(F):
+                y[n, f] = float(b[f])
+    for n, f, i, j, c, u, v, r, q in _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation):
+        y[n, f, i, j] += float(x[n, c, r, q]) * float(w[f, c, u, v])
     return y
 
 
@@ -42,25 +54,12 @@ def conv_backward(dy, x, w, stride, padding, dilation):
     """Scatter each dy[n, f, i, j] to every x and w entry its output used."""
     N, C, H, W = x.shape
     F, _, KH, KW = w.shape
-    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
-    _, _, OH, OW = dy.shape
-    dx = np.zeros(x.shape)
-    dwt = np.zeros(w.shape)
-    db = np.zeros(F)
-    for n in range(N):
-        for f in range(F):
-            for i in range(OH):
-                for j in range(OW):
-                    g = float(dy[n, f, i, j])
-                    db[f] += g
-                    for c in range(C):
-                        for u in range(KH):
-                            for v in range(KW):
-                                r = i * sh + u * dh - ph
-                                q = j * sw + v * dw - pw
-                                if 0 <= r < H and 0 <= q < W:
-                                    dx[n, c, r, q] += g * float(w[f, c, u, v])
-                                    dwt[f, c, u, v] += g * float(x[n, c, r, q])
+    OH, OW = dy.shape[2:]
+    dx, dwt = np.zeros(x.shape), np.zeros(w.shape)
+    db = np.array([float(np.sum(dy[:, f])) for f in range(F)])
+    for n, f, i, j, c, u, v, r, q in _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation):
+        dx[n, c, r, q] += float(dy[n, f, i, j]) * float(w[f, c, u, v])
+        dwt[f, c, u, v] += float(dy[n, f, i, j]) * float(x[n, c, r, q])
     return dx, dwt, db
 
 
@@ -68,33 +67,19 @@ def conv_transpose(y, w, stride, padding, output_padding, dilation):
     """Each y[n, f, i, j] stamps y * w[f] onto the output, which is then cropped by padding."""
     N, F, OH, OW = y.shape
     _, C, KH, KW = w.shape
-    (sh, sw), (ph, pw), (oph, opw), (dh, dw) = stride, padding, output_padding, dilation
-    H = (OH - 1) * sh - 2 * ph + dh * (KH - 1) + oph + 1
-    W = (OW - 1) * sw - 2 * pw + dw * (KW - 1) + opw + 1
+    H = (OH - 1) * stride[0] - 2 * padding[0] + dilation[0] * (KH - 1) + output_padding[0] + 1
+    W = (OW - 1) * stride[1] - 2 * padding[1] + dilation[1] * (KW - 1) + output_padding[1] + 1
     out = np.zeros((N, C, H, W))
-    for n in range(N):
-        for f in range(F):
-            for i in range(OH):
-                for j in range(OW):
-                    for c in range(C):
-                        for u in range(KH):
-                            for v in range(KW):
-                                r = i * sh + u * dh - ph
-                                q = j * sw + v * dw - pw
-                                if 0 <= r < H and 0 <= q < W:
-                                    out[n, c, r, q] += float(y[n, f, i, j]) * float(w[f, c, u, v])
+    for n, f, i, j, c, u, v, r, q in _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation):
+        out[n, c, r, q] += float(y[n, f, i, j]) * float(w[f, c, u, v])
     return out
 
 
 def coverage(H, W, KH, KW, stride, padding, dilation):
     """How many windows touch each input pixel, by counting."""
-    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    OH = _out(H, KH, stride[0], padding[0], dilation[0])
+    OW = _out(W, KW, stride[1], padding[1], dilation[1])
     count = np.zeros((H, W), dtype=np.int64)
-    for i in range(_out(H, KH, sh, ph, dh)):
-        for j in range(_out(W, KW, sw, pw, dw)):
-            for u in range(KH):
-                for v in range(KW):
-                    r, q = i * sh + u * dh - ph, j * sw + v * dw - pw
-                    if 0 <= r < H and 0 <= q < W:
-                        count[r, q] += 1
+    for _, _, _, _, _, _, _, r, q in _taps(1, 1, H, W, 1, KH, KW, OH, OW, stride, padding, dilation):
+        count[r, q] += 1
     return count
