@@ -12,6 +12,7 @@ from .blocks import (
     output_size,
     pad2d,
     rot180,
+    rows_read,
     sliding_windows,
     stride_leftover,
 )
@@ -38,6 +39,7 @@ __all__ = [
     "pad2d",
     "rel_error",
     "rot180",
+    "rows_read",
     "sliding_windows",
     "stride_leftover",
 ]

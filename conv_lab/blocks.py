@@ -47,19 +47,64 @@ def output_size(size, kernel_size, stride=1, padding=0, dilation=1):
 
 
 def stride_leftover(size, kernel_size, stride=1, padding=0, dilation=1):
-    """Padded input rows (or columns) the stride never reaches.
+    """Rows (or columns) of the *padded* input below the last window.
 
     ``a = (size + 2*padding - dilation*(kernel_size-1) - 1) mod stride``.
-    These ``a`` rows sit at the bottom (right) edge; no window covers them,
-    so their gradient is zero. Same parameters as :func:`output_size`.
+    The last window ends ``a`` rows before the bottom (right) edge of the
+    padded input. The first ``min(a, padding)`` of those rows, counted from
+    the bottom edge, are padding, so only ``max(0, a - padding)`` of them are
+    input rows. Rows inside the image can go unread too (stride larger than
+    the dilated kernel span, or stride and dilation sharing a factor): use
+    :func:`rows_read` to see exactly which input rows a layer reads.
+    ``output_padding = a`` recovers ``size`` in :func:`conv_transpose2d`.
+    Same parameters as :func:`output_size`.
 
     Examples
     --------
-    >>> stride_leftover(6, 3, stride=2)
+    >>> stride_leftover(6, 3, stride=2)  # input row 5 is below the last window
+    1
+    >>> stride_leftover(6, 3, stride=2, padding=1)  # the leftover row is padding
     1
     """
     output_size(size, kernel_size, stride, padding, dilation)  # validates
     return (size + 2 * padding - ck.extent(kernel_size, dilation)) % stride
+
+
+def rows_read(size, kernel_size, stride=1, padding=0, dilation=1):
+    """Which input rows (or columns) at least one kernel tap reads.
+
+    Row ``i`` of the input is row ``i + padding`` of the padded input. Window
+    ``o`` reads padded rows ``o*stride + t*dilation`` for taps
+    ``t = 0 .. kernel_size-1``. A row that no tap of any window reads gets no
+    gradient: its ``dx`` is zero. Same parameters as :func:`output_size`; for
+    columns pass the width and the kernel width.
+
+    Parameters
+    ----------
+    size : int
+        Input length H (or W), without padding.
+    kernel_size, stride, padding, dilation : int
+        As in :func:`output_size`.
+
+    Returns
+    -------
+    ndarray of bool, shape (size,)
+        ``True`` where the input row is read by some window.
+
+    Examples
+    --------
+    >>> rows_read(8, 1, stride=2)  # a 1x1 stride-2 shortcut skips odd rows
+    array([ True, False,  True, False,  True, False,  True, False])
+    >>> rows_read(6, 3, stride=2, padding=1).all()  # the leftover row is padding
+    np.True_
+    """
+    out = output_size(size, kernel_size, stride, padding, dilation)  # validates
+    size, kernel_size = int(size), int(kernel_size)
+    stride, padding, dilation = int(stride), int(padding), int(dilation)
+    taps = np.arange(out)[:, None] * stride + np.arange(kernel_size)[None, :] * dilation - padding
+    read = np.zeros(size, dtype=bool)
+    read[taps[(taps >= 0) & (taps < size)]] = True
+    return read
 
 
 def _window_view(x, kernel, stride, dilation, axes=(-2, -1)):

@@ -37,6 +37,52 @@ class TestOutputSize:
         assert cl.output_size(*args) == expected
 
 
+class TestRowsRead:
+    """Which input rows the windows read: the leftover-row facts, against a brute-force count."""
+
+    @given(
+        size=st.integers(1, 30),
+        k=st.integers(1, 6),
+        s=st.integers(1, 5),
+        p=st.integers(0, 5),
+        d=st.integers(1, 4),
+    )
+    def test_matches_the_oracle_coverage(self, size, k, s, p, d):
+        if d * (k - 1) + 1 > size + 2 * p:
+            with pytest.raises(ValueError, match="larger than the padded input"):
+                cl.rows_read(size, k, s, p, d)
+            return
+        count = oracle.coverage(size, 1, k, 1, (s, 1), (p, 0), (d, 1))[:, 0]
+        np.testing.assert_array_equal(cl.rows_read(size, k, s, p, d), count > 0)
+        # an input row below the last window exists only when the leftover passes the padding
+        a = cl.stride_leftover(size, k, s, p, d)
+        below = size - max(0, a - p)
+        assert cl.rows_read(size, k, s, p, d)[below:].sum() == 0
+
+    @pytest.mark.parametrize(
+        "args, unread",
+        [
+            ((6, 3, 2), [5]),  # a = 1 and no padding: the last input row is unread
+            ((6, 3, 2, 1), []),  # a = 1, but that row is padding: every input row is read
+            ((8, 1, 2), [1, 3, 5, 7]),  # a 1x1 stride-2 shortcut
+            ((9, 3, 2, 0, 2), [1, 3, 5, 7]),  # stride and dilation share the factor 2
+            ((8, 2, 3), [2, 5]),  # stride 3 > kernel span 2: gaps inside the image
+        ],
+    )
+    def test_worked_cases(self, args, unread):
+        np.testing.assert_array_equal(np.flatnonzero(~cl.rows_read(*args)), unread)
+
+    def test_unread_rows_get_zero_gradient(self):
+        rng = np.random.default_rng(0)
+        x, w = rng.normal(size=(1, 1, 9, 8)), rng.normal(size=(1, 1, 3, 2))
+        y = cl.conv2d(x, w, stride=(2, 3), dilation=(2, 1))
+        dx, _, _ = cl.conv2d_backward(np.ones_like(y), x, w, stride=(2, 3), dilation=(2, 1))
+        zero_rows = np.all(dx[0, 0] == 0, axis=1)
+        zero_cols = np.all(dx[0, 0] == 0, axis=0)
+        np.testing.assert_array_equal(zero_rows, ~cl.rows_read(9, 3, 2, 0, 2))
+        np.testing.assert_array_equal(zero_cols, ~cl.rows_read(8, 2, 3))
+
+
 class TestSlidingWindows:
     def test_shape_values_and_read_only(self):
         x = np.arange(7 * 8).reshape(7, 8)
