@@ -1,0 +1,171 @@
+"""The shared checker machinery: forbidden routines, mutation, never raising."""
+
+import sys
+import types
+
+import numpy as np
+import pytest
+
+import conv_lab as cl
+from conv_lab.exercises import _common
+
+CASES = [dict(x=np.arange(20.0).reshape(4, 5), w=np.array([[1.0, -1.0], [2.0, 0.5]]))]
+
+
+def check(fn, **kwargs):
+    """A tiny checker built on run_checker: corr2d without cl.corr2d."""
+    options = dict(forbid=("corr2d",))
+    options.update(kwargs)
+    _common.run_checker(
+        "demo",
+        fn,
+        CASES,
+        lambda x, w: cl.corr2d(x, w),
+        lambda case, got, expected: "the demo hint",
+        **options,
+    )
+
+
+def by_loops(x, w):
+    KH, KW = w.shape
+    out = np.zeros((x.shape[0] - KH + 1, x.shape[1] - KW + 1))
+    for i in range(out.shape[0]):
+        for j in range(out.shape[1]):
+            out[i, j] = np.sum(x[i : i + KH, j : j + KW] * w)
+    return out
+
+
+def output(fn, capsys, **kwargs):
+    assert check(fn, **kwargs) is None
+    return capsys.readouterr().out
+
+
+class TestForbidden:
+    def test_an_honest_answer_passes(self, capsys):
+        assert _common.PASS_TEXT in output(by_loops, capsys)
+
+    @pytest.mark.parametrize(
+        "make",
+        [
+            lambda: cl.corr2d,  # the routine itself
+            lambda: lambda x, w: cl.corr2d(x, w),  # through the package
+            lambda: lambda x, w: sys.modules["conv_lab.blocks"].corr2d(x, w),  # through the defining module
+            lambda: __import__("functools").partial(cl.corr2d),  # wrapped in a partial
+        ],
+    )
+    def test_delegating_is_refused(self, make, capsys):
+        out = output(make(), capsys)
+        assert "without corr2d" in out and _common.PASS_TEXT not in out
+
+    def test_a_name_imported_into_the_students_module_is_refused(self, capsys):
+        module = types.ModuleType("student")
+        exec("from conv_lab import corr2d\ndef mine(x, w):\n    return corr2d(x, w)\n", vars(module))
+        out = output(module.mine, capsys)
+        assert "without corr2d" in out
+
+    def test_a_swallowed_refusal_is_still_reported(self, capsys):
+        def sneaky(x, w):
+            try:
+                return cl.corr2d(x, w)
+            except Exception:
+                return by_loops(x, w)
+
+        assert "without corr2d" in output(sneaky, capsys)
+
+    def test_other_routines_and_internal_calls_stay_available(self, capsys):
+        # with pad2d forbidden, conv2d still works: its own internal call to pad2d goes through
+        def via_conv2d(x, w):
+            return cl.conv2d(x[None, None], w[None, None], padding=0)[0, 0]
+
+        assert _common.PASS_TEXT in output(via_conv2d, capsys, forbid=("corr2d", "pad2d"))
+        assert "without pad2d" in output(lambda x, w: by_loops(cl.pad2d(x, 0), w), capsys, forbid=("pad2d",))
+
+    def test_a_method_can_be_forbidden(self, capsys):
+        layer = cl.Conv2d(1, 1, 2, rng=np.random.default_rng(0))
+
+        def uses_layer(x, w):
+            layer.w = w[None, None].copy()
+            layer.b = np.zeros(1)
+            return layer.forward(x[None, None])[0, 0]
+
+        assert "without Conv2d.forward" in output(uses_layer, capsys, forbid=("Conv2d.forward",))
+
+    def test_everything_is_restored(self, capsys):
+        originals = cl.corr2d, sys.modules["conv_lab.blocks"].corr2d, cl.Conv2d.forward
+        output(lambda x, w: cl.corr2d(x, w), capsys)
+        output(lambda x, w: 1 / 0, capsys, forbid=("corr2d", "Conv2d.forward"))
+        assert (cl.corr2d, sys.modules["conv_lab.blocks"].corr2d, cl.Conv2d.forward) == originals
+        assert cl.corr2d(np.ones((2, 2)), np.ones((1, 1))).shape == (2, 2)
+
+
+class TestInputsAndAnswers:
+    def test_modifying_the_input_is_reported(self, capsys):
+        def vandal(x, w):
+            y = by_loops(x, w)
+            x -= 1
+            return y
+
+        assert "changed its input x in place" in output(vandal, capsys)
+
+    @pytest.mark.parametrize(
+        "returned",
+        [None, "a string", object(), {"y": 1}, [1, 2], (np.zeros(2), np.zeros(3)), np.full((3, 4), np.nan), 3.0],
+    )
+    def test_strange_answers_get_a_message(self, returned, capsys):
+        out = output(lambda x, w: returned, capsys)
+        assert "case 1 of 1" in out and _common.PASS_TEXT not in out
+
+    def test_an_answer_whose_array_conversion_raises(self, capsys):
+        class Hostile:
+            def __array__(self, *args, **kwargs):
+                raise RuntimeError("no")
+
+            def __len__(self):
+                raise RuntimeError("no")
+
+        assert "case 1 of 1 is wrong" in output(lambda x, w: Hostile(), capsys)
+
+    @pytest.mark.parametrize(
+        "error, hint",
+        [
+            (ValueError("index can't contain negative values"), "np.pad got a negative amount"),
+            (ValueError("matmul: Input operand 1 has a mismatch in its core dimension 0"), "inner sizes"),
+            (IndexError("index 5 is out of bounds"), "runs past the end"),
+            (SystemExit(1), "raised SystemExit"),
+        ],
+    )
+    def test_exceptions_become_hints(self, error, hint, capsys):
+        def raising(x, w):
+            raise error
+
+        assert hint in output(raising, capsys)
+
+    def test_a_broken_hint_does_not_raise(self, capsys):
+        def bad_diagnose(case, got, expected):
+            raise KeyError("bug in the hint")
+
+        out = _run_with_diagnose(bad_diagnose, capsys)
+        assert "is wrong" in out
+
+    def test_not_callable(self, capsys):
+        assert "pass your function itself" in output(42, capsys)
+
+    def test_not_implemented(self, capsys):
+        def stub(x, w):
+            raise NotImplementedError
+
+        assert "not implemented yet" in output(stub, capsys)
+
+
+def _run_with_diagnose(diagnose, capsys):
+    _common.run_checker("demo", lambda x, w: np.zeros(1), CASES, lambda x, w: cl.corr2d(x, w), diagnose)
+    return capsys.readouterr().out
+
+
+class TestCheckValue:
+    def test_right_and_wrong(self, capsys):
+        _common.check_value("predict", 7, 7, lambda got, expected: "nope")
+        assert "correct" in capsys.readouterr().out
+        _common.check_value("predict", 6, 7, lambda got, expected: "count the windows again")
+        out = capsys.readouterr().out
+        assert "count the windows again" in out and "7" not in out.replace("predict", "")
