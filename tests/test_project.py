@@ -83,3 +83,17 @@ def test_notebook_hygiene(path):
             blob = json.dumps(out.get("text", "")) + json.dumps(out.get("data", {}).get("text/plain", ""))
             assert not re.search(r"/(tmp|root|home|work|Users)/\w", blob), f"{path.name} cell {i} shows a machine path"
     assert figures >= 3, f"{path.name} has {figures} figures"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_text_speaks_to_students(path):
+    """Students never saw the source tutorials' file names or the test machinery; nothing reaches outside notebooks/."""
+    nb = json.loads(path.read_text(encoding="utf-8"))
+    for i, cell in enumerate(nb["cells"]):
+        source = "".join(cell["source"])
+        assert not re.search(r"\bseeds? ?0\d\d", source, re.I), (
+            f"{path.name} cell {i} names a seed file: {source[:80]!r}"
+        )
+        assert "nbval" not in source.lower(), f"{path.name} cell {i} mentions nbval; use the nbval-ignore-output tag"
+        if cell["cell_type"] == "code":
+            assert not re.search(r"[\'\"]\.\./", source), f"{path.name} cell {i} reaches outside notebooks/"
