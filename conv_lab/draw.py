@@ -2,24 +2,126 @@
 
 Every function draws onto matplotlib axes (or returns a figure) and prints
 nothing, so a notebook cell shows exactly one figure per call.
+
+One palette for every notebook (each colour with a legend wherever it appears):
+
+- ``DIVERGING`` ("RdBu_r": red positive, blue negative) for every signed map,
+  with symmetric limits and a colourbar (:func:`signed_image`);
+- ``PAD`` zero padding, light grey and hatched;
+- ``INSERTED`` zeros inserted between gradient entries, pale blue;
+- ``UNREAD`` input rows/columns that no window reads, red;
+- ``CROPPED`` rows/columns removed by a crop, purple;
+- ``WINDOW`` the current window, an orange outline over a translucent tint,
+  so the cells under it stay visible;
+- ``OUTPUT`` the output cell it produces, green.
 """
 
 import numpy as np
 from matplotlib import animation
 from matplotlib import pyplot as plt
-from matplotlib.patches import Rectangle
+from matplotlib.collections import PatchCollection
+from matplotlib.colors import to_rgba
+from matplotlib.patches import Patch, Rectangle
 from termcolor import colored
 
 from . import _checks as ck
-from .blocks import corr2d, output_size, pad2d, stride_leftover
+from .blocks import corr2d, output_size, pad2d, rows_read, stride_leftover
 
-WINDOW = "#f4a259"  # the current window
-OUTPUT = "#5b8e7d"  # the output cell it produces
-PAD = "#e5e5e5"  # zero padding / inserted zeros
-LEFTOVER = "#bc4b51"  # rows and columns the stride never reaches
+DIVERGING = "RdBu_r"  # every signed map: red positive, blue negative, symmetric limits
+PAD = "#dcdcdc"  # zero padding (drawn hatched)
+PAD_HATCH = "///"
+PAD_HATCH_COLOUR = "#a6a6a6"
+INSERTED = "#cfe2f7"  # zeros inserted between gradient entries
+UNREAD = "#e8787a"  # input rows/columns no window reads
+CROPPED = "#b48ad8"  # rows/columns removed by a crop
+WINDOW = "#f4a259"  # the current window (outline and translucent tint, never an opaque fill)
+OUTPUT = "#7fbf9a"  # the output cell it produces
+LEFTOVER = UNREAD  # older name, kept for callers that still use it
+
+KINDS = {
+    "padding": PAD,
+    "inserted zeros": INSERTED,
+    "unread": UNREAD,
+    "cropped": CROPPED,
+    "window": WINDOW,
+    "output": OUTPUT,
+}
+_LEGEND_TEXT = {
+    "padding": "zero padding",
+    "inserted zeros": "inserted zeros",
+    "unread": "input rows/cols no window reads",
+    "cropped": "removed by the crop",
+    "window": "window",
+    "output": "output it produces",
+}
+_WINDOW_ALPHA = 0.3
 
 
-def matrix(ax, m, title=None, highlight=None, shade=None, labels=None, fontsize=10, fmt="{:g}"):
+def _patch_for(kind):
+    """The legend handle of one kind, drawn exactly as the grids draw it."""
+    if kind == "padding":
+        return Patch(facecolor=PAD, edgecolor=PAD_HATCH_COLOUR, hatch=PAD_HATCH, label=_LEGEND_TEXT[kind])
+    if kind == "window":
+        return Patch(facecolor=to_rgba(WINDOW, _WINDOW_ALPHA), edgecolor=WINDOW, lw=2.5, label=_LEGEND_TEXT[kind])
+    return Patch(facecolor=KINDS[kind], edgecolor="#555555", lw=0.8, label=_LEGEND_TEXT[kind])
+
+
+def legend(ax, kinds, **kwargs):
+    """Add a legend for the grid colours used on ``ax``.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    kinds : iterable of str
+        Among "padding", "inserted zeros", "unread", "cropped", "window", "output".
+    **kwargs
+        Passed to ``ax.legend`` (defaults: below the axes, no frame, small font).
+
+    Returns
+    -------
+    matplotlib.legend.Legend
+    """
+    kinds = list(kinds)
+    unknown = [k for k in kinds if k not in KINDS]
+    if unknown:
+        raise ValueError(f"unknown legend kinds {unknown}; valid kinds are {list(KINDS)}")
+    options = dict(
+        loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(kinds), 2) or 1, fontsize=8, frameon=False
+    )
+    options.update(kwargs)
+    return ax.legend(handles=[_patch_for(k) for k in kinds], **options)
+
+
+def signed_image(ax, m, title=None, vmax=None):
+    """Show a signed 2-D map with the diverging colormap, symmetric limits and a colourbar.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    m : array_like, shape (R, Q)
+    title : str, optional
+    vmax : float, optional
+        Colour limit; default ``max|m|`` (1 if ``m`` is all zero). The limits are ``(-vmax, vmax)``.
+
+    Returns
+    -------
+    matplotlib.image.AxesImage
+    """
+    m = ck.numeric_array(m, "m", 2, "(R, Q)")
+    if vmax is None:
+        vmax = float(np.max(np.abs(m))) or 1.0
+    image = ax.imshow(m, cmap=DIVERGING, vmin=-vmax, vmax=vmax)
+    ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04)
+    if title:
+        ax.set_title(title)
+    return image
+
+
+def _cells(mask):
+    return [Rectangle((q, r), 1, 1) for r, q in zip(*np.nonzero(mask))]
+
+
+def matrix(ax, m, title=None, highlight=None, shade=None, labels=None, fontsize=10, fmt="{:g}", outline=None):
     """Draw a 2-D array as a grid of numbered cells.
 
     Parameters
@@ -28,11 +130,16 @@ def matrix(ax, m, title=None, highlight=None, shade=None, labels=None, fontsize=
     m : array_like, shape (R, Q)
     title : str, optional
     highlight : dict, optional
-        Maps a colour to a boolean mask (R, Q) of cells to fill with it.
+        Maps a colour to a boolean mask (R, Q) of cells to fill with it; a
+        later entry wins. Cells filled with ``PAD`` are hatched.
     shade : array_like of bool, shape (R, Q), optional
-        Cells drawn grey, e.g. zero padding.
+        Cells drawn as zero padding (``PAD``, hatched).
     labels : array of str, shape (R, Q), optional
         Text for each cell instead of the formatted value.
+    outline : dict, optional
+        Maps a colour to a boolean mask (R, Q) of cells drawn with a thick
+        border of that colour and a translucent tint, over the fills, so what
+        is under them (padding, unread rows) stays visible. Use it for windows.
     """
     m = np.asarray(m)
     R, Q = m.shape
@@ -41,20 +148,46 @@ def matrix(ax, m, title=None, highlight=None, shade=None, labels=None, fontsize=
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-    fills = {}
+    face = np.empty((R, Q), dtype=object)
+    face[:] = "white"
+    fills = []
     if shade is not None:
-        fills[PAD] = np.asarray(shade, dtype=bool)
-    for colour, mask in (highlight or {}).items():
-        fills[colour] = np.asarray(mask, dtype=bool)
+        fills.append((PAD, np.asarray(shade, dtype=bool)))
+    fills += [(colour, np.asarray(mask, dtype=bool)) for colour, mask in (highlight or {}).items()]
+    for colour, mask in fills:
+        face[mask] = colour
+    every = np.ones((R, Q), dtype=bool)
+    ax.add_collection(
+        PatchCollection(_cells(every), facecolors=list(face.ravel()), edgecolors="#555555", linewidths=0.8, zorder=1)
+    )
+    hatched = face == PAD
+    if hatched.any():
+        ax.add_collection(
+            PatchCollection(
+                _cells(hatched),
+                facecolors="none",
+                edgecolors=PAD_HATCH_COLOUR,
+                linewidths=0,
+                hatch=PAD_HATCH,
+                zorder=1.5,
+            )
+        )
+    for colour, mask in (outline or {}).items():
+        mask = np.asarray(mask, dtype=bool)
+        ax.add_collection(
+            PatchCollection(
+                [Rectangle((q + 0.06, r + 0.06), 0.88, 0.88) for r, q in zip(*np.nonzero(mask))],
+                facecolors=[to_rgba(colour, _WINDOW_ALPHA)],
+                edgecolors=colour,
+                linewidths=2.5,
+                zorder=2,
+            )
+        )
     for r in range(R):
         for q in range(Q):
-            face = "white"
-            for colour, mask in fills.items():
-                if mask[r, q]:
-                    face = colour
-            ax.add_patch(Rectangle((q, r), 1, 1, facecolor=face, edgecolor="#555555", lw=0.8))
             text = labels[r][q] if labels is not None else fmt.format(m[r, q])
-            ax.text(q + 0.5, r + 0.5, text, ha="center", va="center", fontsize=fontsize)
+            if text:
+                ax.text(q + 0.5, r + 0.5, text, ha="center", va="center", fontsize=fontsize, zorder=3)
     if title:
         ax.set_title(title, fontsize=fontsize + 1)
     for side in ax.spines.values():
@@ -69,44 +202,129 @@ def window_mask(shape, i, j, kernel, stride=1, dilation=1):
     return mask
 
 
-def window_step(x, w, i, j, stride=1, padding=0, dilation=1, bias=0, fig=None):
+def unread_mask(H, W, kernel, stride=1, padding=0, dilation=1):
+    """Boolean mask (H + 2ph, W + 2pw) of the padded grid: input pixels whose row or column no window reads.
+
+    Padding cells are never marked: padding is not input. Uses :func:`conv_lab.rows_read` per axis.
+    """
+    (KH, KW), s, p, d = (
+        ck.pair(kernel, "kernel"),
+        ck.pair(stride, "stride"),
+        ck.pair(padding, "padding"),
+        ck.pair(dilation, "dilation"),
+    )
+    rows = rows_read(H, KH, s[0], p[0], d[0])  # (H,)
+    cols = rows_read(W, KW, s[1], p[1], d[1])  # (W,)
+    mask = np.zeros((H + 2 * p[0], W + 2 * p[1]), dtype=bool)
+    mask[p[0] : p[0] + H, p[1] : p[1] + W] = ~rows[:, None] | ~cols[None, :]
+    return mask
+
+
+_DEFAULT_LABELS = {
+    "input": "input x, zero-padded",
+    "kernel": "kernel w",
+    "output": "y[{i},{j}] = Σ x·w{bias} = {value:g}",
+}
+
+
+def _panel_titles(labels, i, j, value, bias):
+    if labels is not None and not isinstance(labels, dict):
+        raise TypeError(f"labels must be a dict with keys among {list(_DEFAULT_LABELS)}, got {labels!r}")
+    unknown = sorted(set(labels or {}) - set(_DEFAULT_LABELS))
+    if unknown:
+        raise ValueError(f"unknown labels keys {unknown}; valid keys are {list(_DEFAULT_LABELS)}")
+    titles = dict(_DEFAULT_LABELS, **(labels or {}))
+    b_text = f" + {bias:g}" if bias else ""
+    return {k: t.format(i=i, j=j, value=value, bias=b_text) for k, t in titles.items()}
+
+
+def _marks_masks(marks, shape):
+    """Check ``marks`` (kind -> mask over the padded input) and return [(kind, mask)]."""
+    out = []
+    for kind, mask in (marks or {}).items():
+        if kind not in KINDS or kind in ("window", "output"):
+            raise ValueError(
+                f"unknown marks kind {kind!r}; valid kinds are 'padding', 'inserted zeros', 'unread', 'cropped'"
+            )
+        mask = np.asarray(mask, dtype=bool)
+        if mask.shape != shape:
+            raise ValueError(f"marks[{kind!r}] must have the padded input's shape {shape}, got {mask.shape}")
+        out.append((kind, mask))
+    return out
+
+
+def window_step(x, w, i, j, stride=1, padding=0, dilation=1, bias=0, fig=None, labels=None, marks=None):
     """Three panels: the padded input with window (i, j) and its products, the kernel, the output.
 
-    x (H, W) and w (KH, KW) are single-channel. Returns the figure.
+    Parameters
+    ----------
+    x : array_like, shape (H, W)
+        Single channel.
+    w : array_like, shape (KH, KW)
+    i, j : int
+        The output pixel whose window is drawn.
+    stride, padding, dilation : int or pair
+    bias : float, default 0
+    fig : matplotlib Figure, optional
+        Drawn into (cleared first); a new figure otherwise.
+    labels : dict, optional
+        Panel titles ``dict(input=..., kernel=..., output=...)``; any key left
+        out keeps its default. The titles may use ``{i}``, ``{j}``, ``{value}``
+        (the output value) and ``{bias}``, e.g. ``output="dx[{i},{j}] = {value:g}"``.
+    marks : dict, optional
+        More cells to colour in the padded input: ``{"inserted zeros": mask, "cropped": mask, ...}``,
+        each mask of shape (H + 2ph, W + 2pw).
+
+    Returns
+    -------
+    matplotlib Figure
+        Padding is hatched grey; input rows/columns no window reads are red;
+        the window is an orange outline, with ``x×w`` written in each tap.
     """
     x, w = np.asarray(x), np.asarray(w)
     p = ck.pair(padding, "padding")
     xp = pad2d(x, p)
     y = corr2d(x, w, stride, padding, dilation) + bias
+    titles = _panel_titles(labels, i, j, y[i, j], bias)
+    extra = _marks_masks(marks, xp.shape)
     mask = window_mask(xp.shape, i, j, w.shape, stride, dilation)
     pad_mask = np.ones(xp.shape, dtype=bool)
     pad_mask[p[0] : p[0] + x.shape[0], p[1] : p[1] + x.shape[1]] = False
-    labels = [[f"{v:g}" for v in row] for row in xp]
+    unread = unread_mask(x.shape[0], x.shape[1], w.shape, stride, p, dilation)
+    labels_in = [[f"{v:g}" for v in row] for row in xp]
     rows, cols = np.nonzero(mask)
     for (r, q), wv in zip(zip(rows, cols), w.ravel()):
-        labels[r][q] = f"{xp[r, q]:g}×{wv:g}"
+        labels_in[r][q] = f"{xp[r, q]:g}×{wv:g}"
     if fig is None:
-        fig = plt.figure(figsize=(3 + 0.75 * (xp.shape[1] + w.shape[1] + y.shape[1]), 0.75 * xp.shape[0] + 1.2))
+        fig = plt.figure(figsize=(3 + 0.75 * (xp.shape[1] + w.shape[1] + y.shape[1]), 0.75 * xp.shape[0] + 1.6))
     fig.clear()
     widths = [xp.shape[1], w.shape[1], y.shape[1]]
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": widths})
-    matrix(axes[0], xp, "input (padding grey)", {WINDOW: mask}, shade=pad_mask, labels=labels, fontsize=8)
-    matrix(axes[1], w, "kernel w")
+    fills = {UNREAD: unread}
+    for kind, m in extra:
+        fills[KINDS[kind]] = fills.get(KINDS[kind], np.zeros(xp.shape, dtype=bool)) | m
+    matrix(axes[0], xp, titles["input"], fills, shade=pad_mask, labels=labels_in, fontsize=8, outline={WINDOW: mask})
+    kinds = [k for k, m in (("padding", pad_mask), ("unread", unread)) if m.any()]
+    kinds += [k for k, m in extra if m.any() and k not in kinds]
+    legend(axes[0], kinds + ["window"], ncol=3)
+    matrix(axes[1], w, titles["kernel"])
     out_mask = np.zeros(y.shape, dtype=bool)
     out_mask[i, j] = True
-    b_text = f" + {bias:g}" if bias else ""
-    matrix(axes[2], y, f"y[{i},{j}] = Σ x·w{b_text} = {y[i, j]:g}", {OUTPUT: out_mask})
+    matrix(axes[2], y, titles["output"], {OUTPUT: out_mask})
     return fig
 
 
-def sliding_animation(x, w, stride=1, padding=0, dilation=1, bias=0, interval=900):
-    """An animation of the window visiting every output position, as embeddable HTML."""
+def sliding_animation(x, w, stride=1, padding=0, dilation=1, bias=0, interval=900, labels=None, marks=None):
+    """An animation of the window visiting every output position, as embeddable HTML.
+
+    ``labels`` and ``marks`` are passed to :func:`window_step` for every frame.
+    """
     OH, OW = corr2d(x, w, stride, padding, dilation).shape
-    fig = plt.figure(figsize=(9, 3.2))
+    fig = plt.figure(figsize=(9, 3.6))
     steps = [(i, j) for i in range(OH) for j in range(OW)]
 
     def frame(k):
-        window_step(x, w, *steps[k], stride, padding, dilation, bias, fig=fig)
+        window_step(x, w, *steps[k], stride, padding, dilation, bias, fig=fig, labels=labels, marks=marks)
 
     anim = animation.FuncAnimation(fig, frame, frames=len(steps), interval=interval)
     html = anim.to_jshtml(default_mode="loop")
@@ -114,31 +332,56 @@ def sliding_animation(x, w, stride=1, padding=0, dilation=1, bias=0, interval=90
     return html
 
 
+def _row_list(rows, limit=8):
+    rows = [int(r) for r in rows]
+    if not rows:
+        return "none"
+    text = ", ".join(str(r) for r in rows[:limit])
+    return text + (", …" if len(rows) > limit else "")
+
+
 def geometry(ax, size, kernel_size, stride=1, padding=0, dilation=1, title=None):
-    """One spatial axis pair drawn as a square grid: padding, the first window's taps,
-    where every window starts, and the leftover rows/columns no window reaches."""
+    """One spatial axis pair drawn as a square grid, with the truth about the leftover rows.
+
+    Padding is hatched grey; input rows and columns that no window reads are
+    red (at the bottom edge and inside the image); the first window's taps
+    are outlined orange; a dot marks where every window starts; the dashed
+    line is where the last window ends. Of the ``a`` padded rows below it,
+    only ``max(0, a - p)`` are input rows. The legend's title prints OH, a and
+    the unread input rows.
+
+    Returns
+    -------
+    (OH, a) : tuple of int
+    """
     K, s, p, d = kernel_size, stride, padding, dilation
     n = size + 2 * p
     OH = output_size(size, K, s, p, d)
     a = stride_leftover(size, K, s, p, d)
+    read = rows_read(size, K, s, p, d)
     grid = np.zeros((n, n))
     pad_mask = np.ones((n, n), dtype=bool)
     pad_mask[p : p + size, p : p + size] = False
-    left = np.zeros((n, n), dtype=bool)
-    if a:
-        left[n - a :, :] = True
-        left[:, n - a :] = True
+    unread = unread_mask(size, size, K, s, p, d)
     taps = window_mask((n, n), 0, 0, K, s, d)
-    starts = np.zeros((n, n), dtype=bool)
+    labels = [["" for _ in range(n)] for _ in range(n)]
     for i in range(OH):
         for j in range(OH):
-            starts[i * s, j * s] = True
-    labels = [["" for _ in range(n)] for _ in range(n)]
-    for r, q in zip(*np.nonzero(starts)):
-        labels[r][q] = "•"
-    matrix(ax, grid, title, {LEFTOVER: left, WINDOW: taps}, shade=pad_mask, labels=labels, fontsize=9)
-    summary = f"H={size}, K={K}, s={s}, p={p}, d={d}\nOH = ⌊({size}+2·{p}−{d}·({K}−1)−1)/{s}⌋+1 = {OH}, a = {a}"
-    ax.set_xlabel(summary, fontsize=9)
+            labels[i * s][j * s] = "•"
+    matrix(ax, grid, title, {UNREAD: unread}, shade=pad_mask, labels=labels, fontsize=9, outline={WINDOW: taps})
+    end = (OH - 1) * s + d * (K - 1) + 1  # padded rows 0 .. end-1 hold the windows
+    if a:
+        ax.plot([0, n], [end, end], color="#222222", lw=1.6, ls="--", zorder=4)
+        ax.plot([end, end], [0, n], color="#222222", lw=1.6, ls="--", zorder=4)
+    in_rows = max(0, a - p)
+    summary = (
+        f"H={size}, K={K}, s={s}, p={p}, d={d}\n"
+        f"OH = ⌊({size}+2·{p}−{d}·({K}−1)−1)/{s}⌋+1 = {OH}, a = {a}\n"
+        f"below the last window (dashed): {a} row(s), {min(a, p)} padding, {in_rows} input\n"
+        f"unread input rows: {_row_list(np.flatnonzero(~read))}"
+    )
+    kinds = [k for k, m in (("padding", pad_mask), ("unread", unread)) if m.any()] + ["window"]
+    legend(ax, kinds, title=summary, title_fontsize=8, ncol=len(kinds))
     return OH, a
 
 
@@ -152,9 +395,6 @@ def colour_matrix(m, mask, colour="red"):
         cells = [colored(c, colour, attrs=["bold"]) if flag else c for c, flag in zip(cells, mrow)]
         lines.append("[" + " ".join(cells) + "]")
     return "\n".join(lines)
-
-
-INSERTED = "#f2f2f2"  # zeros inserted between gradient entries
 
 
 def gradient_grid(ax, dy, stride, pads, title=None, window=None, kernel=None):
