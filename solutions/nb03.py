@@ -1,15 +1,42 @@
-"""Reference solutions for notebook 03: the batched forward pass."""
+"""Reference solutions for notebook 03: the batched, multi-channel forward pass."""
 
 import numpy as np
 
 
-def my_conv_forward(x, w, b, stride, padding):
+def my_conv1x1(x, w, b, stride):
+    """A 1×1 convolution mixes each pixel's C channel values with the (F, C) matrix w[:, :, 0, 0]."""
+    xs = x[:, :, ::stride, ::stride]  # (N, C, OH, OW): a 1×1 window reads every stride-th pixel
+    y = np.einsum("fc,nchw->nfhw", w[:, :, 0, 0], xs)  # (N, F, OH, OW)
+    return y + b[None, :, None, None]
+
+
+def my_conv_forward(x, w, b, stride, padding, dilation):
+    """im2col by hand, one kernel tap at a time, then one matrix product."""
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    s, p, d = stride, padding, dilation
+    OH = (H + 2 * p - d * (KH - 1) - 1) // s + 1
+    OW = (W + 2 * p - d * (KW - 1) - 1) // s + 1
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))  # (N, C, H+2p, W+2p)
+    cols = np.empty((N, OH, OW, C, KH, KW), dtype=x.dtype)
+    for u in range(KH):
+        for v in range(KW):
+            # tap (u, v) of every window: rows u*d, u*d + s, ..., one per output row
+            tap = xp[:, :, u * d : u * d + s * (OH - 1) + 1 : s, v * d : v * d + s * (OW - 1) + 1 : s]  # (N, C, OH, OW)
+            cols[:, :, :, :, u, v] = tap.transpose(0, 2, 3, 1)  # (N, OH, OW, C)
+    cols = cols.reshape(N * OH * OW, C * KH * KW)  # rows (n, oh, ow), columns (c, kh, kw)
+    y = cols @ w.reshape(F, -1).T + b  # (N*OH*OW, F)
+    return y.reshape(N, OH, OW, F).transpose(0, 3, 1, 2)  # (N, F, OH, OW)
+
+
+def conv_forward_fixed(x, w, b, stride, padding):
+    """Exercise 3, repaired: window (i, j) starts at (i*stride, j*stride) and its taps are adjacent."""
     N, C, H, W = x.shape
     F, _, KH, KW = w.shape
     xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     OH = (H + 2 * padding - KH) // stride + 1
     OW = (W + 2 * padding - KW) // stride + 1
-    y = np.zeros((N, F, OH, OW))
+    y = np.empty((N, F, OH, OW))
     for i in range(OH):
         for j in range(OW):
             window = xp[:, :, i * stride : i * stride + KH, j * stride : j * stride + KW]  # (N, C, KH, KW)
@@ -17,6 +44,8 @@ def my_conv_forward(x, w, b, stride, padding):
     return y
 
 
-def my_param_count(C, F, kernel_size, bias):
-    KH, KW = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
-    return F * C * KH * KW + (F if bias else 0)
+# Exercise 4, for the layer N=8, C=16, 20×20, F=32, 5×5, stride 2, padding 2:
+# OH = OW = (20 + 4 - 5) // 2 + 1 = 10, so cols is (8·10·10, 16·5·5) = (800, 400),
+# and the product (800 × 400) @ (400 × 32) costs 800·400·32 multiply-adds.
+cols_shape = (800, 400)
+mult_adds = 800 * 400 * 32

@@ -1,101 +1,362 @@
-"""Exercise checkers for notebook 03: the batched forward pass."""
+"""Exercise checkers for notebook 03: the batched, multi-channel forward pass."""
 
 import numpy as np
+from termcolor import colored
 
+from .. import speed as _speed  # noqa: F401 - loaded so that conv2d_textbook can be forbidden
 from ..conv import conv2d
+from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
+
+# Everything that computes the forward pass, or copies windows, for the student.
+FORWARD_FORBID = (
+    "conv2d",
+    "im2col",
+    "sliding_windows",
+    "corr2d",
+    "convolve2d",
+    "Conv2d.forward",
+    "speed.conv2d_textbook",
+)
+
+
+def _ints(rng, shape):
+    return rng.integers(-3, 4, shape).astype(float)
+
+
+def _bias_axis_hint(got, y0, b):
+    """The hint for a bias added along an axis other than F, or None."""
+    got = np.asarray(got, dtype=float)
+    if got.shape != y0.shape:
+        return None
+    names = {0: "the batch axis (N)", 2: "the height axis (OH)", 3: "the width axis (OW)"}
+    for axis, name in names.items():
+        if y0.shape[axis] == b.size:
+            shape = [1, 1, 1, 1]
+            shape[axis] = b.size
+            if _matches(got, y0 + b.reshape(shape)):
+                return (
+                    f"the bias went along {name}; it belongs to the channel axis F: in (N, F, OH, OW) add "
+                    "b[None, :, None, None] (or add b to the rows of the (N*OH*OW, F) product)"
+                )
+    return None
+
+
+def _layout_hints(got, expected, y0, b):
+    """Hints for the reshape/transpose bugs after the matrix product, or None."""
+    got = np.asarray(got, dtype=float)
+    nhwf = expected.transpose(0, 2, 3, 1)  # (N, OH, OW, F)
+    if got.shape == nhwf.shape and _matches(got, nhwf) and nhwf.shape != expected.shape:
+        return "the result is (N, OH, OW, F): transpose it to (N, F, OH, OW) with .transpose(0, 3, 1, 2)"
+    if got.shape == expected.shape and _matches(got, np.ascontiguousarray(nhwf).reshape(expected.shape)):
+        return (
+            "you reshaped the (N*OH*OW, F) product straight to (N, F, OH, OW): its rows are ordered (n, oh, ow) "
+            "and its columns are f, so reshape to (N, OH, OW, F) first, then transpose(0, 3, 1, 2)"
+        )
+    if got.shape == expected.shape and _matches(got, np.broadcast_to(expected[:1], expected.shape)):
+        return (
+            "every sample got the output of sample 0: loop over (or reshape) the whole batch, x[n] for every n, "
+            "not x[0]"
+        )
+    if got.shape == expected.shape and _matches(got, y0):
+        return "the bias is missing: add b[f] to every pixel of output channel f"
+    return _bias_axis_hint(got, y0, b)
+
+
+def _flattening_hint(got, x, w, b, geo):
+    """The hint for weights and windows flattened in different orders, or None."""
+    F, C, KH, KW = w.shape
+    # windows flattened (c, kh, kw), weights flattened (kh, kw, c) - or the other way round
+    w_last = w.transpose(0, 2, 3, 1).reshape(F, C, KH, KW)
+    w_first = w.reshape(F, KH, KW, C).transpose(0, 3, 1, 2)
+    for w_wrong in (w_last, w_first):
+        if _matches(got, conv2d(x, w_wrong, b, **geo)):
+            return (
+                "the windows and the weights are flattened in different orders: if the columns of your window "
+                "matrix are ordered (c, kh, kw), flatten w as w.reshape(F, -1); if (kh, kw, c), as "
+                "w.transpose(0, 2, 3, 1).reshape(F, -1)"
+            )
+    return None
+
+
+# --- exercise 1: the 1x1 convolution ------------------------------------------------
+
+
+def _conv1x1_cases():
+    rng = np.random.default_rng(301)
+    specs = [((1, 2, 3, 4), 3, 1), ((2, 3, 4, 5), 4, 1), ((3, 4, 6, 7), 2, 2), ((2, 5, 8, 8), 3, 2)]
+    return [dict(x=_ints(rng, xs), w=_ints(rng, (F, xs[1], 1, 1)), b=_ints(rng, F), stride=s) for xs, F, s in specs]
+
+
+def check_conv1x1(fn):
+    """Check ``fn(x, w, b, stride) -> y (N, F, OH, OW)``: a 1×1 convolution, without conv2d or im2col."""
+
+    def diagnose(case, got, expected):
+        x, w, b, s = case["x"], case["w"], case["b"], case["stride"]
+        y0 = conv2d(x, w, None, s)
+        got_arr = np.asarray(got)
+        if s > 1 and got_arr.shape == conv2d(x, w, b).shape:
+            return f"the stride is ignored: a 1×1 kernel at stride {s} reads only every {s}-th row and column"
+        hint = _layout_hints(got, expected, y0, b)
+        if hint:
+            return hint
+        if got_arr.shape == expected.shape and s == 1 and x.shape[0] > 1:
+            # x.reshape(C, -1) without moving N: samples and channels mixed up
+            wrong = (w[:, :, 0, 0] @ x.reshape(x.shape[1], -1)).reshape(expected.shape[1], x.shape[0], -1)
+            wrong = wrong.transpose(1, 0, 2).reshape(expected.shape) + b[None, :, None, None]
+            if _matches(got_arr, wrong):
+                return (
+                    "x.reshape(C, -1) mixes samples and channels: x is (N, C, H, W), so the channel axis is not "
+                    "first. Move it first (x.transpose(1, 0, 2, 3)) or multiply per sample"
+                )
+        if got_arr.shape != expected.shape:
+            return f"y must have shape (N, F, OH, OW) = {expected.shape}"
+        return "each output pixel is w[:, :, 0, 0] @ (that pixel's C channel values) + b: a matrix product over C"
+
+    def diagnose_error(case, exc):
+        x, w = case["x"], case["w"]
+        if (
+            isinstance(exc, ValueError)
+            and ("matmul" in str(exc) or "remapped" in str(exc))
+            and x.shape[1] != w.shape[0]
+        ):
+            return (
+                "the inner sizes of your product don't agree: w[:, :, 0, 0] is (F, C), so it multiplies C-long "
+                "columns (or use its transpose, (C, F), on C-long rows)"
+            )
+        if isinstance(exc, ValueError) and "broadcast" in str(exc):
+            return "the bias is added along the wrong axis: in (N, F, OH, OW) add b[None, :, None, None]"
+        return None
+
+    _run(
+        "1x1 convolution",
+        fn,
+        _conv1x1_cases(),
+        lambda x, w, b, stride: conv2d(x, w, b, stride),
+        diagnose,
+        forbid=FORWARD_FORBID,
+        diagnose_error=diagnose_error,
+    )
+
+
+# --- exercise 2: the batched forward pass with dilation ----------------------------------
 
 
 def _forward_cases():
     rng = np.random.default_rng(303)
-    specs = [
-        ((1, 1, 4, 4), (1, 1, 3, 3), 1, 0),
-        ((2, 3, 5, 5), (4, 3, 3, 3), 1, 1),
-        ((2, 2, 7, 6), (3, 2, 2, 3), 2, 0),
-        ((3, 3, 6, 6), (2, 3, 3, 3), 2, 1),
+    specs = [  # x shape, w shape, stride, padding, dilation
+        ((2, 3, 6, 7), (4, 3, 3, 2), 1, 0, 1),
+        ((2, 2, 7, 8), (3, 2, 3, 3), 1, 1, 2),  # dilation
+        ((3, 3, 9, 8), (2, 3, 2, 3), 2, 1, 1),  # stride and padding, non-square kernel
+        ((2, 2, 12, 9), (3, 2, 3, 2), 2, 2, 2),  # all three, with a leftover row (a = 1)
+        ((2, 3, 8, 13), (4, 3, 2, 3), 3, 1, 2),  # stride 3 (OW = F = 4: the bias axis is testable)
     ]
     return [
-        dict(
-            x=rng.integers(-3, 4, xs).astype(float),
-            w=rng.integers(-3, 4, ws).astype(float),
-            b=rng.integers(-3, 4, ws[0]).astype(float),
-            stride=s,
-            padding=p,
-        )
-        for xs, ws, s, p in specs
+        dict(x=_ints(rng, xs), w=_ints(rng, ws), b=_ints(rng, ws[0]), stride=s, padding=p, dilation=d)
+        for xs, ws, s, p, d in specs
     ]
+
+
+def _forward_reference(x, w, b, stride, padding, dilation):
+    return conv2d(x, w, b, stride, padding, dilation)
 
 
 def check_conv_forward(fn):
-    """Check ``fn(x, w, b, stride, padding) -> y (N, F, OH, OW)`` against :func:`conv2d`."""
+    """Check ``fn(x, w, b, stride, padding, dilation) -> y (N, F, OH, OW)``, written without conv2d or im2col."""
 
-    def diagnose(a, got, expected):
-        x, w, b, s, p = a["x"], a["w"], a["b"], a["stride"], a["padding"]
-        got = np.asarray(got)
+    def diagnose(case, got, expected):
+        x, w, b = case["x"], case["w"], case["b"]
+        s, p, d = case["stride"], case["padding"], case["dilation"]
+        geo = dict(stride=s, padding=p, dilation=d)
+        got_arr = np.asarray(got, dtype=float)
         N, F, OH, OW = expected.shape
-        nhwf = expected.transpose(0, 2, 3, 1)
-        if got.shape == nhwf.shape and _matches(got, nhwf) and nhwf.shape != expected.shape:
-            return "the result is (N, OH, OW, F): transpose it to (N, F, OH, OW) with .transpose(0, 3, 1, 2)"
-        if _matches(got, nhwf.reshape(expected.shape)):
+        if d > 1:
+            undilated = conv2d(x, w, b, s, p)
+            if got_arr.shape == undilated.shape and _matches(got_arr, undilated):
+                return (
+                    f"the dilation is ignored: with dilation {d} the taps of a window are {d} rows and columns "
+                    f"apart, and OH = (H + 2p - d(KH-1) - 1) // s + 1"
+                )
+        hint = _layout_hints(got_arr, expected, conv2d(x, w, None, **geo), b)
+        if hint:
+            return hint
+        if got_arr.shape == expected.shape:
+            hint = _flattening_hint(got_arr, x, w, b, geo)
+            if hint:
+                return hint
+        if got_arr.ndim == 4 and got_arr.shape[0] == N + 2 * p and p > 0:
             return (
-                "you reshaped the (N*OH*OW, F) product straight to (N, F, OH, OW); reshape to (N, OH, OW, "
-                "F) first, then transpose"
+                "np.pad(x, p) pads every axis, the batch and the channels too: pad only the last two, "
+                "np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))"
             )
-        if _matches(got, conv2d(x, w, None, s, p)):
-            return "the bias is missing: add b[f] to every pixel of output channel f"
-        if got.shape == expected.shape and _matches(got - conv2d(x, w, None, s, p), np.broadcast_to(b, expected.shape)):
-            return "the bias went along the last axis (width); it belongs to the channel axis: b[None, :, None, None]"
-        if got.shape != expected.shape:
+        if got_arr.ndim == 4 and got_arr.shape[:2] == (N, F) and got_arr.shape[2:] != (OH, OW):
+            KH, KW = w.shape[2:]
+            swapped = (x.shape[2] + 2 * p - d * (KW - 1) - 1) // s + 1, (x.shape[3] + 2 * p - d * (KH - 1) - 1) // s + 1
+            if KH != KW and got_arr.shape[2:] == swapped:
+                return "KH and KW are swapped: KH runs down the rows (with H), KW along the columns (with W)"
+            return (
+                f"the output has {got_arr.shape[2:]} pixels per map; expected (OH, OW) = {(OH, OW)}: "
+                "OH = (H + 2p - d(KH-1) - 1) // s + 1, and likewise OW with W and KW"
+            )
+        if got_arr.shape != expected.shape:
             return f"y must have shape (N, F, OH, OW) = {expected.shape}"
-        return "y = cols @ w.reshape(F, -1).T + b, then reshape to (N, OH, OW, F) and transpose to (N, F, OH, OW)"
+        return (
+            "compare one output pixel with the formula: y[n, f, i, j] = b[f] + sum over c, u, v of "
+            "xp[n, c, i*s + u*d, j*s + v*d] * w[f, c, u, v]"
+        )
+
+    def diagnose_error(case, exc):
+        w, p = case["w"], case["padding"]
+        text = str(exc)
+        if isinstance(exc, ValueError) and "broadcast" in text:
+            hint = "two shapes don't broadcast: if this is the bias, in (N, F, OH, OW) it is b[None, :, None, None]"
+            if p > 0:
+                hint = (
+                    "two shapes don't broadcast. If you padded with np.pad(x, p): that pads all four axes, the "
+                    "batch and the channels too; pad only the last two. If it is the bias: in (N, F, OH, OW) it is "
+                    "b[None, :, None, None]"
+                )
+            return hint
+        if isinstance(exc, ValueError) and ("matmul" in text or "shapes" in text) and p > 0:
+            return (
+                "the inner sizes of a product don't agree. If you padded with np.pad(x, p), it padded the batch "
+                "and channel axes too: pad only the last two"
+            )
+        if isinstance(exc, ValueError) and "cannot reshape" in text and w.shape[2] != w.shape[3]:
+            return (
+                "a reshape got the wrong number of entries: with a non-square kernel, check that KH goes with H "
+                "and KW with W, and that a window has KH × KW taps"
+            )
+        return None
 
     _run(
         "conv forward",
         fn,
         _forward_cases(),
-        lambda x, w, b, stride, padding: conv2d(x, w, b, stride, padding),
+        _forward_reference,
         diagnose,
+        forbid=FORWARD_FORBID,
+        diagnose_error=diagnose_error,
     )
 
 
-PARAM_CASES = [
-    dict(C=c, F=f, kernel_size=k, bias=b)
-    for c, f, k, b in [
-        (3, 8, 3, True),
-        (1, 1, 5, False),
-        (16, 32, (3, 1), True),
-        (64, 64, 1, True),
-        (3, 2, (2, 4), False),
+# --- exercise 3: find the bug ----------------------------------------------------------------
+
+
+def _fixed_cases():
+    rng = np.random.default_rng(305)
+    specs = [((2, 2, 5, 5), (3, 2, 3, 3), 1, 0), ((2, 3, 7, 7), (2, 3, 3, 3), 2, 1), ((1, 2, 9, 8), (3, 2, 2, 3), 3, 1)]
+    return [
+        dict(x=_ints(rng, xs), w=_ints(rng, ws), b=_ints(rng, ws[0]), stride=s, padding=p) for xs, ws, s, p in specs
     ]
-]
 
 
-def _param_count(C, F, kernel_size, bias):
-    KH, KW = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
-    return F * C * KH * KW + (F if bias else 0)
+def _strided_taps(x, w, b, stride, padding):
+    """The bug of exercise 3: windows start at i (not i*stride) and their taps are stride apart."""
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    OH = (H + 2 * padding - KH) // stride + 1
+    OW = (W + 2 * padding - KW) // stride + 1
+    y = np.empty((N, F, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            window = xp[:, :, i : i + stride * KH : stride, j : j + stride * KW : stride]  # (N, C, KH, KW)
+            y[:, :, i, j] = window.reshape(N, -1) @ w.reshape(F, -1).T + b  # (N, F)
+    return y
 
 
-def check_param_count(fn):
-    """Check ``fn(C, F, kernel_size, bias) -> int``, the number of learnable numbers in a conv layer."""
+def check_conv_forward_fixed(fn):
+    """Check the repaired ``fn(x, w, b, stride, padding) -> y (N, F, OH, OW)`` at strides 1, 2 and 3."""
 
-    def diagnose(a, got, expected):
-        C, F, k, bias = a["C"], a["F"], a["kernel_size"], a["bias"]
-        KH, KW = (k, k) if isinstance(k, int) else k
-        if bias and _matches(got, F * C * KH * KW):
-            return "the biases are missing: one per filter, F of them"
-        if bias and _matches(got, F * C * KH * KW + F * C):
-            return "one bias per filter, not per (filter, channel): the channels are summed before the bias is added"
-        if not bias and _matches(got, expected + F):
-            return "this layer has bias=False: no biases to count"
-        if _matches(got, F * KH * KW + (F if bias else 0)):
-            return "each filter has C channels: the weights are F*C*KH*KW numbers"
-        return "weights: F filters of shape (C, KH, KW); biases: one per filter"
+    def diagnose(case, got, expected):
+        try:
+            if _matches(got, _strided_taps(**case)):
+                return (
+                    "still the same bug: at stride 2 a window reads the wrong rows. Print the rows of xp that "
+                    "window (1, 0) reads, and compare them with the definition: y[n, f, i, j] sums "
+                    "xp[n, c, i*s + u, j*s + v] over c, u, v"
+                )
+        except ValueError:
+            pass
+        return "print the rows one window reads at stride 2 and compare them with the definition"
 
-    _run("parameter count", fn, PARAM_CASES, _param_count, diagnose)
+    def diagnose_error(case, exc):
+        if case["stride"] > 1 and isinstance(exc, ValueError):
+            return (
+                "a window came out smaller than KH × KW: it started at i and took taps stride apart, so it ran "
+                "off the padded input. Window (i, j) starts at (i*stride, j*stride), and its taps are adjacent"
+            )
+        return None
+
+    _run(
+        "find the bug",
+        fn,
+        _fixed_cases(),
+        lambda x, w, b, stride, padding: conv2d(x, w, b, stride, padding),
+        diagnose,
+        forbid=FORWARD_FORBID,
+        diagnose_error=diagnose_error,
+    )
+
+
+# --- exercise 4: predict, then check -----------------------------------------------------
+
+COUNTS_LAYER = dict(N=8, C=16, H=20, W=20, F=32, K=5, stride=2, padding=2)
+
+
+def _counts():
+    L = COUNTS_LAYER
+    OH = (L["H"] + 2 * L["padding"] - L["K"]) // L["stride"] + 1
+    OW = (L["W"] + 2 * L["padding"] - L["K"]) // L["stride"] + 1
+    rows, columns = L["N"] * OH * OW, L["C"] * L["K"] ** 2
+    return OH, OW, (rows, columns), rows * columns * L["F"]
+
+
+def check_layer_counts(cols_shape, mult_adds):
+    """Check predictions for the layer :data:`COUNTS_LAYER`: the shape of its cols, its multiply-adds."""
+    if cols_shape is None and mult_adds is None:
+        print(colored("layer counts: not answered yet.", "yellow") + " Fill in cols_shape and mult_adds.")
+        return
+    L = COUNTS_LAYER
+    OH, OW, shape, macs = _counts()
+    N, C, F, K, H = L["N"], L["C"], L["F"], L["K"], L["H"]
+
+    def shape_hint(got, expected):
+        try:
+            got = tuple(int(v) for v in got)
+        except Exception:  # noqa: BLE001
+            return "give the shape as a pair of ints: (rows, columns)"
+        if got == expected[::-1]:
+            return "rows and columns are swapped: one row per window (N·OH·OW of them), one column per tap (C·KH·KW)"
+        if got == (N * H * H, C * K * K):
+            return "one row per window, and there are OH·OW windows per image, not H·W: work out OH first"
+        if got == (N * OH * OW, K * K):
+            return "a row holds the whole window, all C channels of it: C·KH·KW numbers"
+        if len(got) == 2 and got[1] == C * K * K:
+            return "the columns are right; the rows are N·OH·OW, with OH = (H + 2p - K) // s + 1"
+        return "rows: N·OH·OW windows; columns: C·KH·KW taps"
+
+    def macs_hint(got, expected):
+        if _matches(got, expected * F) or _matches(got, N * OH * OW * C * K * K * F * F):
+            return "F is counted twice: the product (N·OH·OW × C·KH·KW) @ (C·KH·KW × F) has rows × inner × F terms"
+        if _matches(got, expected // F):
+            return "that is the size of cols; each of its entries is multiplied by F weights, one per filter"
+        if _matches(got, expected // N):
+            return "that is one image; the batch has N of them"
+        if _matches(got, N * H * H * C * K * K * F):
+            return "one multiply-add per tap per output pixel: OH·OW output pixels per map, not H·W"
+        return "each of the N·F·OH·OW output pixels costs C·KH·KW multiply-adds"
+
+    _check_value("cols shape", cols_shape, shape, shape_hint)
+    _check_value("multiply-adds", mult_adds, macs, macs_hint)
 
 
 __all__ = [
+    "COUNTS_LAYER",
+    "check_conv1x1",
     "check_conv_forward",
-    "check_param_count",
+    "check_conv_forward_fixed",
+    "check_layer_counts",
 ]

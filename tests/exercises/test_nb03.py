@@ -1,49 +1,303 @@
-"""Checkers of notebook 03: reference solutions pass, typical mistakes get their own hint."""
+"""Checkers of notebook 03: the solutions pass, each typical mistake gets its own hint, nothing raises."""
 
+import numpy as np
 import pytest
 
 import conv_lab as cl
 from conv_lab import exercises as ex
+from conv_lab import speed
+from conv_lab.exercises import nb03
 from tests.exercises.helpers import load, not_done, run
 
-
-@pytest.mark.parametrize(
-    "checker, solution",
-    [
-        (ex.check_conv_forward, "my_conv_forward"),
-        (ex.check_param_count, "my_param_count"),
-    ],
-)
-def test_reference_solution_passes_and_stub_is_reported(checker, solution, capsys):
-    ok, out = run(checker, getattr(load("nb03"), solution), capsys)
-    assert ok, out
-    ok, out = run(checker, not_done, capsys)
-    assert not ok and "not implemented yet" in out
+SOLUTIONS = load("nb03")
 
 
-def test_conv_forward_hints(capsys):
-    def nhwf(x, w, b, stride, padding):
-        return cl.conv2d(x, w, b, stride, padding).transpose(0, 2, 3, 1)
-
-    def no_bias(x, w, b, stride, padding):
-        return cl.conv2d(x, w, None, stride, padding)
-
-    def scrambled(x, w, b, stride, padding):
-        y = cl.conv2d(x, w, b, stride, padding)
-        return y.transpose(0, 2, 3, 1).reshape(y.shape)
-
-    assert "transpose it to (N, F, OH, OW)" in run(ex.check_conv_forward, nhwf, capsys)[1]
-    assert "bias is missing" in run(ex.check_conv_forward, no_bias, capsys)[1]
-    assert "reshaped the (N*OH*OW, F) product straight" in run(ex.check_conv_forward, scrambled, capsys)[1]
+# --- wrong implementations, written without the forbidden routines --------------------------------
 
 
-def test_param_count_hints(capsys):
-    def count(bias_per):
-        def fn(C, F, kernel_size, bias):
-            KH, KW = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
-            return F * C * KH * KW + (bias_per(C, F) if bias else 0)
+def forward(x, w, b, stride, padding, dilation, bug=None):
+    """The batched forward by hand-made im2col + one product, with one chosen bug."""
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    s, p, d = stride, padding, (1 if bug == "no dilation" else dilation)
+    OH = (H + 2 * p - d * (KH - 1) - 1) // s + 1
+    OW = (W + 2 * p - d * (KW - 1) - 1) // s + 1
+    xp = np.pad(x, p) if bug == "pad every axis" else np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    if bug == "sample 0":
+        xp = np.broadcast_to(xp[:1], xp.shape)
+    cols = np.empty((N, OH, OW, C, KH, KW))
+    for u in range(KH):
+        for v in range(KW):
+            tap = xp[:, :, u * d : u * d + s * (OH - 1) + 1 : s, v * d : v * d + s * (OW - 1) + 1 : s]
+            cols[:, :, :, :, u, v] = tap.transpose(0, 2, 3, 1)
+    cols = cols.reshape(N * OH * OW, -1)  # (N*OH*OW, C*KH*KW), columns (c, kh, kw)
+    w_mat = w.transpose(0, 2, 3, 1).reshape(F, -1) if bug == "weights channels-last" else w.reshape(F, -1)
+    y = cols @ w_mat.T  # (N*OH*OW, F)
+    if bug not in ("no bias", "bias on width", "bias on height"):
+        y = y + b
+    if bug == "straight reshape":
+        return y.reshape(N, F, OH, OW)
+    y = y.reshape(N, OH, OW, F)
+    if bug == "no transpose":
+        return y
+    y = y.transpose(0, 3, 1, 2)
+    if bug == "bias on width":
+        return y + b  # broadcasts along OW
+    if bug == "bias on height":
+        return y + b[:, None]  # broadcasts along OH
+    return y
 
-        return fn
 
-    assert "biases are missing" in run(ex.check_param_count, count(lambda C, F: 0), capsys)[1]
-    assert "not per (filter, channel)" in run(ex.check_param_count, count(lambda C, F: C * F), capsys)[1]
+FORWARD_BUGS = {
+    "weights channels-last": "flattened in different orders",
+    "sample 0": "every sample got the output of sample 0",
+    "bias on width": "b[None, :, None, None]",
+    "bias on height": "the bias went along the height axis",
+    "straight reshape": "reshaped the (N*OH*OW, F) product straight",
+    "no transpose": "transpose it to (N, F, OH, OW)",
+    "no bias": "the bias is missing",
+    "no dilation": "the dilation is ignored",
+    "pad every axis": "np.pad(x, p)",
+}
+
+
+def test_the_forward_cases_cover_what_the_exercise_asks():
+    cases = nb03._forward_cases()
+    geo = [(c["stride"], c["padding"], c["dilation"]) for c in cases]
+    assert any(s > 1 and p > 0 and d > 1 for s, p, d in geo)
+    assert any(c["w"].shape[2] != c["w"].shape[3] for c in cases)
+    assert any(
+        cl.stride_leftover(c["x"].shape[2], c["w"].shape[2], c["stride"], c["padding"], c["dilation"]) > 0
+        for c in cases
+    )
+    # in some case OW == F, so a bias added along the width gives wrong values instead of an error
+    assert any(cl.conv2d(**c).shape[3] == c["w"].shape[0] for c in cases)
+
+
+class TestConvForward:
+    def test_solution_passes_and_stub_is_reported(self, capsys):
+        assert run(ex.check_conv_forward, SOLUTIONS.my_conv_forward, capsys)[0]
+        ok, out = run(ex.check_conv_forward, not_done, capsys)
+        assert not ok and "not implemented yet" in out
+
+    def test_the_bug_free_helper_passes(self, capsys):
+        ok, out = run(ex.check_conv_forward, forward, capsys)
+        assert ok, out
+
+    @pytest.mark.parametrize("bug", FORWARD_BUGS)
+    def test_each_bug_gets_its_hint(self, bug, capsys):
+        def wrong(x, w, b, stride, padding, dilation):
+            return forward(x, w, b, stride, padding, dilation, bug=bug)
+
+        ok, out = run(ex.check_conv_forward, wrong, capsys)
+        assert not ok and FORWARD_BUGS[bug] in out, out
+
+    def test_the_other_flattening_order_gets_the_same_hint(self, capsys):
+        def cols_channels_last(x, w, b, stride, padding, dilation):
+            F, C, KH, KW = w.shape
+            w_wrong = w.reshape(F, KH, KW, C).transpose(0, 3, 1, 2)  # what (kh, kw, c) columns with w.reshape do
+            return forward(x, w_wrong, b, stride, padding, dilation)
+
+        assert "flattened in different orders" in run(ex.check_conv_forward, cols_channels_last, capsys)[1]
+
+    @pytest.mark.parametrize(
+        "delegate, name",
+        [
+            (lambda x, w, b, stride, padding, dilation: cl.conv2d(x, w, b, stride, padding, dilation), "conv2d"),
+            (
+                lambda x, w, b, stride, padding, dilation: forward_from_cols(x, w, b, stride, padding, dilation),
+                "im2col",
+            ),
+            (
+                lambda x, w, b, stride, padding, dilation: speed.conv2d_textbook(x, w, b, stride, padding, dilation),
+                "speed.conv2d_textbook",
+            ),
+            (
+                lambda x, w, b, stride, padding, dilation: np.einsum(
+                    "nchwuv,fcuv->nfhw", cl.sliding_windows(np.pad(x, padding), w.shape[2:], stride, dilation), w
+                ),
+                "sliding_windows",
+            ),
+        ],
+    )
+    def test_delegating_is_refused(self, delegate, name, capsys):
+        ok, out = run(ex.check_conv_forward, delegate, capsys)
+        assert not ok and f"without {name}" in out
+
+    @pytest.mark.parametrize(
+        "returned",
+        [None, "y", [1, 2], np.zeros((2, 2)), np.full((2, 4, 6, 6), np.nan), (np.zeros(1), np.zeros(2)), object()],
+    )
+    def test_never_raises_on_strange_answers(self, returned, capsys):
+        ok, out = run(ex.check_conv_forward, lambda x, w, b, stride, padding, dilation: returned, capsys)
+        assert not ok and "case 1 of" in out
+
+    @pytest.mark.parametrize("error", [RuntimeError("boom"), ValueError(), ZeroDivisionError("x"), IndexError("i")])
+    def test_never_raises_on_exceptions(self, error, capsys):
+        def raising(x, w, b, stride, padding, dilation):
+            raise error
+
+        ok, out = run(ex.check_conv_forward, raising, capsys)
+        assert not ok and "raised" in out
+
+    def test_changing_x_is_reported(self, capsys):
+        def vandal(x, w, b, stride, padding, dilation):
+            y = forward(x, w, b, stride, padding, dilation)
+            x[...] = 0
+            return y
+
+        assert "changed its input x in place" in run(ex.check_conv_forward, vandal, capsys)[1]
+
+
+def forward_from_cols(x, w, b, stride, padding, dilation):
+    N, F = x.shape[0], w.shape[0]
+    cols = cl.im2col(x, w.shape[2:], stride, padding, dilation)
+    OH = cl.output_size(x.shape[2], w.shape[2], stride, padding, dilation)
+    return (cols @ w.reshape(F, -1).T + b).reshape(N, OH, -1, F).transpose(0, 3, 1, 2)
+
+
+# --- exercise 1: 1x1 ---------------------------------------------------------------------------
+
+
+def conv1x1(x, w, b, stride, bug=None):
+    N, C, H, W = x.shape
+    F = w.shape[0]
+    s = 1 if bug == "no stride" else stride
+    xs = np.ascontiguousarray(x[:, :, ::s, ::s])  # (N, C, OH, OW)
+    OH, OW = xs.shape[2:]
+    m = w[:, :, 0, 0]  # (F, C)
+    if bug == "mixed batch":
+        y = (m @ xs.reshape(C, -1)).reshape(F, N, OH, OW).transpose(1, 0, 2, 3)
+    elif bug == "F/C swapped":
+        y = (m.T @ xs.transpose(1, 0, 2, 3).reshape(C, -1)).reshape(F, N, OH, OW).transpose(1, 0, 2, 3)
+    else:
+        y = np.einsum("fc,nchw->nfhw", m, xs)
+    if bug == "no transpose":
+        return y.transpose(0, 2, 3, 1) + b
+    if bug == "bias on width":
+        return y + b
+    return y + b[None, :, None, None]
+
+
+CONV1X1_BUGS = {
+    "no stride": "the stride is ignored",
+    "mixed batch": "x.reshape(C, -1) mixes samples and channels",
+    "F/C swapped": "w[:, :, 0, 0] is (F, C)",
+    "no transpose": "transpose it to (N, F, OH, OW)",
+    "bias on width": "b[None, :, None, None]",
+}
+
+
+class TestConv1x1:
+    def test_solution_passes_and_stub_is_reported(self, capsys):
+        assert run(ex.check_conv1x1, SOLUTIONS.my_conv1x1, capsys)[0]
+        assert "not implemented yet" in run(ex.check_conv1x1, not_done, capsys)[1]
+
+    @pytest.mark.parametrize("bug", CONV1X1_BUGS)
+    def test_each_bug_gets_its_hint(self, bug, capsys):
+        ok, out = run(ex.check_conv1x1, lambda x, w, b, stride: conv1x1(x, w, b, stride, bug), capsys)
+        assert not ok and CONV1X1_BUGS[bug] in out, out
+
+    def test_delegating_is_refused(self, capsys):
+        out = run(ex.check_conv1x1, lambda x, w, b, stride: cl.conv2d(x, w, b, stride), capsys)[1]
+        assert "without conv2d" in out
+
+    @pytest.mark.parametrize("returned", [None, "y", np.zeros(3), 1.0])
+    def test_never_raises(self, returned, capsys):
+        ok, out = run(ex.check_conv1x1, lambda x, w, b, stride: returned, capsys)
+        assert not ok and "case 1 of" in out
+
+
+# --- exercise 3: find the bug ----------------------------------------------------------------------
+
+
+class TestFindTheBug:
+    def test_the_fixed_function_passes(self, capsys):
+        ok, out = run(ex.check_conv_forward_fixed, SOLUTIONS.conv_forward_fixed, capsys)
+        assert ok, out
+
+    def test_the_buggy_function_passes_at_stride_1_only(self):
+        for case in nb03._fixed_cases():
+            agrees = np.allclose(nb03._strided_taps(**case), cl.conv2d(**case))
+            assert agrees == (case["stride"] == 1)
+
+    def test_the_unfixed_function_gets_its_hint(self, capsys):
+        ok, out = run(ex.check_conv_forward_fixed, nb03._strided_taps, capsys)
+        assert not ok and "still the same bug" in out and "case 2 of" in out
+
+    def test_a_half_fix_gets_the_error_hint(self, capsys):
+        def half_fixed(x, w, b, stride, padding):  # windows now start at i*stride, taps still stride apart
+            N, F = x.shape[0], w.shape[0]
+            KH, KW = w.shape[2:]
+            xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+            OH = (x.shape[2] + 2 * padding - KH) // stride + 1
+            OW = (x.shape[3] + 2 * padding - KW) // stride + 1
+            y = np.empty((N, F, OH, OW))
+            for i in range(OH):
+                for j in range(OW):
+                    r, c = i * stride, j * stride
+                    window = xp[:, :, r : r + stride * KH : stride, c : c + stride * KW : stride]
+                    y[:, :, i, j] = window.reshape(N, -1) @ w.reshape(F, -1).T + b
+            return y
+
+        ok, out = run(ex.check_conv_forward_fixed, half_fixed, capsys)
+        assert not ok and "raised" in out and "a window came out smaller" in out
+
+    def test_delegating_is_refused(self, capsys):
+        out = run(
+            ex.check_conv_forward_fixed, lambda x, w, b, stride, padding: cl.conv2d(x, w, b, stride, padding), capsys
+        )[1]
+        assert "without conv2d" in out
+
+
+# --- exercise 4: predict, then check ----------------------------------------------------------------
+
+
+def counts_output(capsys, cols_shape, mult_adds):
+    assert ex.check_layer_counts(cols_shape, mult_adds) is None
+    return capsys.readouterr().out
+
+
+class TestLayerCounts:
+    def test_the_solution_is_correct(self, capsys):
+        out = counts_output(capsys, SOLUTIONS.cols_shape, SOLUTIONS.mult_adds)
+        assert out.count("correct") == 2 and "not yet" not in out
+
+    def test_the_answer_agrees_with_the_library(self):
+        L = nb03.COUNTS_LAYER
+        x = np.zeros((L["N"], L["C"], L["H"], L["W"]))
+        cols = cl.im2col(x, L["K"], L["stride"], L["padding"])
+        assert cols.shape == SOLUTIONS.cols_shape
+        assert cols.shape[0] * cols.shape[1] * L["F"] == SOLUTIONS.mult_adds
+
+    def test_unanswered(self, capsys):
+        assert "not answered yet" in counts_output(capsys, None, None)
+
+    @pytest.mark.parametrize(
+        "cols_shape, hint",
+        [
+            ((400, 800), "rows and columns are swapped"),
+            ((8 * 400, 400), "OH·OW windows per image, not H·W"),
+            ((800, 25), "all C channels"),
+            ((8 * 121, 400), "the rows are N·OH·OW"),
+            ("800x400", "a pair of ints"),
+            (..., "a pair of ints"),
+        ],
+    )
+    def test_cols_shape_hints(self, cols_shape, hint, capsys):
+        out = counts_output(capsys, cols_shape, SOLUTIONS.mult_adds)
+        assert "cols shape: not yet" in out and hint in out
+
+    @pytest.mark.parametrize(
+        "mult_adds, hint",
+        [
+            (800 * 400 * 32 * 32, "F is counted twice"),
+            (800 * 400, "the size of cols"),
+            (100 * 400 * 32, "one image"),
+            (8 * 400 * 400 * 32, "OH·OW output pixels per map, not H·W"),
+            ("many", "each of the N·F·OH·OW output pixels"),
+        ],
+    )
+    def test_mult_adds_hints(self, mult_adds, hint, capsys):
+        out = counts_output(capsys, SOLUTIONS.cols_shape, mult_adds)
+        assert "multiply-adds: not yet" in out and hint in out
