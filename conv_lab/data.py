@@ -34,42 +34,37 @@ def sample_image(step=4, color=False):
     return image if color else np.tensordot(LUMA, image, axes=1)
 
 
-BAR_CLASSES = ("horizontal", "vertical", "diagonal \\", "diagonal /")
+def load_digits_split(seed=0, test_size=500):
+    """The handwritten digits that ship with scikit-learn, split into train and test.
 
-
-def bars(n, size=12, noise=0.3, rng=None):
-    """A generated data set of short bars in four orientations, on noisy backgrounds.
+    1,797 real 8x8 scans of the digits 0-9 (the UCI "optical recognition of
+    handwritten digits" test set), read from a file inside the scikit-learn
+    package: nothing is downloaded. Pixel values 0..16 are scaled to [0, 1].
 
     Parameters
     ----------
-    n : int
-        Number of images.
-    size : int, default 12
-        Images are size x size pixels.
-    noise : float, default 0.3
-        Standard deviation of the Gaussian noise added everywhere.
-    rng : numpy Generator or int, optional
+    seed : int, default 0
+        Seed of the random permutation that picks the test images; the same
+        seed gives the same split on every machine.
+    test_size : int, default 500
+        Number of test images; the rest are training images.
 
     Returns
     -------
-    x : ndarray, shape (n, 1, size, size), float64
-    labels : ndarray, shape (n,), int
-        Index into :data:`BAR_CLASSES`: 0 horizontal, 1 vertical, 2 diagonal
-        from top-left to bottom-right, 3 diagonal from bottom-left to top-right.
+    x_train : ndarray, shape (N_train, 1, 8, 8), float64 in [0, 1]
+    y_train : ndarray, shape (N_train,), int64 in 0..9
+    x_test : ndarray, shape (test_size, 1, 8, 8), float64 in [0, 1]
+    y_test : ndarray, shape (test_size,), int64 in 0..9
     """
-    n = ck.integer(n, "n", minimum=1)
-    size = ck.integer(size, "size", minimum=6)
-    rng = np.random.default_rng(rng)
-    steps = {0: (0, 1), 1: (1, 0), 2: (1, 1), 3: (-1, 1)}  # (row step, column step) along the bar
-    x = rng.normal(0.0, noise, size=(n, 1, size, size))
-    labels = rng.integers(0, 4, size=n)
-    for k, label in enumerate(labels):
-        dr, dc = steps[int(label)]
-        length = int(rng.integers(4, 7))
-        # choose a start so that the whole bar stays inside the image
-        rows = range(0 if dr >= 0 else length - 1, size - (length - 1 if dr > 0 else 0))
-        cols = range(0, size - (length - 1))
-        r0, c0 = int(rng.choice(rows)), int(rng.choice(cols))
-        for t in range(length):
-            x[k, 0, r0 + t * dr, c0 + t * dc] += 1.0
-    return x, labels
+    seed = ck.integer(seed, "seed", minimum=0)
+    test_size = ck.integer(test_size, "test_size", minimum=1)
+    from sklearn.datasets import load_digits  # imported here: only this loader needs scikit-learn
+
+    digits = load_digits()
+    x = (digits.images / 16.0)[:, None].astype(np.float64)  # (1797, 1, 8, 8)
+    y = digits.target.astype(np.int64)  # (1797,)
+    if test_size >= len(y):
+        raise ValueError(f"test_size must leave some training images: got {test_size} of {len(y)} images")
+    order = np.random.default_rng(seed).permutation(len(y))
+    test, train = order[:test_size], order[test_size:]
+    return x[train], y[train], x[test], y[test]

@@ -1,103 +1,284 @@
-"""Exercise checkers for notebook 06: training."""
+"""Exercise checkers for notebook 06: training a two-convolution network with the hand-written backward."""
 
 import numpy as np
+from termcolor import colored
 
+from ..blocks import output_size
+from ..conv import conv2d, conv2d_backward
+from ._common import check_value as _check_value
+from ._common import matches as _matches
 from ._common import run_checker as _run
 
-
-def _mse_cases():
-    rng = np.random.default_rng(606)
-    return [
-        dict(y=rng.standard_normal(s), t=rng.standard_normal(s)) for s in [(3,), (2, 4), (2, 1, 3, 3), (1, 2, 5, 4)]
-    ]
+# Routines that compute a convolution's gradients directly. conv2d (the forward), im2col, col2im,
+# pad2d, dilate2d, rot180 and corr2d stay allowed.
+_GRADIENT_ROUTINES = ("conv2d_backward", "conv_transpose2d", "Conv2d.backward", "numerical_gradient")
 
 
-def check_mse_grad(fn):
-    """Check ``fn(y, t) -> dL/dy`` for ``L = mean((y - t)**2)``."""
-
-    def diagnose(a, got, expected):
-        y = a["y"]
-        got = np.asarray(got, dtype=float)
-        if got.shape != expected.shape:
-            return f"the gradient has one entry per entry of y: shape {expected.shape}"
-        if np.allclose(got, -expected):
-            return "sign: L grows when y moves away from t, so dL/dy = +2 (y - t) / size"
-        if np.allclose(got, expected / 2):
-            return "forgot the 2 from differentiating the square"
-        if np.allclose(got, expected * y.size):
-            return "forgot to divide by y.size: the loss is a mean, not a sum"
-        if np.allclose(got, expected * y.size / len(y)):
-            return "the mean is over every entry of y, not only over the batch axis: divide by y.size"
-        return "dL/dy = 2 * (y - t) / y.size"
-
-    _run("MSE gradient", fn, _mse_cases(), lambda y, t: 2 * (y - t) / y.size, diagnose)
+def _triple(got, names):
+    """A hint if ``got`` is not a tuple of len(names) arrays, else None."""
+    if not isinstance(got, (tuple, list)) or len(got) != len(names):
+        return f"return the {len(names)} arrays as a tuple, in this order: ({', '.join(names)})"
+    return None
 
 
-def _relu_cases():
-    rng = np.random.default_rng(607)
+def _shape_hint(got, expected, names):
+    for name, g, e in zip(names, got, expected):
+        if np.shape(g) != e.shape:
+            return f"{name} must have shape {e.shape}, got {np.shape(g)}"
+    return None
+
+
+# --- 1. warm-up: the read-out's backward on 4-D features ------------------------------------------
+
+
+def _readout_cases():
+    rng = np.random.default_rng(661)
     cases = []
-    for s in [(5,), (2, 3, 4), (1, 2, 3, 3)]:
-        z = rng.standard_normal(s)
-        z.flat[0] = 0.0  # the kink: PyTorch's convention gives it gradient 0
-        cases.append(dict(dout=rng.standard_normal(s), z=z))
+    for h_shape, K in [((2, 1, 2, 2), 3), ((3, 2, 3, 2), 4), ((4, 3, 2, 2), 10), ((1, 4, 1, 3), 2)]:
+        D = int(np.prod(h_shape[1:]))
+        cases.append(
+            dict(h=rng.standard_normal(h_shape), W=rng.standard_normal((D, K)), dlogits=rng.standard_normal((h_shape[0], K)))
+        )
     return cases
 
 
-def check_relu_backward(fn):
-    """Check ``fn(dout, z) -> dz`` for ``out = max(z, 0)``; gradient 0 at z == 0."""
-
-    def diagnose(a, got, expected):
-        dout, z = a["dout"], a["z"]
-        got = np.asarray(got, dtype=float)
-        if got.shape != expected.shape:
-            return f"dz has z's shape {expected.shape}"
-        if np.allclose(got, dout * (z >= 0)):
-            return "at z == 0 exactly, use gradient 0 (the convention of PyTorch and this series): mask with z > 0"
-        if np.allclose(got, np.maximum(dout, 0)):
-            return "mask by the sign of the forward input z, not of the incoming gradient"
-        if np.allclose(got, (z > 0).astype(float)):
-            return "multiply the mask by the incoming gradient: dz = dout * (z > 0)"
-        return "dz = dout where z > 0, and 0 elsewhere"
-
-    _run("ReLU backward", fn, _relu_cases(), lambda dout, z: dout * (z > 0), diagnose)
+def _readout_reference(h, W, dlogits):
+    h_flat = h.reshape(len(h), -1)  # (N, D)
+    return h_flat.T @ dlogits, dlogits.sum(axis=0), (dlogits @ W.T).reshape(h.shape)
 
 
-def _xent_cases():
-    rng = np.random.default_rng(608)
-    return [
-        dict(logits=rng.standard_normal((n, k)) * 3, labels=rng.integers(0, k, n))
-        for n, k in [(1, 3), (4, 4), (6, 2), (5, 5)]
+def check_readout_backward(fn):
+    """Check ``fn(h, W, dlogits) -> (dW, dc, dh)`` for ``logits = h.reshape(N, -1) @ W + c``, h 4-D."""
+    names = ("dW", "dc", "dh")
+
+    def diagnose(case, got, expected):
+        h, W, dlogits = case["h"], case["W"], case["dlogits"]
+        hint = _triple(got, names)
+        if hint:
+            return hint
+        dW, dc, dh = got
+        if np.shape(dW) == W.T.shape and W.shape[0] != W.shape[1]:
+            return f"dW has W's shape {W.shape}: h_flat.T @ dlogits, not dlogits.T @ h_flat"
+        if np.shape(dh) == (len(h), W.shape[0]) and _matches(np.reshape(dh, h.shape), expected[2]):
+            return f"dh has the right values, but it must have h's shape {h.shape}: reshape it back"
+        if np.shape(dc) == expected[1].shape and _matches(dc, dlogits.mean(axis=0)):
+            return "dc is a sum over the batch, not a mean: dlogits already carries the 1/N of the mean loss"
+        hint = _shape_hint(got, expected, names)
+        if hint:
+            return hint
+        if not _matches(dW, expected[0]):
+            return "dW[d, k] = sum over n of h_flat[n, d] * dlogits[n, k], with h_flat = h.reshape(N, -1)"
+        if not _matches(dc, expected[1]):
+            return "dc = dlogits summed over the batch axis"
+        return "dh_flat = dlogits @ W.T, then reshaped to h's shape"
+
+    _run("read-out backward", fn, _readout_cases(), _readout_reference, diagnose, forbid=_GRADIENT_ROUTINES)
+
+
+# --- 2. the backward of a two-convolution network, without the library's backward -----------------
+
+
+def _two_conv_cases():
+    """Layer 1: stride 1, padding 1. Layer 2: stride and padding per case, a != 0 from case 2 on."""
+    rng = np.random.default_rng(662)
+    specs = [  # x shape, w1 shape, w2 shape, stride, padding of layer 2
+        ((1, 1, 5, 5), (2, 1, 3, 3), (2, 2, 3, 3), 1, 0),
+        ((2, 1, 8, 8), (3, 1, 3, 3), (4, 3, 3, 3), 2, 1),  # the notebook's geometry: a = 1, a padding row
+        ((2, 2, 8, 8), (3, 2, 3, 3), (2, 3, 3, 3), 2, 0),  # a = 1 > p: row 7 of a1 unread
+        ((1, 2, 7, 6), (2, 2, 3, 2), (3, 2, 2, 3), 2, 1),  # non-square kernels
+        ((2, 1, 8, 8), (2, 1, 3, 3), (3, 2, 3, 3), 3, 0),  # a = 2: rows 6 and 7 of a1 unread
     ]
+    cases = []
+    for xs, w1s, w2s, s, p in specs:
+        x = rng.standard_normal(xs)
+        w1, w2 = rng.standard_normal(w1s), rng.standard_normal(w2s)
+        H1, W1 = xs[2] + 2 - w1s[2] + 1, xs[3] + 2 - w1s[3] + 1
+        dy = rng.standard_normal((xs[0], w2s[0], output_size(H1, w2s[2], s, p), output_size(W1, w2s[3], s, p)))
+        cases.append(dict(x=x, w1=w1, w2=w2, dy=dy, stride=s, padding=p))
+    return cases
 
 
-def _xent_grad(logits, labels):
-    z = logits - logits.max(axis=1, keepdims=True)
-    p = np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
-    p[np.arange(len(labels)), labels] -= 1
-    return p / len(labels)
+def _two_conv_variant(x, w1, w2, dy, stride, padding, mask="z1", layer2_input="a1"):
+    z1 = conv2d(x, w1, padding=1)
+    a1 = np.maximum(z1, 0)
+    da1, dw2, _ = conv2d_backward(dy, a1 if layer2_input == "a1" else z1, w2, stride=stride, padding=padding)
+    dz1 = {"z1": da1 * (z1 > 0), "none": da1, "gradient": np.maximum(da1, 0)}[mask]
+    dx, dw1, _ = conv2d_backward(dz1, x, w1, padding=1)
+    return dx, dw1, dw2
 
 
-def check_softmax_xent_grad(fn):
-    """Check ``fn(logits, labels) -> dL/dlogits`` for mean softmax cross-entropy over the batch."""
+def _two_conv_reference(x, w1, w2, dy, stride, padding):
+    return _two_conv_variant(x, w1, w2, dy, stride, padding)
 
-    def diagnose(a, got, expected):
-        logits, labels = a["logits"], a["labels"]
-        got = np.asarray(got, dtype=float)
-        N = len(labels)
-        if got.shape != expected.shape:
-            return f"one gradient per logit: shape {expected.shape}"
-        if np.allclose(got, expected * N):
-            return "divide by the batch size: the loss is the mean over the batch"
-        onehot = np.eye(logits.shape[1])[labels]
-        if np.allclose(got, expected + onehot / N):
-            return "subtract 1 at the true class: dL/dz = (softmax(z) - onehot(label)) / N"
-        return "dL/dz = (softmax(z) - onehot(label)) / N; subtract the row max before exp for stability"
 
-    _run("softmax cross-entropy gradient", fn, _xent_cases(), _xent_grad, diagnose)
+def check_two_conv_backward(fn):
+    """Check ``fn(x, w1, w2, dy, stride, padding) -> (dx, dw1, dw2)`` for conv -> ReLU -> conv.
+
+    Layer 1 is ``conv2d(x, w1, padding=1)``; layer 2 is ``conv2d(a1, w2, stride=stride, padding=padding)``;
+    no biases. ``conv2d_backward``, ``conv_transpose2d``, the layer's backward and the numerical gradient are
+    unavailable; ``conv2d``, ``im2col``, ``col2im``, ``pad2d``, ``dilate2d``, ``rot180`` and ``corr2d`` may be used.
+    """
+    names = ("dx", "dw1", "dw2")
+
+    def diagnose(case, got, expected):
+        hint = _triple(got, names)
+        if hint:
+            return hint
+        hint = _shape_hint(got, expected, names)
+        if hint:
+            return hint
+        dx, dw1, dw2 = got
+        variant = lambda **kw: _two_conv_variant(**case, **kw)  # noqa: E731
+        if not _matches(dw2, expected[2]):
+            if _matches(dw2, variant(layer2_input="z1")[2]):
+                return "layer 2's input is a1 = relu(z1), not z1: dw2 correlates dy with a1's windows"
+            return (
+                "dw2 = dy_mat.T @ im2col(a1, (KH2, KW2), stride, padding), with dy_mat = dy moved to "
+                "(N, OH, OW, F) and flattened to rows, reshaped to w2's shape"
+            )
+        if not _matches(dw1, expected[1]):
+            if _matches(dw1, variant(mask="none")[1]):
+                return "the gradient that reaches z1 must pass ReLU's backward: multiply da1 by (z1 > 0)"
+            if _matches(dw1, variant(mask="gradient")[1]):
+                return "ReLU's backward masks by the sign of the forward value z1, not of the gradient da1"
+            return (
+                "dw1 needs the gradient at layer 1's output: da1 = dx of layer 2 (col2im of dy_mat @ w2_mat, "
+                "with layer 2's stride and padding), masked by z1 > 0, then correlated with x's windows"
+            )
+        return "dx = col2im(dz1_mat @ w1_mat, x.shape, (KH1, KW1), padding=1): layer 1's kernel and padding"
+
+    def diagnose_error(case, exc):
+        if case["stride"] > 1 and isinstance(exc, ValueError) and ("broadcast" in str(exc) or "shape" in str(exc)):
+            return (
+                "at stride > 1 the gradient flowing into layer 1 must still have a1's full shape: col2im with "
+                "layer 2's stride and padding (and a1.shape) gives it directly, leftover rows included"
+            )
+        return None
+
+    _run(
+        "two-layer backward",
+        fn,
+        _two_conv_cases(),
+        _two_conv_reference,
+        diagnose,
+        forbid=_GRADIENT_ROUTINES,
+        diagnose_error=diagnose_error,
+    )
+
+
+# --- 3. find the bug: a network backward whose ReLU step is wrong --------------------------------
+
+
+def _net_cases():
+    """Small integers, so that z1 is exactly 0 at some positions (where z1 >= 0 and z1 > 0 differ)."""
+    rng = np.random.default_rng(663)
+    specs = [  # x shape, w1 shape, w2 shape, stride, padding of layer 2
+        ((1, 1, 5, 5), (2, 1, 3, 3), (2, 2, 3, 3), 1, 0),
+        ((2, 1, 8, 8), (3, 1, 3, 3), (4, 3, 3, 3), 2, 1),
+        ((2, 2, 7, 6), (3, 2, 3, 2), (2, 3, 2, 3), 2, 0),
+    ]
+    cases = []
+    for xs, w1s, w2s, s, p in specs:
+        x = rng.integers(0, 3, xs).astype(float)
+        w1, w2 = rng.integers(-1, 2, w1s).astype(float), rng.integers(-2, 3, w2s).astype(float)
+        b1, b2 = rng.integers(-1, 2, w1s[0]).astype(float), rng.integers(-1, 2, w2s[0]).astype(float)
+        H1, W1 = xs[2] + 2 - w1s[2] + 1, xs[3] + 2 - w1s[3] + 1
+        dy = rng.integers(-3, 4, (xs[0], w2s[0], output_size(H1, w2s[2], s, p), output_size(W1, w2s[3], s, p)))
+        cases.append(dict(x=x, w1=w1, b1=b1, w2=w2, b2=b2, dy=dy.astype(float), stride=s, padding=p))
+    return cases
+
+
+def _net_variant(x, w1, b1, w2, b2, dy, stride, padding, mask="z1"):
+    z1 = conv2d(x, w1, b1, padding=1)
+    a1 = np.maximum(z1, 0)
+    da1, dw2, db2 = conv2d_backward(dy, a1, w2, stride=stride, padding=padding)
+    dz1 = {"z1": da1 * (z1 > 0), "z1>=0": da1 * (z1 >= 0), "none": da1, "gradient": np.maximum(da1, 0)}[mask]
+    _, dw1, db1 = conv2d_backward(dz1, x, w1, padding=1)
+    return dw1, db1, dw2, db2
+
+
+def _net_reference(x, w1, b1, w2, b2, dy, stride, padding):
+    return _net_variant(x, w1, b1, w2, b2, dy, stride, padding)
+
+
+def check_net_gradients(fn):
+    """Check the repaired ``fn(x, w1, b1, w2, b2, dy, stride, padding) -> (dw1, db1, dw2, db2)``."""
+    names = ("dw1", "db1", "dw2", "db2")
+
+    def diagnose(case, got, expected):
+        hint = _triple(got, names)
+        if hint:
+            return hint
+        hint = _shape_hint(got, expected, names)
+        if hint:
+            return hint
+        if _matches(got, _net_variant(**case, mask="gradient")):
+            return (
+                "this is still the bug: np.maximum(da1, 0) keeps the positive gradients, wherever z1 was. "
+                "ReLU's backward lets da1 through where the forward value z1 was positive, whatever da1's sign"
+            )
+        if _matches(got, _net_variant(**case, mask="none")):
+            return "you removed the ReLU step: the gradient must still be blocked where z1 <= 0"
+        if _matches(got, _net_variant(**case, mask="z1>=0")):
+            return "at z1 == 0 exactly, use gradient 0 (the convention of PyTorch and this series): mask with z1 > 0"
+        if not _matches(got[2:], expected[2:]):
+            return "dw2 and db2 were right in the function shown: keep that line as it was"
+        return "only the ReLU step needs to change: dz1 = da1 * (z1 > 0)"
+
+    _run("network gradients, repaired", fn, _net_cases(), _net_reference, diagnose)
+
+
+# --- 4. predict, then check: how many numbers does each network train? ----------------------------
+
+
+def _counts(C1=16, C2=32, classes=10, biases=True, readout_inputs=None):
+    conv1 = C1 * 1 * 3 * 3 + (C1 if biases else 0)
+    conv2 = C2 * C1 * 3 * 3 + (C2 if biases else 0)
+    D = C2 * 4 * 4 if readout_inputs is None else readout_inputs
+    readout = D * classes + (classes if biases else 0)
+    return conv1 + conv2 + readout, readout
+
+
+def check_parameter_counts(total, frozen_trained):
+    """Check predictions for ``DigitNet()``: its number of parameters, and how many the frozen control trains."""
+    title = "parameter counts"
+    if total is Ellipsis or frozen_trained is Ellipsis or total is None or frozen_trained is None:
+        print(colored(f"{title}: not answered yet.", "yellow") + " Replace each ... with a whole number.")
+        return
+    expected = _counts()
+
+    def diagnose(got, expected):
+        try:
+            t, f = (int(v) for v in got)
+            if (t, f) != tuple(float(v) for v in got):
+                raise ValueError
+        except Exception:  # noqa: BLE001
+            return "answer with two whole numbers"
+        if t == expected[0] and f != expected[1]:
+            if f in (0, expected[0]):
+                return "the total is right. The frozen control trains the read-out, and only the read-out"
+            return "the total is right; the frozen control trains the read-out's W and c"
+        if (t, f) == _counts(biases=False):
+            return "count the biases too: one per filter in each conv layer, one per class in the read-out"
+        if t == _counts(readout_inputs=32 * 8 * 8)[0]:
+            return "layer 2 has stride 2 and padding 1: its output is 4x4, not 8x8, so the read-out sees 32*4*4 numbers"
+        if t == 16 * 9 + 16 + 32 * 9 + 32 + expected[1]:
+            return "each of layer 2's 32 filters spans all 16 channels of layer 1: 16*3*3 weights per filter"
+        return "weights of a conv layer: F*C*KH*KW, plus F biases; the read-out: (inputs x 10) weights plus 10 biases"
+
+    _check_value(title, (total, frozen_trained), expected, diagnose, compare=lambda g, e: _same_ints(g, e))
+
+
+def _same_ints(got, expected):
+    try:
+        return len(got) == 2 and all(float(g) == e for g, e in zip(got, expected))
+    except Exception:  # noqa: BLE001
+        return False
 
 
 __all__ = [
-    "check_mse_grad",
-    "check_relu_backward",
-    "check_softmax_xent_grad",
+    "check_net_gradients",
+    "check_parameter_counts",
+    "check_readout_backward",
+    "check_two_conv_backward",
 ]

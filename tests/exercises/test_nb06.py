@@ -8,53 +8,255 @@ from conv_lab import exercises as ex
 from conv_lab.exercises import nb06
 from tests.exercises.helpers import load, not_done, run
 
+SOL = load("nb06")
+
 
 @pytest.mark.parametrize(
     "checker, solution",
     [
-        (ex.check_mse_grad, "my_mse_grad"),
-        (ex.check_relu_backward, "my_relu_backward"),
-        (ex.check_softmax_xent_grad, "my_softmax_xent_grad"),
+        (ex.check_readout_backward, "my_readout_backward"),
+        (ex.check_two_conv_backward, "my_two_conv_backward"),
+        (ex.check_net_gradients, "net_gradients_fixed"),
     ],
 )
 def test_reference_solution_passes_and_stub_is_reported(checker, solution, capsys):
-    ok, out = run(checker, getattr(load("nb06"), solution), capsys)
+    ok, out = run(checker, getattr(SOL, solution), capsys)
     assert ok, out
     ok, out = run(checker, not_done, capsys)
     assert not ok and "not implemented yet" in out
 
 
-def test_nb06_hints(capsys):
-    assert "forgot the 2" in run(ex.check_mse_grad, lambda y, t: (y - t) / y.size, capsys)[1]
-    assert "not a sum" in run(ex.check_mse_grad, lambda y, t: 2 * (y - t), capsys)[1]
-    assert "sign" in run(ex.check_mse_grad, lambda y, t: 2 * (t - y) / y.size, capsys)[1]
-    assert "mask with z > 0" in run(ex.check_relu_backward, lambda dout, z: dout * (z >= 0), capsys)[1]
-    assert "not of the incoming gradient" in run(ex.check_relu_backward, lambda dout, z: np.maximum(dout, 0), capsys)[1]
-    sol = load("nb06").my_softmax_xent_grad
-    assert (
-        "divide by the batch size"
-        in run(ex.check_softmax_xent_grad, lambda logits, labels: sol(logits, labels) * len(labels), capsys)[1]
+ODD_RETURNS = [
+    lambda *a, **k: None,
+    lambda *a, **k: "dx",
+    lambda *a, **k: 3.0,
+    lambda *a, **k: (np.zeros(2),),
+    lambda *a, **k: (np.zeros((2, 2)), np.zeros(3), "x", None),
+    lambda *a, **k: [[1, 2], [3]],
+    lambda *a, **k: 1 / 0,
+    lambda *a, **k: np.zeros(10)[20],
+    lambda *a, **k: (_ for _ in ()).throw(RuntimeError("boom")),
+]
+
+
+@pytest.mark.parametrize(
+    "checker", [ex.check_readout_backward, ex.check_two_conv_backward, ex.check_net_gradients]
+)
+@pytest.mark.parametrize("fn", ODD_RETURNS)
+def test_checkers_never_raise(checker, fn, capsys):
+    ok, out = run(checker, fn, capsys)
+    assert not ok and out.strip()
+
+
+# --- 1. read-out backward -------------------------------------------------------------------------
+
+
+def readout(transpose_dW=False, flat_dh=False, mean_dc=False, wrong_dW=False):
+    def fn(h, W, dlogits):
+        h_flat = h.reshape(len(h), -1)
+        dW = dlogits.T @ h_flat if transpose_dW else h_flat.T @ dlogits
+        if wrong_dW:
+            dW = h_flat.T @ dlogits * len(h)
+        dc = dlogits.mean(axis=0) if mean_dc else dlogits.sum(axis=0)
+        dh = dlogits @ W.T
+        return dW, dc, dh if flat_dh else dh.reshape(h.shape)
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    "flags, hint",
+    [
+        (dict(transpose_dW=True), "not dlogits.T @ h_flat"),
+        (dict(flat_dh=True), "reshape it back"),
+        (dict(mean_dc=True), "not a mean"),
+        (dict(wrong_dW=True), "dW[d, k] = sum over n"),
+    ],
+)
+def test_readout_hints(flags, hint, capsys):
+    ok, out = run(ex.check_readout_backward, readout(**flags), capsys)
+    assert not ok and hint in out, out
+
+
+def test_readout_detects_mutation_and_tuple_shape(capsys):
+    def mutating(h, W, dlogits):
+        result = SOL.my_readout_backward(h, W, dlogits)
+        dlogits *= 2
+        return result
+
+    assert "changed its input dlogits" in run(ex.check_readout_backward, mutating, capsys)[1]
+    out = run(ex.check_readout_backward, lambda h, W, dlogits: SOL.my_readout_backward(h, W, dlogits)[:2], capsys)[1]
+    assert "(dW, dc, dh)" in out
+
+
+# --- 2. the two-layer backward --------------------------------------------------------------------
+
+
+def two_conv(mask="z1", layer2_input="a1", dx_kernel="w1", route="columns"):
+    """A student's two-layer backward from im2col/col2im (or the rot180 route without the leftover)."""
+
+    def layer_backward(dy, x, w, stride, padding):
+        F = w.shape[0]
+        cols = cl.im2col(x, w.shape[2:], stride, padding)
+        dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F)
+        dw = (dy_mat.T @ cols).reshape(w.shape)
+        dx = cl.col2im(dy_mat @ w.reshape(F, -1), x.shape, w.shape[2:], stride, padding)
+        return dx, dw
+
+    def rot180_no_leftover(dy, w, stride, padding):
+        K = w.shape[2]
+        g = cl.pad2d(cl.dilate2d(dy, stride), K - 1 - padding)
+        wr = cl.rot180(w).transpose(1, 0, 2, 3)  # (C, F, KH, KW)
+        return cl.conv2d(g, wr)
+
+    def fn(x, w1, w2, dy, stride, padding):
+        z1 = cl.conv2d(x, w1, padding=1)
+        a1 = np.maximum(z1, 0)
+        if route == "rot180":
+            da1 = rot180_no_leftover(dy, w2, stride, padding)
+            _, dw2 = layer_backward(dy, a1, w2, stride, padding)
+        else:
+            da1, dw2 = layer_backward(dy, a1 if layer2_input == "a1" else z1, w2, stride, padding)
+        dz1 = {"z1": da1 * (z1 > 0), "none": da1, "gradient": np.maximum(da1, 0)}[mask]
+        dx, dw1 = layer_backward(dz1, x, w1, 1, 1)
+        if dx_kernel == "flipped":
+            F = w1.shape[0]
+            dz_mat = dz1.transpose(0, 2, 3, 1).reshape(-1, F)
+            dx = cl.col2im(dz_mat @ w1[..., ::-1, ::-1].reshape(F, -1), x.shape, w1.shape[2:], 1, 1)
+        return dx, dw1, dw2
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    "flags, hint",
+    [
+        (dict(mask="none"), "multiply da1 by (z1 > 0)"),
+        (dict(mask="gradient"), "not of the gradient da1"),
+        (dict(layer2_input="z1"), "not z1"),
+        (dict(dx_kernel="flipped"), "dx = col2im(dz1_mat @ w1_mat"),
+        (dict(route="rot180"), "leftover rows included"),
+    ],
+)
+def test_two_conv_hints(flags, hint, capsys):
+    ok, out = run(ex.check_two_conv_backward, two_conv(**flags), capsys)
+    assert not ok and hint in out, out
+
+
+def test_two_conv_rejects_the_library_backward(capsys):
+    def delegating(x, w1, w2, dy, stride, padding):
+        z1 = cl.conv2d(x, w1, padding=1)
+        a1 = np.maximum(z1, 0)
+        da1, dw2, _ = cl.conv2d_backward(dy, a1, w2, stride=stride, padding=padding)
+        dx, dw1, _ = cl.conv2d_backward(da1 * (z1 > 0), x, w1, padding=1)
+        return dx, dw1, dw2
+
+    def by_layer(x, w1, w2, dy, stride, padding):
+        layer = cl.Conv2d(w2.shape[1], w2.shape[0], w2.shape[2:], bias=False)
+        layer.weight = w2
+        layer.stride, layer.padding = (stride, stride), (padding, padding)
+        layer.forward(np.maximum(cl.conv2d(x, w1, padding=1), 0))
+        return layer.backward(dy)
+
+    for fn, name in [(delegating, "conv2d_backward"), (by_layer, "Conv2d.backward")]:
+        ok, out = run(ex.check_two_conv_backward, fn, capsys)
+        assert not ok and f"without {name}" in out, out
+
+
+def test_two_conv_cases_cover_unread_rows():
+    """Case 3 and 5 leave rows of a1 unread (a > p), so their da1 rows are zero."""
+    leftovers = []
+    for case in nb06._two_conv_cases():
+        H1 = case["x"].shape[2] + 2 - case["w1"].shape[2] + 1
+        read = cl.rows_read(H1, case["w2"].shape[2], case["stride"], case["padding"])
+        leftovers.append(int((~read).sum()))
+    assert leftovers[0] == 0 and leftovers[2] == 1 and leftovers[4] == 2
+
+
+def test_two_conv_reference_matches_numerical_gradient():
+    """The checker's reference is itself checked against a float64 numerical gradient."""
+    case = nb06._two_conv_cases()[2]
+    x, w1, w2, dy, s, p = (case[k] for k in ("x", "w1", "w2", "dy", "stride", "padding"))
+    dx, dw1, dw2 = nb06._two_conv_reference(**case)
+    net = lambda x_, w1_, w2_: cl.conv2d(np.maximum(cl.conv2d(x_, w1_, padding=1), 0), w2_, stride=s, padding=p)  # noqa: E731
+    assert cl.rel_error(dx, cl.numerical_gradient(lambda v: net(v, w1, w2), x, dy)) < 1e-7
+    assert cl.rel_error(dw1, cl.numerical_gradient(lambda v: net(x, v, w2), w1, dy)) < 1e-7
+    assert cl.rel_error(dw2, cl.numerical_gradient(lambda v: net(x, w1, v), w2, dy)) < 1e-7
+
+
+# --- 3. find the bug: the ReLU step ---------------------------------------------------------------
+
+
+def net_grads(mask):
+    def fn(x, w1, b1, w2, b2, dy, stride, padding):
+        z1 = cl.conv2d(x, w1, b1, padding=1)
+        a1 = np.maximum(z1, 0)
+        da1, dw2, db2 = cl.conv2d_backward(dy, a1, w2, stride=stride, padding=padding)
+        dz1 = {"gradient": np.maximum(da1, 0), "none": da1, "z1>=0": da1 * (z1 >= 0), "a1": da1 * (a1 > 0)}[mask]
+        _, dw1, db1 = cl.conv2d_backward(dz1, x, w1, padding=1)
+        if mask == "drop db2":
+            db2 = np.zeros_like(db2)
+        return dw1, db1, dw2, db2
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    "mask, hint",
+    [
+        ("gradient", "this is still the bug"),
+        ("none", "you removed the ReLU step"),
+        ("z1>=0", "mask with z1 > 0"),
+    ],
+)
+def test_net_gradient_hints(mask, hint, capsys):
+    ok, out = run(ex.check_net_gradients, net_grads(mask), capsys)
+    assert not ok and hint in out, out
+
+
+def test_net_gradients_accepts_mask_from_a1(capsys):
+    """a1 > 0 exactly where z1 > 0: a correct repair, written differently."""
+    ok, out = run(ex.check_net_gradients, net_grads("a1"), capsys)
+    assert ok, out
+
+
+def test_net_cases_have_exact_zeros_in_z1():
+    """Without exact zeros, the z1 >= 0 mistake could not be told apart from the right mask."""
+    assert any(
+        (cl.conv2d(c["x"], c["w1"], c["b1"], padding=1) == 0).any()
+        and not np.array_equal(nb06._net_variant(**c, mask="z1>=0")[0], nb06._net_reference(**c)[0])
+        for c in nb06._net_cases()
     )
 
-    def no_onehot(logits, labels):
-        z = np.exp(logits - logits.max(axis=1, keepdims=True))
-        return z / z.sum(axis=1, keepdims=True) / len(labels)
 
-    assert "subtract 1 at the true class" in run(ex.check_softmax_xent_grad, no_onehot, capsys)[1]
+# --- 4. predict, then check -----------------------------------------------------------------------
 
 
-def test_nb06_gradients_match_numerical_gradient():
-    """The checkers' references are themselves checked against conv_lab.numerical_gradient."""
-    rng = np.random.default_rng(0)
-    y, t = rng.standard_normal((2, 3)), rng.standard_normal((2, 3))
-    num = cl.numerical_gradient(lambda v: np.array(np.mean((v - t) ** 2)), y, np.array(1.0))
-    assert cl.rel_error(load("nb06").my_mse_grad(y, t), num) < 1e-8
-    logits, labels = rng.standard_normal((4, 3)), np.array([0, 2, 1, 2])
+def test_parameter_counts_truth_is_the_network():
+    """The expected counts are those of the notebook's network, counted from its arrays."""
+    from conv_lab.net import DigitNet
 
-    def xent(z):
-        z = z - z.max(axis=1, keepdims=True)
-        logp = z - np.log(np.exp(z).sum(axis=1, keepdims=True))
-        return np.array(-logp[np.arange(4), labels].mean())
+    net = DigitNet()
+    total = sum(net.get(k).size for k in net.parameters())
+    frozen = DigitNet(train_convs=False)
+    assert SOL.PARAMETER_COUNTS == (total, sum(frozen.get(k).size for k in frozen.parameters()))
 
-    num = cl.numerical_gradient(xent, logits, np.array(1.0))
-    assert cl.rel_error(nb06._xent_grad(logits, labels), num) < 1e-8
+
+@pytest.mark.parametrize(
+    "answer, text",
+    [
+        (SOL.PARAMETER_COUNTS, "correct"),
+        ((9930, 9930), "only the read-out"),
+        ((9872, 5120), "count the biases"),
+        ((160 + 4640 + 32 * 64 * 10 + 10, 20490), "not 8x8"),
+        ((16 * 9 + 16 + 32 * 9 + 32 + 5130, 5130), "spans all 16 channels"),
+        (("many", 3), "two whole numbers"),
+        ((1.5, 2), "two whole numbers"),
+        ((1, 2), "weights of a conv layer"),
+        ((..., ...), "not answered yet"),
+    ],
+)
+def test_parameter_counts_hints(answer, text, capsys):
+    ex.check_parameter_counts(*answer)
+    out = capsys.readouterr().out
+    assert text in out, out

@@ -1,0 +1,141 @@
+"""The notebook-06 network and its data: gradients against a float64 numerical gradient."""
+
+import numpy as np
+import pytest
+
+import conv_lab as cl
+from conv_lab.data import load_digits_split
+from conv_lab.net import DigitNet, LinearClassifier, softmax_cross_entropy, train
+
+
+def _batch(n=3, seed=5):
+    rng = np.random.default_rng(seed)
+    return rng.random((n, 1, 8, 8)), rng.integers(0, 10, n)
+
+
+def _loss(net, x, labels):
+    return np.array(softmax_cross_entropy(net.forward(x), labels)[0])
+
+
+class TestSoftmaxCrossEntropy:
+    def test_gradient_matches_numerical_gradient(self):
+        rng = np.random.default_rng(0)
+        logits, labels = rng.standard_normal((4, 5)) * 3, np.array([0, 4, 2, 2])
+        _, dlogits = softmax_cross_entropy(logits, labels)
+        num = cl.numerical_gradient(lambda z: np.array(softmax_cross_entropy(z, labels)[0]), logits, np.array(1.0))
+        assert cl.rel_error(dlogits, num) < 1e-8
+
+    def test_large_logits_do_not_overflow(self):
+        loss, d = softmax_cross_entropy(np.array([[1000.0, 0.0]]), np.array([0]))
+        assert np.isfinite(loss) and np.all(np.isfinite(d))
+
+    def test_rejects_bad_labels(self):
+        with pytest.raises(ValueError, match="labels"):
+            softmax_cross_entropy(np.zeros((2, 3)), np.array([0.0, 1.0]))
+
+
+class TestDigitNetGradients:
+    """Every parameter, dx into layer 1 (conv2's dx) and dx of the image, on a narrow copy of the network."""
+
+    @pytest.mark.parametrize("method", cl.BACKWARD_METHODS)
+    def test_every_parameter(self, method):
+        x, labels = _batch()
+        net = DigitNet(rng=1, channels=(3, 4), backward_method=method)
+        net.backward(softmax_cross_entropy(net.forward(x), labels)[1])
+        grads = dict(net.grads)
+        assert set(grads) == set(net.parameters())
+        for name in net.parameters():
+            original = net.get(name)
+
+            def loss_at(value, name=name):
+                net.set(name, value)
+                return _loss(net, x, labels)
+
+            num = cl.numerical_gradient(loss_at, original, np.array(1.0))
+            net.set(name, original)
+            assert cl.rel_error(grads[name], num) < 1e-6, name
+
+    def test_dx_into_layer_one_and_into_the_image(self):
+        x, labels = _batch()
+        net = DigitNet(rng=2, channels=(3, 4))
+        dx = net.backward(softmax_cross_entropy(net.forward(x), labels)[1])
+        da1 = net.da1.copy()
+        a1 = net.a1.copy()
+
+        def from_a1(a):  # the network above layer 1's output
+            h = np.maximum(cl.conv2d(a, net.conv2.weight, net.conv2.bias, stride=2, padding=1), 0)
+            return np.array(softmax_cross_entropy(h.reshape(len(a), -1) @ net.W + net.c, labels)[0])
+
+        assert cl.rel_error(da1, cl.numerical_gradient(from_a1, a1, np.array(1.0))) < 1e-6
+        assert cl.rel_error(dx, cl.numerical_gradient(lambda v: _loss(net, v, labels), x, np.array(1.0))) < 1e-6
+
+    def test_layer_two_geometry_is_the_leftover_case(self):
+        """conv2 on 8x8: stride 2, padding 1, a = 1 row of padding below the last window; every row read."""
+        assert cl.stride_leftover(8, 3, stride=2, padding=1) == 1
+        assert cl.rows_read(8, 3, stride=2, padding=1).all()
+
+
+class TestRoutesAndDtypes:
+    def test_rot180_and_im2col_routes_train_the_same(self):
+        x, labels = _batch(40, seed=7)
+        curves = []
+        for method in ("im2col", "rot180"):
+            net = DigitNet(rng=0, channels=(4, 8), backward_method=method)
+            curves.append(train(net, x, labels, epochs=2, lr=0.05, batch_size=10)["batch_loss"])
+        np.testing.assert_allclose(curves[0], curves[1], rtol=1e-10)
+
+    def test_float32_stays_float32(self):
+        x, labels = _batch(20, seed=8)
+        net = DigitNet(rng=0, channels=(4, 8), dtype=np.float32)
+        train(net, x.astype(np.float32), labels, epochs=1, lr=0.05, batch_size=10)
+        assert net.forward(x.astype(np.float32)).dtype == np.float32
+        for name in net.parameters():
+            assert net.get(name).dtype == np.float32, name
+            assert net.grads[name].dtype == np.float32, name
+
+    def test_frozen_control_keeps_its_convolutions(self):
+        x, labels = _batch(20, seed=9)
+        net = DigitNet(rng=0, channels=(4, 8), train_convs=False)
+        w1, w2, W = net.conv1.weight.copy(), net.conv2.weight.copy(), net.W.copy()
+        train(net, x, labels, epochs=1, lr=0.05, batch_size=10)
+        assert np.array_equal(net.conv1.weight, w1) and np.array_equal(net.conv2.weight, w2)
+        assert not np.array_equal(net.W, W)
+
+    def test_linear_classifier_gradient(self):
+        x, labels = _batch(4, seed=10)
+        rng = np.random.default_rng(1)
+        model = LinearClassifier()
+        model.W = rng.standard_normal(model.W.shape)
+        model.backward(softmax_cross_entropy(model.forward(x), labels)[1])
+        W0 = model.W.copy()
+
+        def loss_at(W):
+            model.W = W
+            return _loss(model, x, labels)
+
+        assert cl.rel_error(model.grads["W"], cl.numerical_gradient(loss_at, W0, np.array(1.0))) < 1e-7
+
+
+class TestDigits:
+    def test_split_shapes_range_and_seed(self):
+        x_train, y_train, x_test, y_test = load_digits_split(seed=0)
+        assert x_train.shape == (1297, 1, 8, 8) and x_test.shape == (500, 1, 8, 8)
+        assert x_train.dtype == np.float64 and 0 <= x_train.min() and x_train.max() == 1.0
+        assert set(np.unique(y_test)) == set(range(10))
+        again = load_digits_split(seed=0)
+        assert all(np.array_equal(a, b) for a, b in zip((x_train, y_train, x_test, y_test), again))
+        assert not np.array_equal(load_digits_split(seed=1)[3], y_test)
+
+    def test_train_and_test_are_disjoint_and_cover_the_set(self):
+        from sklearn.datasets import load_digits
+
+        x_train, _, x_test, _ = load_digits_split(seed=3, test_size=100)
+        rows = lambda a: np.sort(a.reshape(len(a), -1).view([("", a.dtype)] * 64), axis=0)  # noqa: E731
+        everything = (load_digits().images / 16.0).reshape(-1, 1, 8, 8)
+        assert np.array_equal(rows(np.concatenate([x_train, x_test])), rows(everything))
+
+    @pytest.mark.parametrize("bad, error", [(dict(seed=-1), ValueError), (dict(test_size=5000), ValueError),
+                                            (dict(seed=1.5), TypeError)])
+    def test_rejects_bad_arguments(self, bad, error):
+        with pytest.raises(error):
+            load_digits_split(**bad)
