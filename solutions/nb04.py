@@ -5,26 +5,53 @@ import numpy as np
 import conv_lab as cl
 
 
+def my_corr1d_backward(dy, x, w):
+    """(dx, dw) of y[i] = sum_u x[i+u] * w[u]: each dy[i] stamps dy[i] * w onto its window."""
+    K = len(w)
+    dx = np.zeros(len(x))
+    dw = np.zeros(K)
+    for i in range(len(dy)):
+        dx[i : i + K] += dy[i] * w  # windows overlap: add
+        dw += dy[i] * x[i : i + K]  # weight u met x[i+u]
+    return dx, dw
+
+
 def my_conv_backward(dy, x, w, stride, padding):
-    F, C, KH, KW = w.shape
+    """dx, dw, db by im2col and a scatter that adds each window's gradient back, with no col2im."""
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    OH, OW = dy.shape[2:]
     cols = cl.im2col(x, (KH, KW), stride, padding)  # (N*OH*OW, C*KH*KW)
     dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F)  # (N*OH*OW, F)
-    db = dy_mat.sum(axis=0)  # (F,)
-    dw = (dy_mat.T @ cols).reshape(w.shape)  # (F, C, KH, KW)
-    dcols = dy_mat @ w.reshape(F, -1)  # (N*OH*OW, C*KH*KW)
-    dx = cl.col2im(dcols, x.shape, (KH, KW), stride, padding)  # (N, C, H, W)
-    return dx, dw, db
+    db = dy.sum(axis=(0, 2, 3))  # (F,)
+    dw = (dy_mat.T @ cols).reshape(F, C, KH, KW)  # (F, C*KH*KW) -> (F, C, KH, KW)
+    dcols = (dy_mat @ w.reshape(F, -1)).reshape(N, OH, OW, C, KH, KW)  # each window's gradient
+    dxp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))  # the whole padded input, leftover rows included
+    for i in range(OH):
+        for j in range(OW):
+            dxp[:, :, i * stride : i * stride + KH, j * stride : j * stride + KW] += dcols[:, i, j]
+    return dxp[:, :, padding : padding + H, padding : padding + W], dw, db  # p:p+H, never p:-p
 
 
-def my_numerical_gradient(f, x, eps=1e-6):
-    x = np.array(x, dtype=float)  # our own copy
-    grad = np.zeros_like(x)
-    for i in range(x.size):
-        old = x[i]
-        x[i] = old + eps
-        up = f(x)
-        x[i] = old - eps
-        down = f(x)
-        x[i] = old  # restore before the next entry
-        grad[i] = (up - down) / (2 * eps)
-    return grad
+def dw_by_correlation(dy, x, kernel_size, stride, padding):
+    """The find-the-bug function, repaired: dy spread out by the stride, and only the first KH x KW shifts kept."""
+    N, C = x.shape[:2]
+    F = dy.shape[1]
+    KH, KW = kernel_size
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    dw = np.zeros((F, C, KH, KW))
+    for n in range(N):
+        for f in range(F):
+            for c in range(C):
+                # dy's entries sit stride rows apart on xp; the result has KH + a rows, the last a are not weights
+                dw[f, c] += cl.corr2d(xp[n, c], dy[n, f], dilation=stride)[:KH, :KW]
+    return dw
+
+
+# H = 11, W = 8, kernel (2, 3), stride 3, padding 1.
+# Rows: padded rows 0..12; OH = 4 windows start at 0, 3, 6, 9 and read 0 1, 3 4, 6 7, 9 10. Unread padded rows
+# 2, 5, 8 (inside), 11 (an input row: a = 2 > p = 1) and 12 (padding). Input row r is padded row r + 1.
+# Columns: padded columns 0..9; OW = 3 windows start at 0, 3, 6 and read 0..8. Only column 9 is unread, and it is
+# padding (a = 1 = p).
+zero_rows = [1, 4, 7, 10]
+zero_cols = []

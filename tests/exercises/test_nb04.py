@@ -1,83 +1,366 @@
-"""Checkers of notebook 04: reference solutions pass, typical mistakes get their own hint."""
+"""Checkers of notebook 04: reference solutions pass, each documented mistake gets its own hint."""
+
+import sys
 
 import numpy as np
 import pytest
 
 import conv_lab as cl
 from conv_lab import exercises as ex
-from conv_lab.exercises import nb04
 from tests.exercises.helpers import load, not_done, run
+
+SOL = load("nb04")
 
 
 @pytest.mark.parametrize(
     "checker, solution",
     [
+        (ex.check_corr1d_backward, "my_corr1d_backward"),
         (ex.check_conv_backward, "my_conv_backward"),
-        (ex.check_numerical_gradient, "my_numerical_gradient"),
+        (ex.check_dw_correlation, "dw_by_correlation"),
     ],
 )
 def test_reference_solution_passes_and_stub_is_reported(checker, solution, capsys):
-    ok, out = run(checker, getattr(load("nb04"), solution), capsys)
+    ok, out = run(checker, getattr(SOL, solution), capsys)
     assert ok, out
     ok, out = run(checker, not_done, capsys)
     assert not ok and "not implemented yet" in out
 
 
-def test_conv_backward_hints(capsys):
-    def with_db(db_fn):
-        def fn(dy, x, w, stride, padding):
-            dx, dw, _ = cl.conv2d_backward(dy, x, w, stride, padding)
-            return dx, dw, db_fn(dy)
-
-        return fn
-
-    def assigning(dy, x, w, stride, padding):
-        return (nb04._col2im_assign(dy, x, w, stride, padding),) + cl.conv2d_backward(dy, x, w, stride, padding)[1:]
-
-    def uncropped(dy, x, w, stride, padding):
-        dx, dw, db = cl.conv2d_backward(dy, x, w, stride, padding)
-        return cl.pad2d(dx, padding), dw, db
-
-    def swapped_dw(dy, x, w, stride, padding):
-        dx, dw, db = cl.conv2d_backward(dy, x, w, stride, padding)
-        return dx, dw.transpose(1, 0, 2, 3), db
-
-    assert "dy.sum(axis=(0, 2, 3))" in run(ex.check_conv_backward, with_db(lambda dy: dy.sum(axis=(2, 3))), capsys)[1]
-    assert "must add (+=)" in run(ex.check_conv_backward, assigning, capsys)[1]
-    assert "still includes the padding" in run(ex.check_conv_backward, uncropped, capsys)[1]
-    assert "it must match w" in run(ex.check_conv_backward, swapped_dw, capsys)[1]
+# --- 1. the 1-D warm-up ---------------------------------------------------------------------------
 
 
-def test_numerical_gradient_hints(capsys):
-    def scaled(k, one_sided=False, restore=True):
-        def fn(f, x, eps=1e-6):
-            x = np.array(x, dtype=float)
-            g = np.zeros_like(x)
-            for i in range(x.size):
-                old = x[i]
-                x[i] = old + eps
-                up = f(x)
-                x[i] = old if one_sided else old - eps
-                down = f(x)
-                if restore:
-                    x[i] = old
-                g[i] = (up - down) / (k * eps)
-            return g
+def corr1d(assign=False, flip_dx=False, flip_dw=False, dx_like_dy=False):
+    def fn(dy, x, w):
+        K = len(w)
+        dx = np.zeros(len(dy) if dx_like_dy else len(x))
+        dw = np.zeros(K)
+        taps = w[::-1] if flip_dx else w
+        for i in range(len(dy)):
+            if dx_like_dy:
+                dx[i] = dy[i] * w.sum()
+            elif assign:
+                dx[i : i + K] = dy[i] * taps
+            else:
+                dx[i : i + K] += dy[i] * taps
+            dw += dy[i] * x[i : i + K]
+        return dx, (dw[::-1] if flip_dw else dw)
 
-        return fn
+    return fn
 
-    assert "divide by 2*eps" in run(ex.check_numerical_gradient, scaled(1), capsys)[1]
-    assert "not 4*eps" in run(ex.check_numerical_gradient, scaled(4), capsys)[1]
-    assert "restore x[i]" in run(ex.check_numerical_gradient, scaled(2, restore=False), capsys)[1]
 
-    def forward_difference(f, x, eps=1e-4):
-        x = np.array(x, dtype=float)
-        base = f(x)
-        g = np.zeros_like(x)
-        for i in range(x.size):
-            x[i] += eps
-            g[i] = (f(x) - base) / eps
-            x[i] -= eps
-        return g
+@pytest.mark.parametrize(
+    "flags, hint",
+    [
+        (dict(assign=True), "don't assign"),
+        (dict(flip_dx=True), "kernel is reversed in dx"),
+        (dict(flip_dw=True), "dw is reversed"),
+        (dict(dx_like_dy=True), "not like dy"),
+    ],
+)
+def test_corr1d_hints(flags, hint, capsys):
+    ok, out = run(ex.check_corr1d_backward, corr1d(**flags), capsys)
+    assert not ok and hint in out, out
 
-    assert "not a one-sided one" in run(ex.check_numerical_gradient, forward_difference, capsys)[1]
+
+def test_corr1d_rejects_library_and_odd_returns(capsys):
+    def delegating(dy, x, w):
+        dx = cl.conv2d_backward(dy[None, None, None], x[None, None, None], w[None, None, None])[0]
+        return dx[0, 0, 0], np.zeros(len(w))
+
+    ok, out = run(ex.check_corr1d_backward, delegating, capsys)
+    assert not ok and "without conv2d_backward" in out
+    for odd in (lambda dy, x, w: None, lambda dy, x, w: "dx", lambda dy, x, w: (1, 2, 3), lambda dy, x, w: 1 / 0):
+        ok, out = run(ex.check_corr1d_backward, odd, capsys)
+        assert not ok and "hint" in out
+
+
+# --- 2. the backward pass without col2im -------------------------------------------------------------
+
+
+def student(
+    reshape=False,
+    caffe_dw=False,
+    caffe_dx=False,
+    db_axes=None,
+    dw_swap=False,
+    dw_matrix=False,
+    crop=None,
+    span_buffer=False,
+    assign=False,
+    step=None,
+):
+    """The solution with one documented mistake switched on; calls no forbidden routine."""
+
+    def fn(dy, x, w, stride, padding):
+        N, C, H, W = x.shape
+        F, _, KH, KW = w.shape
+        OH, OW = dy.shape[2:]
+        p = padding
+        cols = cl.im2col(x, (KH, KW), stride, padding)  # (N*OH*OW, C*KH*KW)
+        dy_mat = dy.reshape(-1, F) if reshape else dy.transpose(0, 2, 3, 1).reshape(-1, F)
+        db = dy_mat.sum(axis=0) if db_axes is None else dy.sum(axis=db_axes)
+        dw_mat = dy_mat.T @ cols  # (F, C*KH*KW)
+        if caffe_dw:
+            dw = (cols.T @ dy_mat).reshape(F, C, KH, KW)  # (C*KH*KW, F) read as (F, C*KH*KW)
+        elif dw_swap:
+            dw = dw_mat.reshape(w.shape).transpose(1, 0, 2, 3)
+        elif dw_matrix:
+            dw = dw_mat
+        else:
+            dw = dw_mat.reshape(w.shape)
+        if caffe_dx:
+            dcols = (w.reshape(F, -1).T @ dy_mat.T).reshape(N, OH, OW, C, KH, KW)  # (C*KH*KW, N*OH*OW) misread
+        else:
+            dcols = (dy_mat @ w.reshape(F, -1)).reshape(N, OH, OW, C, KH, KW)
+        s = stride if step is None else step
+        if span_buffer:
+            dxp = np.zeros((N, C, (OH - 1) * stride + KH, (OW - 1) * stride + KW))
+        else:
+            dxp = np.zeros((N, C, H + 2 * p, W + 2 * p))
+        for i in range(OH):
+            for j in range(OW):
+                window = (slice(None), slice(None), slice(i * s, i * s + KH), slice(j * s, j * s + KW))
+                if assign:
+                    dxp[window] = dcols[:, i, j]
+                else:
+                    dxp[window] += dcols[:, i, j]
+        if crop == "none":
+            dx = dxp
+        elif crop == "minus":
+            dx = dxp[:, :, p:-p, p:-p]
+        else:
+            dx = dxp[:, :, p : p + H, p : p + W]
+        return dx, dw, db
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    "flags, hint",
+    [
+        (dict(reshape=True), "dy.reshape(-1, F) mixes up the axes"),
+        (dict(caffe_dw=True), "transposed layout"),
+        (dict(caffe_dx=True), "transposed layout"),
+        (dict(db_axes=(2, 3)), "dy.sum(axis=(0, 2, 3))"),
+        (dict(db_axes=0), "dy.sum(axis=(0, 2, 3))"),
+        (dict(db_axes=(0, 1, 2)), "dy.sum(axis=(0, 2, 3))"),
+        (dict(dw_swap=True), "F and C are swapped"),
+        (dict(dw_matrix=True), "dw is still a matrix"),
+        (dict(crop="none"), "still includes the padding"),
+        (dict(crop="minus"), "-0 is 0"),
+        (dict(span_buffer=True), "leftover rows"),
+        (dict(assign=True), "don't assign"),
+        (dict(step=1), "stride rows apart"),
+    ],
+)
+def test_conv_backward_hints(flags, hint, capsys):
+    ok, out = run(ex.check_conv_backward, student(**flags), capsys)
+    assert not ok and hint in out, out
+
+
+def test_conv_backward_span_buffer_with_minus_crop_gets_a_hint(capsys):
+    # the buffer ends where the windows end and the crop is [p:-p]: wrong at p = 0 first
+    ok, out = run(ex.check_conv_backward, student(span_buffer=True, crop="minus"), capsys)
+    assert not ok and "-0 is 0" in out
+
+
+@pytest.mark.parametrize("routine", ["conv2d_backward", "col2im", "conv_transpose2d"])
+def test_conv_backward_rejects_library_routines(routine, capsys):
+    def delegating(dy, x, w, stride, padding):
+        F, C, KH, KW = w.shape
+        if routine == "conv2d_backward":
+            return cl.conv2d_backward(dy, x, w, stride, padding)
+        dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F)
+        cols = cl.im2col(x, (KH, KW), stride, padding)
+        if routine == "col2im":
+            dx = cl.col2im(dy_mat @ w.reshape(F, -1), x.shape, (KH, KW), stride, padding)
+        else:
+            dx = cl.conv_transpose2d(dy, w, stride, padding)
+        return dx, (dy_mat.T @ cols).reshape(w.shape), dy_mat.sum(axis=0)
+
+    ok, out = run(ex.check_conv_backward, delegating, capsys)
+    assert not ok and f"without {routine}" in out
+
+
+@pytest.mark.parametrize(
+    "odd",
+    [
+        lambda dy, x, w, stride, padding: None,
+        lambda dy, x, w, stride, padding: "dx",
+        lambda dy, x, w, stride, padding: (np.zeros(3),),
+        lambda dy, x, w, stride, padding: (None, None, None),
+        lambda dy, x, w, stride, padding: ("a", "b", "c"),
+        lambda dy, x, w, stride, padding: [np.zeros((2, 2))] * 3,
+        lambda dy, x, w, stride, padding: np.zeros((3, 2, 2)),
+        lambda dy, x, w, stride, padding: 1 / 0,
+        lambda dy, x, w, stride, padding: sys.exit(1),
+        lambda dy, x, w, stride, padding: x.reshape(-1, 7),
+    ],
+)
+def test_conv_backward_never_raises(odd, capsys):
+    ok, out = run(ex.check_conv_backward, odd, capsys)
+    assert not ok and "hint" in out
+
+
+def test_conv_backward_reports_mutated_input(capsys):
+    def mutating(dy, x, w, stride, padding):
+        x *= 0
+        return SOL.my_conv_backward(dy, x, w, stride, padding)
+
+    ok, out = run(ex.check_conv_backward, mutating, capsys)
+    assert not ok and "changed its input x" in out
+
+
+def test_conv_backward_broadcast_error_gets_the_buffer_hint(capsys):
+    def unpadded_buffer(dy, x, w, stride, padding):
+        F, C, KH, KW = w.shape
+        dxp = np.zeros(x.shape)  # the padding forgotten: windows run off the end
+        dcols = (dy.transpose(0, 2, 3, 1).reshape(-1, F) @ w.reshape(F, -1)).reshape(
+            dy.shape[0], *dy.shape[2:], C, KH, KW
+        )
+        for i in range(dy.shape[2]):
+            for j in range(dy.shape[3]):
+                dxp[:, :, i * stride : i * stride + KH, j * stride : j * stride + KW] += dcols[:, i, j]
+        return dxp, np.zeros(w.shape), dy.sum(axis=(0, 2, 3))
+
+    ok, out = run(ex.check_conv_backward, SOL.my_conv_backward, capsys)
+    assert ok
+    ok, out = run(ex.check_conv_backward, unpadded_buffer, capsys)
+    assert not ok and "hint" in out
+
+
+# --- 3. find the bug: dw as a correlation -------------------------------------------------------------
+
+
+def dw_corr(dilate=True, crop="first"):
+    def fn(dy, x, kernel_size, stride, padding):
+        N, C = x.shape[:2]
+        F = dy.shape[1]
+        KH, KW = kernel_size
+        xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+        out = []
+        for f in range(F):
+            row = []
+            for c in range(C):
+                g = sum(cl.corr2d(xp[n, c], dy[n, f], dilation=stride if dilate else 1) for n in range(N))
+                if crop == "first":
+                    g = g[:KH, :KW]
+                elif crop == "last":
+                    g = g[-KH:, -KW:]
+                row.append(g)
+            out.append(row)
+        return np.array(out)
+
+    return fn
+
+
+def test_dw_correlation_the_function_shown_gets_the_dilation_hint(capsys):
+    def as_shown(dy, x, kernel_size, stride, padding):
+        N, C = x.shape[:2]
+        F = dy.shape[1]
+        KH, KW = kernel_size
+        xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+        dw = np.zeros((F, C, KH, KW))
+        for n in range(N):
+            for f in range(F):
+                for c in range(C):
+                    dw[f, c] += cl.corr2d(xp[n, c], dy[n, f])
+        return dw
+
+    ok, out = run(ex.check_dw_correlation, as_shown, capsys)
+    assert not ok and "case 2 of 4" in out and "dilation" in out, out
+
+
+@pytest.mark.parametrize(
+    "flags, hint",
+    [
+        (dict(crop=None), "Keep the first KH rows"),
+        (dict(crop="last"), "you kept the last KH rows"),
+        (dict(dilate=False), "dilation = stride"),
+    ],
+)
+def test_dw_correlation_hints(flags, hint, capsys):
+    ok, out = run(ex.check_dw_correlation, dw_corr(**flags), capsys)
+    assert not ok and hint in out, out
+
+
+def test_dw_correlation_uncropped_passes_when_a_is_zero(capsys):
+    # the second case has a = 0, the third a = 1: the missing crop is caught at case 3
+    ok, out = run(ex.check_dw_correlation, dw_corr(crop=None), capsys)
+    assert "case 3 of 4" in out
+
+
+def test_dw_correlation_rejects_library_routines(capsys):
+    def delegating(dy, x, kernel_size, stride, padding):
+        w = np.zeros((dy.shape[1], x.shape[1]) + tuple(kernel_size))
+        return cl.conv2d_backward(dy, x, w, stride, padding)[1]
+
+    ok, out = run(ex.check_dw_correlation, delegating, capsys)
+    assert not ok and "without conv2d_backward" in out
+
+    def by_im2col(dy, x, kernel_size, stride, padding):
+        F = dy.shape[1]
+        cols = cl.im2col(x, kernel_size, stride, padding)
+        return (dy.transpose(0, 2, 3, 1).reshape(-1, F).T @ cols).reshape(F, x.shape[1], *kernel_size)
+
+    ok, out = run(ex.check_dw_correlation, by_im2col, capsys)
+    assert not ok and "without im2col" in out
+
+
+@pytest.mark.parametrize("odd", [None, "dw", 1 / 3, [[1]], ValueError("x")])
+def test_dw_correlation_never_raises(odd, capsys):
+    def fn(dy, x, kernel_size, stride, padding):
+        if isinstance(odd, Exception):
+            raise odd
+        return odd
+
+    ok, out = run(ex.check_dw_correlation, fn, capsys)
+    assert not ok and "hint" in out
+
+
+# --- 4. predict, then check -------------------------------------------------------------------------
+
+
+def check_answer(rows, cols, capsys):
+    assert ex.check_zero_dx(rows, cols) is None
+    return capsys.readouterr().out
+
+
+def test_zero_dx_unanswered(capsys):
+    out = check_answer(None, None, capsys)
+    assert "not answered yet" in out
+
+
+def test_zero_dx_solution_and_independent_count(capsys):
+    assert "correct" in check_answer(SOL.zero_rows, SOL.zero_cols, capsys)
+    # independent of rows_read: run the backward pass on random dy and w and look for all-zero rows/columns
+    L = ex.ZERO_DX_LAYER
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((1, 1, L["H"], L["W"]))
+    w = rng.standard_normal((1, 1) + L["kernel_size"])
+    y = cl.conv2d(x, w, stride=L["stride"], padding=L["padding"])
+    dx = cl.conv2d_backward(rng.standard_normal(y.shape), x, w, L["stride"], L["padding"], method="loops")[0][0, 0]
+    rows = [int(r) for r in np.flatnonzero(np.all(dx == 0, axis=1))]
+    cols = [int(c) for c in np.flatnonzero(np.all(dx == 0, axis=0))]
+    assert "correct" in check_answer(rows, cols, capsys)
+    assert "correct" in check_answer(np.array(rows), (), capsys)
+
+
+@pytest.mark.parametrize(
+    "rows, cols, hint",
+    [
+        ([1, 4, 7], [], "only p = 1 of it is padding"),
+        ([1, 4, 7, 10], [7], "it is bottom padding"),
+        ([10], [], "skips some inside the image"),
+        ([1, 4, 7, 10], [9], "padded index"),
+        ([1, 4, 7, 10], [-1], "number them like the input"),
+        ("1, 4", [], "list of whole numbers"),
+        ([1.5], [], "list of whole numbers"),
+        (None, [], "list of whole numbers"),
+        ([[1, 4]], [], "list of whole numbers"),
+    ],
+)
+def test_zero_dx_hints(rows, cols, hint, capsys):
+    out = check_answer(rows, cols, capsys)
+    assert "not yet" in out and hint in out, out
