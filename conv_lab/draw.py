@@ -437,3 +437,183 @@ def gradient_grid(ax, dy, stride, pads, title=None, window=None, kernel=None):
         KH, KW = kernel
         ax.add_patch(Rectangle((j, i), KW, KH, fill=False, edgecolor=WINDOW, lw=3))
     return grid
+
+
+# --- notebook 03: the multi-channel layer and its matrix product ---------------------------------
+
+
+def _sheet(ax, x0, y0, rows, cols, face, edge="#555555", grid=True, lw=0.8, alpha=1.0, zorder=1):
+    """One rows × cols sheet of unit cells with its top-left corner at (x0, y0) (y grows downwards)."""
+    ax.add_patch(Rectangle((x0, y0), cols, rows, facecolor=face, edgecolor=edge, lw=lw, alpha=alpha, zorder=zorder))
+    if grid:
+        for r in range(1, rows):
+            ax.plot([x0, x0 + cols], [y0 + r, y0 + r], color=edge, lw=0.3, zorder=zorder)
+        for q in range(1, cols):
+            ax.plot([x0 + q, x0 + q], [y0, y0 + rows], color=edge, lw=0.3, zorder=zorder)
+
+
+def _stack(ax, x0, y0, depth, rows, cols, faces, step=0.7, grid=True, zorder=1):
+    """``depth`` sheets, the first in front at (x0, y0), each further one up and to the right.
+
+    Returns the top-left corner of every sheet, front first.
+    """
+    corners = [(x0 + k * step, y0 - k * step) for k in range(depth)]
+    for k in reversed(range(depth)):
+        cx, cy = corners[k]
+        _sheet(ax, cx, cy, rows, cols, faces[k % len(faces)], grid=grid and k == 0, zorder=zorder + depth - k)
+    return corners
+
+
+def multichannel_picture(C=3, H=6, W=6, F=4, kernel_size=3, at=(1, 2), stride=1, padding=0, fig=None):
+    """How one filter, C deep, makes one output pixel, and how F filters make F maps.
+
+    Draws the C-channel input as stacked sheets with the window under output
+    pixel ``at`` outlined on each channel, the F filters (each C sheets of
+    KH × KW), and the output: F maps of OH × OW, one per filter, with pixel
+    ``at`` of map 0 marked. Returns the figure.
+    """
+    KH, KW = ck.pair(kernel_size, "kernel_size", minimum=1)
+    (sh, sw), (ph, pw) = ck.pair(stride, "stride", minimum=1), ck.pair(padding, "padding", minimum=0)
+    OH, OW = output_size(H, KH, sh, ph), output_size(W, KW, sw, pw)
+    i, j = at
+    if not (0 <= i < OH and 0 <= j < OW):
+        raise ValueError(f"at must be an output pixel inside (OH, OW) = {(OH, OW)}, got {at!r}")
+    if fig is None:
+        fig = plt.figure(figsize=(10, 5))
+    ax = fig.add_subplot(1, 1, 1)
+    step = 0.8
+    top = -(max(C, F) - 1) * step - 1.2  # where the group titles go
+    title = dict(ha="center", va="bottom", fontsize=10)
+    arrow = dict(arrowstyle="-|>", color="#333333", lw=1.2, mutation_scale=14)
+
+    # the input, C sheets deep (drawn padded, if there is padding)
+    Hp, Wp = H + 2 * ph, W + 2 * pw
+    corners = _stack(ax, 0, 0, C, Hp, Wp, ["#f3d9d9", "#d9ecd9", "#d9e3f3", "#eeeeee"], step=step)
+    r0, c0 = i * sh, j * sw
+    for k, (cx, cy) in enumerate(corners):
+        ax.add_patch(
+            Rectangle(
+                (cx + c0, cy + r0), KW, KH, fill=False, edgecolor=WINDOW, lw=2.5 if k == 0 else 1.2, zorder=40 - k
+            )
+        )
+    in_right = Wp + (C - 1) * step
+    pad_text = f", padded by {ph}" if ph or pw else ""
+    ax.text(in_right / 2, top, f"input x[n]:\n{C} channels of {H}×{W}{pad_text}", **title)
+
+    # the F filters, one column, each C sheets of KH x KW
+    fx = in_right + 6.5
+    faces = ["#f4c7a1", "#c9b8e0", "#b9dcc9", "#e6d39a"]
+    gap = KH + (C - 1) * step + 0.5
+    rows = [f * gap for f in range(F)]
+    for f, fy in enumerate(rows):
+        _stack(ax, fx, fy, C, KH, KW, [faces[f % len(faces)]], step=step)
+        ax.text(fx - 0.3, fy + KH / 2, f"w[{f}]", ha="right", va="center", fontsize=9)
+    f_right = fx + KW + (C - 1) * step
+    ax.text((fx + f_right) / 2, top, f"{F} filters,\neach ({C}, {KH}, {KW})", **title)
+
+    # the output, F maps of OH x OW, map f in the colour of filter f
+    ox = f_right + 6.0
+    _stack(ax, ox, 0, F, OH, OW, [faces[f % len(faces)] for f in range(F)], step=step)
+    ax.add_patch(Rectangle((ox + j, i), 1, 1, facecolor=OUTPUT, edgecolor="black", lw=1.5, zorder=60))
+    ax.text(ox + (OW + (F - 1) * step) / 2, top, f"output y[n]:\n{F} maps of {OH}×{OW}", **title)
+
+    # window -> filter 0 -> one output pixel
+    ax.annotate("", xy=(fx - 1.6, KH / 2), xytext=(c0 + KW + 0.1, r0 + KH / 2), arrowprops=arrow, zorder=70)
+    ax.text(
+        (in_right + fx) / 2 + 0.2,
+        (r0 + KH / 2 + KH / 2) / 2 + 0.8,
+        f"window × w[0],\ntap by tap,\nall {C} channels",
+        ha="center",
+        va="top",
+        fontsize=9,
+    )
+    ax.annotate("", xy=(ox + j - 0.05, i + 0.5), xytext=(f_right + 0.2, KH / 2), arrowprops=arrow, zorder=70)
+    ax.text(
+        (f_right + ox) / 2 + 0.9,
+        KH / 2 + 1.0,
+        f"sum of {C * KH * KW}\nproducts + b[0]\n= y[n, 0, {i}, {j}]",
+        ha="center",
+        va="top",
+        fontsize=9,
+    )
+    ax.text(
+        (f_right + ox) / 2 + 0.3,
+        rows[-1] + KH / 2,
+        "w[f] makes\nmap f",
+        ha="center",
+        va="center",
+        fontsize=9,
+        color="#555555",
+    )
+    ax.set_xlim(-0.5, ox + OW + (F - 1) * step + 0.5)
+    ax.set_ylim(max(Hp, rows[-1] + KH) + 0.5, top - 1.6)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig
+
+
+def gemm_diagram(x_shape, w_shape, stride=1, padding=0, dilation=1, fig=None):
+    """The forward pass as one matrix product, drawn to scale, with the sizes of ``x_shape`` and ``w_shape``.
+
+    ``cols (N·OH·OW × C·KH·KW) @ w_mat.T (C·KH·KW × F) -> y_mat (N·OH·OW × F)
+    -> reshape (N, OH, OW, F) -> transpose (N, F, OH, OW)``. Thin lines split the
+    rows of cols and y_mat by sample n. Returns the figure.
+    """
+    N, C, H, W = (ck.integer(v, "x_shape", minimum=1) for v in x_shape)
+    F, Cw, KH, KW = (ck.integer(v, "w_shape", minimum=1) for v in w_shape)
+    if Cw != C:
+        raise ValueError(f"w_shape has C={Cw} channels but x_shape has C={C}")
+    (sh, sw), (ph, pw), (dh, dw) = (
+        ck.pair(v, n, minimum=m)
+        for v, n, m in ((stride, "stride", 1), (padding, "padding", 0), (dilation, "dilation", 1))
+    )
+    OH, OW = output_size(H, KH, sh, ph, dh), output_size(W, KW, sw, pw, dw)
+    R, K = N * OH * OW, C * KH * KW
+    scale = 8.0 / max(R, K)  # the largest side is 8 units long
+    if fig is None:
+        fig = plt.figure(figsize=(13, 4.2))
+    ax = fig.add_subplot(1, 1, 1)
+    font = dict(ha="center", va="center", fontsize=10)
+
+    def matrix_box(x0, rows, cols, face, name, row_label, col_label, split=None):
+        h, w = rows * scale, cols * scale
+        ax.add_patch(Rectangle((x0, 0), w, h, facecolor=face, edgecolor="#333333", lw=1.2))
+        if split:
+            for k in range(1, rows // split):
+                ax.plot([x0, x0 + w], [k * split * scale] * 2, color="#333333", lw=0.6, ls=":")
+        ax.text(x0 + w / 2, -0.35, f"{col_label} = {cols}", **font)
+        ax.text(x0 - 0.3, h / 2, f"{row_label} = {rows}", rotation=90, **font)
+        ax.text(x0 + w / 2, h + 0.45, name, fontsize=11, ha="center", va="center", weight="bold")
+        return x0 + w
+
+    x = 0.6
+    end = matrix_box(x, R, K, "#d9e3f3", "cols", "N·OH·OW", "C·KH·KW", split=OH * OW)
+    ax.text(end + 0.5, R * scale / 2, "@", fontsize=16, ha="center", va="center")
+    end = matrix_box(end + 1.6, K, F, "#f4c7a1", "w.reshape(F, -1).T", "C·KH·KW", "F")
+    ax.text(end + 0.5, R * scale / 2, "=", fontsize=16, ha="center", va="center")
+    end = matrix_box(end + 1.6, R, F, "#b9dcc9", "y_mat", "N·OH·OW", "F", split=OH * OW)
+
+    # reshape and transpose: the 4-D arrays as labelled boxes
+    arrow = dict(arrowstyle="-|>", color="#333333", lw=1.2, mutation_scale=14)
+    stages = [
+        ("reshape", f"(N, OH, OW, F)\n= ({N}, {OH}, {OW}, {F})\nthe rows (n, oh, ow)\nunfold; F stays last"),
+        ("transpose\n(0, 3, 1, 2)", f"(N, F, OH, OW)\n= ({N}, {F}, {OH}, {OW})\nF maps of {OH}×{OW}\nper sample"),
+    ]
+    x_prev = end
+    for label, text in stages:
+        x0 = x_prev + 3.4
+        ax.annotate("", xy=(x0 - 0.1, R * scale / 2), xytext=(x_prev + 0.1, R * scale / 2), arrowprops=arrow)
+        ax.text((x_prev + x0) / 2, R * scale / 2 - 0.35, label, fontsize=9, ha="center", va="bottom")
+        ax.add_patch(Rectangle((x0, R * scale / 2 - 1.5), 4.6, 3.0, facecolor="#f0f0f0", edgecolor="#333333"))
+        ax.text(x0 + 2.3, R * scale / 2, text, **font)
+        x_prev = x0 + 4.6
+    ax.set_title(
+        f"x {(N, C, H, W)}, w {(F, C, KH, KW)}, stride {stride}, padding {padding}, dilation {dilation}: "
+        f"OH = {OH}, OW = {OW}; dotted lines separate the samples",
+        fontsize=10,
+    )
+    ax.set_xlim(-0.3, x_prev + 0.3)
+    ax.set_ylim(max(R, K) * scale + 0.9, -0.8)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    return fig
