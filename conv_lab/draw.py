@@ -19,7 +19,7 @@ One palette for every notebook (each colour with a legend wherever it appears):
 import numpy as np
 from matplotlib import animation
 from matplotlib import pyplot as plt
-from matplotlib.collections import PatchCollection
+from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgba
 from matplotlib.patches import Patch, Rectangle
 from termcolor import colored
@@ -117,8 +117,12 @@ def signed_image(ax, m, title=None, vmax=None):
     return image
 
 
-def _cells(mask):
-    return [Rectangle((q, r), 1, 1) for r, q in zip(*np.nonzero(mask))]
+def _cells(mask, inset=0.0):
+    """Corners (n, 4, 2) of the unit cells under ``mask``, in (column, row) data coordinates."""
+    r, q = np.nonzero(mask)
+    lo, hi = inset, 1 - inset
+    corners = np.array([(lo, lo), (hi, lo), (hi, hi), (lo, hi)])  # (4, 2)
+    return np.stack([q, r], axis=-1)[:, None, :] + corners[None]  # (n, 4, 2)
 
 
 def matrix(ax, m, title=None, highlight=None, shade=None, labels=None, fontsize=10, fmt="{:g}", outline=None):
@@ -158,12 +162,12 @@ def matrix(ax, m, title=None, highlight=None, shade=None, labels=None, fontsize=
         face[mask] = colour
     every = np.ones((R, Q), dtype=bool)
     ax.add_collection(
-        PatchCollection(_cells(every), facecolors=list(face.ravel()), edgecolors="#555555", linewidths=0.8, zorder=1)
+        PolyCollection(_cells(every), facecolors=list(face.ravel()), edgecolors="#555555", linewidths=0.8, zorder=1)
     )
     hatched = face == PAD
     if hatched.any():
         ax.add_collection(
-            PatchCollection(
+            PolyCollection(
                 _cells(hatched),
                 facecolors="none",
                 edgecolors=PAD_HATCH_COLOUR,
@@ -175,8 +179,8 @@ def matrix(ax, m, title=None, highlight=None, shade=None, labels=None, fontsize=
     for colour, mask in (outline or {}).items():
         mask = np.asarray(mask, dtype=bool)
         ax.add_collection(
-            PatchCollection(
-                [Rectangle((q + 0.06, r + 0.06), 0.88, 0.88) for r, q in zip(*np.nonzero(mask))],
+            PolyCollection(
+                _cells(mask, inset=0.06),
                 facecolors=[to_rgba(colour, _WINDOW_ALPHA)],
                 edgecolors=colour,
                 linewidths=2.5,

@@ -122,8 +122,12 @@ class ViewState:
     transposed_forward: tuple | None = None  # (OH, OW) of the forward convolution of an Ht×Wt input
     notes: list = field(default_factory=list)
 
-    def summary(self):
-        """The formula values, as the lines the view prints."""
+    def summary(self, mode="forward"):
+        """The formula values, as the lines the view prints.
+
+        ``mode="forward"`` says which outputs read the chosen input pixel;
+        ``"backward"`` writes its dx as the sum over those outputs.
+        """
         (sh, sw), (ph, pw), (dh, dw) = self.stride, self.padding, self.dilation
         lines = [
             f"H×W = {self.H}×{self.W}, K = {self.KH}×{self.KW}, stride {self.stride}, "
@@ -138,7 +142,7 @@ class ViewState:
             f"a = ({ah}, {aw}) padded rows/cols below/right of the last window; "
             f"input rows/cols among them: max(0, a − p) = ({lh}, {lw})",
             f"unread input rows: {_listing(self.unread_rows)}; unread input columns: {_listing(self.unread_cols)}",
-            "rot180 route for dx pads dy by d(K−1) − p on top/left and d(K−1) − p + a on bottom/right: "
+            "rot180 route for dx (notebook 05) pads dy by d(K−1) − p on top/left, d(K−1) − p + a on bottom/right: "
             + _pads_text(self.rot_pad),
         ]
         if self.out_pixel is not None:
@@ -146,8 +150,16 @@ class ViewState:
             terms = " + ".join(f"{t.x}·{_paren(t.w)}" for t in self.window)
             lines.append(f"y[{i},{j}] = {terms} = {self.y_value}")
         if self.in_pixel is not None:
-            lines.append(self.dx_text())
+            lines.append(self.dx_text() if mode == "backward" else self.reads_text())
         return lines
+
+    def reads_text(self):
+        """Which outputs read the chosen input pixel, and with which kernel tap."""
+        r, q = self.in_pixel
+        if not self.touching:
+            return f"x[{r},{q}] is read by no window, so its gradient dx[{r},{q}] is 0"
+        reads = ", ".join(f"y[{t.i},{t.j}] (with w[{t.u},{t.v}])" for t in self.touching)
+        return f"x[{r},{q}] is read by {len(self.touching)} output(s): {reads}"
 
     def dx_text(self):
         """dx at the chosen input pixel, written as the sum over the outputs that read it."""
@@ -690,7 +702,7 @@ def _linked_view_class():
                     self.controls[name].disabled = not st.fits
                 st = view_state(**self.settings())  # with the pixels now in range
                 self.state = st
-                lines = st.summary() + (st.transposed_summary() if self.mode == "backward" else [])
+                lines = st.summary(self.mode) + (st.transposed_summary() if self.mode == "backward" else [])
                 self.values.value = (
                     "<pre style='font-size: 12px; line-height: 1.3; white-space: pre-wrap'>"
                     + "\n".join(_html_escape(line) for line in lines)

@@ -112,7 +112,11 @@ class TestViewState:
         # the rot180 padding amounts rebuild dx
         (top, bottom), (left, right) = state.rot_pad
         assert (top, left) == (d[0] * (KH - 1) - p[0], d[1] * (KW - 1) - p[1])
-        route = cl.pad2d(cl.dilate2d(state.dy, s), state.rot_pad)
+        dil = np.zeros(((state.OH - 1) * s[0] + 1, (state.OW - 1) * s[1] + 1), dtype=state.dy.dtype)
+        dil[:: s[0], :: s[1]] = state.dy  # s - 1 zeros between neighbours
+        route = np.pad(dil, ((max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0))))
+        route = route[max(-top, 0) : route.shape[0] - max(-bottom, 0), max(-left, 0) : route.shape[1] - max(-right, 0)]
+        assert route.shape == (H + d[0] * (KH - 1), W + d[1] * (KW - 1))
         assert np.array_equal(cl.corr2d(route, cl.rot180(state.w), dilation=d), dx)
 
         # the chosen output pixel: its window's taps and products
@@ -207,12 +211,23 @@ class TestViewState:
 
     def test_summary_prints_the_formula_values(self):
         state = views.view_state(6, 6, 3, 3, stride=2, out_pixel=(1, 0), in_pixel=(5, 0))
-        text = "\n".join(state.summary())
+        text = "\n".join(state.summary("backward"))
         assert f"= {state.OH}, OW" in text and f"a = {state.a}" in text
         assert "unread input rows: 5;" in text
         assert "dx[5,0] = 0: no window reads this pixel (row 5 unread)" in text
+        assert "x[5,0] is read by no window" in "\n".join(state.summary("forward"))
         (top, bottom), _ = state.rot_pad
         assert f"top {top}, bottom {bottom}" in text
+
+    def test_the_printed_sum_lists_every_output_that_read_the_pixel(self):
+        state = views.view_state(6, 6, 3, 3, stride=1, in_pixel=(2, 3))  # stride 1: nine outputs read (2, 3)
+        assert len(state.touching) == 9
+        forward, backward = state.summary("forward")[-1], state.summary("backward")[-1]
+        assert forward.startswith("x[2,3] is read by 9 output(s): ")
+        for t in state.touching:
+            assert f"y[{t.i},{t.j}] (with w[{t.u},{t.v}])" in forward
+            assert f"dy[{t.i},{t.j}]·w[{t.u},{t.v}]" in backward
+        assert backward.endswith(f"= {state.dx_value} (cl.conv2d_backward: {state.dx_library})")
 
     def test_crop_is_named(self):
         state = views.view_state(**HARD[5])
