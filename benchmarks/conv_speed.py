@@ -6,7 +6,8 @@ For each shape and dtype, every contender runs once per round, in turn, so
 that a slow spell on this shared machine hits them all alike. Each time
 reported is the fastest of the rounds: noise from other processes only ever
 adds time, so the minimum is the steadiest estimate of a method's own cost.
-Ratios are taken within one run only.
+Ratios are taken within one run only. (The timing loop is
+conv_lab.speed.best_of_rounds, shared with notebook 03.)
 
 Contenders (forward method + backward method):
 
@@ -23,11 +24,11 @@ Conv FLOPs for forward + backward = 3 GEMMs of 2*N*OH*OW*F*C*KH*KW each.
 """
 
 import argparse
-import time
 
 import numpy as np
 
 import conv_lab as cl
+from conv_lab.speed import best_of_rounds, matmul_flops
 
 SHAPES = [  # (N, C, F, H, k, p, s)
     (32, 64, 64, 32, 3, 1, 1),
@@ -103,12 +104,6 @@ CONTENDERS = {
 }
 
 
-def timed(fn, *args):
-    t0 = time.perf_counter()
-    fn(*args)
-    return time.perf_counter() - t0
-
-
 def bench(shape, dtype, repeats):
     N, C, F, H, k, p, s = shape
     rng = np.random.default_rng(0)
@@ -117,9 +112,9 @@ def bench(shape, dtype, repeats):
     b = rng.standard_normal(F).astype(dtype)
     OH = cl.output_size(H, k, s, p)
     dy = rng.standard_normal((N, F, OH, OH)).astype(dtype)
-    flops = 3 * 2 * N * OH * OH * F * C * k * k
+    flops = 3 * matmul_flops(N * OH * OH, C * k * k, F)
     A = rng.standard_normal((1024, 1024)).astype(dtype)
-    gemm_flops = 2 * 1024**3
+    gemm_flops = matmul_flops(1024, 1024, 1024)
 
     # every contender must compute the same thing before it is timed
     ref = CONTENDERS["loops"](
@@ -132,12 +127,9 @@ def bench(shape, dtype, repeats):
             if err > tol:
                 raise SystemExit(f"{name} disagrees with loops on {shape} {dtype.__name__}: rel error {err:.1e}")
 
-    times = {name: [] for name in [*CONTENDERS, "gemm"]}
-    for _ in range(repeats):
-        for name, fn in CONTENDERS.items():
-            times[name].append(timed(fn, x, w, b, dy, s, p))
-        times["gemm"].append(timed(np.matmul, A, A))
-    med = {name: min(ts) for name, ts in times.items()}
+    runs = {name: (lambda fn=fn: fn(x, w, b, dy, s, p)) for name, fn in CONTENDERS.items()}
+    runs["gemm"] = lambda: np.matmul(A, A)
+    med = best_of_rounds(runs, repeats)
     gemm_rate = gemm_flops / med["gemm"]
     return med, flops, gemm_rate
 
