@@ -1,28 +1,49 @@
-"""Reference solutions for notebook 02: im2col and coverage counts."""
+"""Reference solutions for notebook 02: im2col and col2im."""
 
 import numpy as np
 
 
-def my_im2col(x, kernel_size, stride, padding):
+def my_windows_1d(x, K, stride):
+    """Row i is the window x[i*stride : i*stride + K]."""
+    OH = (len(x) - K) // stride + 1
+    return np.array([x[i * stride : i * stride + K] for i in range(OH)])  # (OH, K)
+
+
+def my_im2col(x, kernel_size, stride, padding, dilation):
+    """One row per window, rows (n, oh, ow), columns (c, kh, kw), taps `dilation` apart."""
     KH, KW = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
     N, C, H, W = x.shape
     xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    OH = (H + 2 * padding - KH) // stride + 1
-    OW = (W + 2 * padding - KW) // stride + 1
+    span_h, span_w = dilation * (KH - 1) + 1, dilation * (KW - 1) + 1  # what one window spans
+    OH = (H + 2 * padding - span_h) // stride + 1
+    OW = (W + 2 * padding - span_w) // stride + 1
     rows = []
     for n in range(N):
         for i in range(OH):
             for j in range(OW):
-                window = xp[n, :, i * stride : i * stride + KH, j * stride : j * stride + KW]  # (C, KH, KW)
+                top, left = i * stride, j * stride
+                window = xp[n, :, top : top + span_h : dilation, left : left + span_w : dilation]  # (C, KH, KW)
                 rows.append(window.ravel())  # (c, kh, kw) order
-    return np.array(rows)
+    return np.array(rows)  # (N*OH*OW, C*KH*KW)
 
 
-def my_coverage(H, W, kernel_size, stride, padding):
-    count = np.zeros((H + 2 * padding, W + 2 * padding), dtype=int)
-    OH = (H + 2 * padding - kernel_size) // stride + 1
-    OW = (W + 2 * padding - kernel_size) // stride + 1
+def col2im_by_loops(cols, x_shape, kernel_size, stride, padding):
+    """The find-the-bug function, repaired: window (i, j) starts at (i*stride, j*stride)."""
+    N, C, H, W = x_shape
+    KH, KW = kernel_size
+    OH = (H + 2 * padding - KH) // stride + 1
+    OW = (W + 2 * padding - KW) // stride + 1
+    c6 = cols.reshape(N, OH, OW, C, KH, KW)
+    xp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
     for i in range(OH):
         for j in range(OW):
-            count[i * stride : i * stride + kernel_size, j * stride : j * stride + kernel_size] += 1
-    return count[padding : padding + H, padding : padding + W]
+            xp[:, :, i * stride : i * stride + KH, j * stride : j * stride + KW] += c6[:, i, j]  # was i : i + KH
+    return xp[:, :, padding : padding + H, padding : padding + W]
+
+
+# H = W = 8, K = 3, stride 2, padding 1, dilation 2. The padded input has rows 0..9; a window spans
+# 2*(3-1) + 1 = 5 rows, so OH = (10 - 5) // 2 + 1 = 3 windows, starting at padded rows 0, 2, 4 and reading
+# rows 0 2 4, 2 4 6, 4 6 8. Padded row 4 is read 3 times, rows 2 and 6 twice, rows 0 and 8 once, odd rows never.
+# Input pixel (r, q) is padded (r + 1, q + 1):
+# (3, 3) -> padded (4, 4): 3 * 3 = 9;  (2, 3) -> padded row 3, never read: 0;  (7, 7) -> padded (8, 8): 1 * 1 = 1.
+counts = [9, 0, 1]

@@ -1,91 +1,282 @@
-"""Exercise checkers for notebook 02: im2col and col2im."""
+"""Exercise checkers for notebook 02: im2col and col2im.
+
+1. warm-up: the windows of a 1-D signal as the rows of a matrix;
+2. im2col of a batch with stride, padding, dilation and a non-square kernel;
+3. find the bug: a col2im by loops that is right at stride 1 only;
+4. predict, then check: how many windows read a given pixel.
+"""
 
 import numpy as np
+from termcolor import colored
 
 from ..blocks import output_size
 from ..columns import col2im, im2col
+from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
+
+# Routines that would take the windows for the student.
+_WINDOW_ROUTINES = ("im2col", "sliding_windows", "col2im", "conv2d", "corr2d", "convolve2d", "Conv2d.forward")
+_SCATTER_ROUTINES = ("col2im", "conv2d_backward", "conv_transpose2d", "Conv2d.backward")
+
+
+def _pair(k):
+    return (k, k) if isinstance(k, (int, np.integer)) else tuple(k)
+
+
+# --- 1. warm-up: 1-D windows ---------------------------------------------------------------------------
+
+WINDOWS_1D_CASES = [
+    dict(x=np.arange(6.0), K=3, stride=1),
+    dict(x=np.array([3.0, -1.0, 4.0, 1.0, -5.0, 9.0, 2.0]), K=2, stride=2),  # the last sample is read by no window
+    dict(x=np.arange(10.0) ** 2, K=3, stride=3),  # one sample left over
+    dict(x=np.array([2.0, 7.0, 1.0, 8.0]), K=4, stride=2),  # a single window
+    dict(x=np.arange(9.0) - 4, K=1, stride=2),
+]
+
+
+def _windows_1d(x, K, stride):
+    OH = (len(x) - K) // stride + 1
+    return np.array([x[i * stride : i * stride + K] for i in range(OH)])  # (OH, K)
+
+
+def check_windows_1d(fn):
+    """Check ``fn(x, K, stride) -> (OH, K)``: row i holds the window starting at i*stride of a 1-D x."""
+
+    def diagnose(case, got, expected):
+        x, K = case["x"], case["K"]
+        got = np.asarray(got)
+        OH = expected.shape[0]
+        if got.shape == (K, OH) and K != OH:
+            return "your windows are columns (shape (K, OH)); here each window is a row: shape (OH, K)"
+        if got.ndim == 2 and got.shape[1] == K and got.shape[0] != OH:
+            if got.shape[0] == OH - 1:
+                return "one window short: OH = (H - K) // stride + 1; the + 1 counts the first window"
+            if got.shape[0] == len(x) - K + 1:
+                return "stride ignored: consecutive windows start `stride` samples apart, so there are fewer"
+            return f"there are OH = (H - K) // stride + 1 = {OH} windows"
+        if got.shape == expected.shape:
+            if _matches(got, expected[:, ::-1]):
+                return "each window is reversed: row i must be x[i*stride], x[i*stride + 1], ..., in order"
+            return "row i is x[i*stride : i*stride + K]"
+        return f"the result has one row per window and one column per tap: shape (OH, K) = {expected.shape}"
+
+    _run("1-D windows", fn, WINDOWS_1D_CASES, _windows_1d, diagnose, forbid=_WINDOW_ROUTINES)
+
+
+# --- 2. im2col with dilation and a non-square kernel ------------------------------------------------------
+
+_IM2COL_SPECS = [  # x shape, kernel, stride, padding, dilation
+    ((1, 1, 4, 4), (3, 3), 1, 0, 1),
+    ((2, 3, 7, 8), (3, 2), 1, 0, 2),
+    ((2, 2, 9, 7), (2, 3), 2, 1, 2),
+    ((1, 3, 8, 10), (3, 2), 3, 2, 3),
+]
 
 
 def _im2col_cases():
     rng = np.random.default_rng(202)
-    specs = [
-        ((1, 1, 4, 5), 3, 1, 0),
-        ((2, 3, 5, 5), 2, 1, 0),
-        ((1, 2, 6, 7), 3, 2, 0),
-        ((2, 2, 5, 4), 3, 1, 1),
-        ((1, 3, 7, 6), (2, 3), 2, 1),
+    return [
+        dict(x=rng.integers(-9, 10, xs).astype(float), kernel_size=k, stride=s, padding=p, dilation=d)
+        for xs, k, s, p, d in _IM2COL_SPECS
     ]
-    return [dict(x=rng.integers(0, 9, s).astype(float), kernel_size=k, stride=st, padding=p) for s, k, st, p in specs]
+
+
+def _im2col_reference(x, kernel_size, stride, padding, dilation):
+    return im2col(x, kernel_size, stride, padding, dilation)
+
+
+def _diagnose_im2col(case, got, expected):
+    x, k, s, p, d = (case[key] for key in ("x", "kernel_size", "stride", "padding", "dilation"))
+    KH, KW = _pair(k)
+    N, C, H, W = x.shape
+    OH, OW = output_size(H, KH, s, p, d), output_size(W, KW, s, p, d)
+    got = np.asarray(got)
+    if got.shape == (C * KH * KW, N * OH * OW) and got.shape != expected.shape:
+        return (
+            "your windows are columns, shape (C*KH*KW, N*OH*OW): the layout of cs231n and Caffe. This series "
+            "puts one window per row, cols (N*OH*OW, C*KH*KW), so that cols @ w.reshape(F, -1).T is the forward"
+        )
+    if got.shape in {(N, C * KH * KW, OH * OW), (N, OH * OW, C * KH * KW)}:
+        return "stack the batch into the rows too: cols has shape (N*OH*OW, C*KH*KW), rows ordered (n, oh, ow)"
+    if got.shape == expected.shape:
+        as_khkwc = expected.reshape(-1, C, KH, KW).transpose(0, 2, 3, 1).reshape(expected.shape)
+        if _matches(got, as_khkwc):
+            return (
+                "columns are in (kh, kw, c) order; they must run c first, then kh, then kw: the order of "
+                "w.reshape(F, -1). Move the C axis just before KH, KW before the reshape"
+            )
+        as_owoh = expected.reshape(N, OH, OW, -1).transpose(0, 2, 1, 3).reshape(expected.shape)
+        if _matches(got, as_owoh):
+            return "rows are in (n, ow, oh) order; walk the windows row by row: (n, oh, ow)"
+        if d > 1:
+            xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+            adjacent = np.array(
+                [
+                    xp[n, :, i * s : i * s + KH, j * s : j * s + KW].ravel()
+                    for n in range(N)
+                    for i in range(OH)
+                    for j in range(OW)
+                ]
+            )
+            if _matches(got, adjacent):
+                return (
+                    f"dilation ignored inside the window: with dilation {d}, the taps of a window are {d} "
+                    f"pixels apart: rows i*s, i*s + d, ..., i*s + d*(KH-1) of the padded x"
+                )
+        return (
+            "right shape, wrong numbers: row (n*OH + i)*OW + j holds the window whose top-left tap is at "
+            "(i*stride, j*stride) of the padded x, its taps dilation apart, flattened in (c, kh, kw) order"
+        )
+    if got.ndim == 2 and got.shape[1] == C * KH * KW:
+        if p and got.shape[0] == N * output_size(H, KH, s, 0, d) * output_size(W, KW, s, 0, d):
+            return "padding ignored: pad x with zeros on every side before taking windows"
+        if d > 1 and got.shape[0] == N * output_size(H, KH, s, p, 1) * output_size(W, KW, s, p, 1):
+            return (
+                "dilation ignored in the output size: a dilated window spans d*(K-1) + 1 pixels, so "
+                "OH = (H + 2p - d*(KH-1) - 1) // s + 1"
+            )
+        if s > 1 and got.shape[0] == N * output_size(H, KH, 1, p, d) * output_size(W, KW, 1, p, d):
+            return "stride ignored: consecutive windows start `stride` pixels apart"
+    return f"cols must have shape (N*OH*OW, C*KH*KW) = {expected.shape}"
 
 
 def check_im2col(fn):
-    """Check ``fn(x, kernel_size, stride, padding) -> cols`` against :func:`im2col`."""
-
-    def diagnose(a, got, expected):
-        x, k, s, p = a["x"], a["kernel_size"], a["stride"], a["padding"]
-        got = np.asarray(got)
-        KH, KW = (k, k) if isinstance(k, int) else k
-        N, C = x.shape[:2]
-        if got.shape == expected.shape:
-            OH = output_size(x.shape[2], KH, s, p)
-            OW = output_size(x.shape[3], KW, s, p)
-            as_khkwc = expected.reshape(-1, C, KH, KW).transpose(0, 2, 3, 1).reshape(expected.shape)
-            if _matches(got, as_khkwc):
-                return (
-                    "columns are in (kh, kw, c) order; they must run c first, then kh, then kw: the order of "
-                    "w.reshape(F, -1)"
-                )
-            as_owoh = expected.reshape(N, OH, OW, -1).transpose(0, 2, 1, 3).reshape(expected.shape)
-            if _matches(got, as_owoh):
-                return "rows are in (n, ow, oh) order; walk the windows row by row: (n, oh, ow)"
-            return (
-                "right shape, wrong numbers: row (n*OH + i)*OW + j must hold the window whose top-left "
-                "corner is at (i*stride, j*stride) of the padded x"
-            )
-        if p and got.shape[0] == N * output_size(x.shape[2], KH, s, 0) * output_size(x.shape[3], KW, s, 0):
-            return "padding ignored: pad x with zeros on every side before taking windows"
-        if s > 1 and got.shape[0] == N * output_size(x.shape[2], KH, 1, p) * output_size(x.shape[3], KW, 1, p):
-            return "stride ignored: consecutive windows start `stride` cells apart"
-        return f"cols must have shape (N*OH*OW, C*KH*KW) = {expected.shape}"
-
-    _run(
-        "im2col",
-        fn,
-        _im2col_cases(),
-        lambda x, kernel_size, stride, padding: im2col(x, kernel_size, stride, padding),
-        diagnose,
-    )
+    """Check ``fn(x, kernel_size, stride, padding, dilation) -> cols (N*OH*OW, C*KH*KW)``, without im2col."""
+    _run("im2col", fn, _im2col_cases(), _im2col_reference, _diagnose_im2col, forbid=_WINDOW_ROUTINES)
 
 
-COVERAGE_CASES = [
-    dict(H=h, W=w, kernel_size=k, stride=s, padding=p)
-    for h, w, k, s, p in [(4, 4, 3, 1, 0), (5, 6, 2, 1, 0), (7, 7, 3, 2, 0), (5, 5, 3, 1, 1), (6, 5, 3, 2, 2)]
+# --- 3. find the bug: col2im by loops ------------------------------------------------------------------------
+
+_COL2IM_SPECS = [  # x shape, kernel, stride, padding: stride 1 first (the buggy function passes), then 2 and 3
+    ((1, 1, 4, 4), (3, 3), 1, 0),
+    ((2, 2, 6, 5), (3, 2), 1, 1),
+    ((2, 3, 7, 7), (3, 3), 2, 0),
+    ((1, 2, 8, 9), (2, 3), 2, 1),  # a = (0, 0)
+    ((2, 2, 10, 8), (3, 2), 3, 1),  # a = (2, 1): input row 9 is read by no window
 ]
 
 
-def _coverage(H, W, kernel_size, stride, padding):
-    ones = np.ones_like(im2col(np.zeros((1, 1, H, W)), kernel_size, stride, padding))
-    return col2im(ones, (1, 1, H, W), kernel_size, stride, padding)[0, 0]
+def _col2im_cases():
+    rng = np.random.default_rng(203)
+    cases = []
+    for xs, k, s, p in _COL2IM_SPECS:
+        OH, OW = output_size(xs[2], k[0], s, p), output_size(xs[3], k[1], s, p)
+        cols = rng.integers(-5, 6, (xs[0] * OH * OW, xs[1] * k[0] * k[1])).astype(float)
+        cases.append(dict(cols=cols, x_shape=xs, kernel_size=k, stride=s, padding=p))
+    return cases
 
 
-def check_coverage(fn):
-    """Check ``fn(H, W, kernel_size, stride, padding) -> (H, W)`` counts of windows covering each pixel."""
+def _col2im_reference(cols, x_shape, kernel_size, stride, padding):
+    return col2im(cols, x_shape, kernel_size, stride, padding)
 
-    def diagnose(a, got, expected):
-        got = np.asarray(got)
-        H, W, p = a["H"], a["W"], a["padding"]
-        if p and got.shape == (H + 2 * p, W + 2 * p):
-            return "you returned the padded grid: crop the padding off, it is not part of the input"
-        if got.shape == expected.shape and np.all(got <= 1):
-            return "each pixel should count every window that covers it: add 1 per window, don't set it to 1"
-        return "for every window, add 1 to each of the K*K input pixels under it (skipping the padding)"
 
-    _run("coverage", fn, COVERAGE_CASES, _coverage, diagnose)
+def _scatter(cols, x_shape, kernel_size, stride, padding, assign=False, step=None):
+    """col2im by loops; the flags build the assigning and the stride-forgetting versions."""
+    N, C, H, W = x_shape
+    KH, KW = kernel_size
+    OH, OW = output_size(H, KH, stride, padding), output_size(W, KW, stride, padding)
+    step = stride if step is None else step
+    c6 = cols.reshape(N, OH, OW, C, KH, KW)
+    xp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
+    for i in range(OH):
+        for j in range(OW):
+            window = (slice(None), slice(None), slice(i * step, i * step + KH), slice(j * step, j * step + KW))
+            if assign:
+                xp[window] = c6[:, i, j]
+            else:
+                xp[window] += c6[:, i, j]
+    return xp[:, :, padding : padding + H, padding : padding + W]
+
+
+def _diagnose_col2im(case, got, expected):
+    cols, xs, k, s, p = (case[key] for key in ("cols", "x_shape", "kernel_size", "stride", "padding"))
+    N, C, H, W = xs
+    got = np.asarray(got)
+    if got.shape != expected.shape:
+        if got.ndim == 4 and got.shape[:2] == (N, C):
+            if p and got.shape[2:] == (H + 2 * p, W + 2 * p):
+                return "the result still includes the padding: crop p rows and columns from every side"
+            if p == 0 and 0 in got.shape[2:]:
+                return "the result is empty: with padding 0, xp[:, :, p:-p] is xp[:, :, 0:0] (-0 is 0). Use p:p + H"
+            if got.shape[2] <= H and got.shape[3] <= W:
+                return (
+                    "rows or columns are missing at the bottom or right: make the zero canvas as big as the padded "
+                    "input, (N, C, H + 2p, W + 2p), even where no window reaches, then crop the padding"
+                )
+        return f"col2im returns an image of x's shape {tuple(xs)}"
+    if _matches(got, _scatter(cols, xs, k, s, p, step=1)):
+        return "window (i, j) starts at row i*stride and column j*stride of the padded canvas, not at (i, j)"
+    if _matches(got, _scatter(cols, xs, k, s, p, assign=True)):
+        return "overlapping windows overwrite each other: add every window into the canvas (+=), don't assign (=)"
+    return (
+        "reshape cols to (N, OH, OW, C, KH, KW), add window (i, j) onto rows i*s .. i*s + KH - 1 and columns "
+        "j*s .. j*s + KW - 1 of a zero padded canvas, then crop the padding"
+    )
+
+
+def check_col2im(fn):
+    """Check the repaired ``fn(cols, x_shape, kernel_size, stride, padding) -> (N, C, H, W)``, without col2im."""
+    _run("col2im", fn, _col2im_cases(), _col2im_reference, _diagnose_col2im, forbid=_SCATTER_ROUTINES)
+
+
+# --- 4. predict, then check: how many windows read a pixel -----------------------------------------------
+
+COVERAGE_LAYER = dict(H=8, W=8, kernel_size=3, stride=2, padding=1, dilation=2)
+COVERAGE_PIXELS = [(3, 3), (2, 3), (7, 7)]
+
+
+def _coverage(H, W, kernel_size, stride, padding, dilation):
+    ones = np.ones_like(im2col(np.zeros((1, 1, H, W)), kernel_size, stride, padding, dilation))
+    return col2im(ones, (1, 1, H, W), kernel_size, stride, padding, dilation)[0, 0]
+
+
+def _as_counts(got):
+    try:
+        if isinstance(got, (str, bytes, dict)):
+            return None
+        values = [float(v) for v in got]
+        if len(values) != len(COVERAGE_PIXELS) or any(v != int(v) for v in values):
+            return None
+        return tuple(int(v) for v in values)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def check_coverage_prediction(counts):
+    """Check the predicted number of windows reading each pixel of COVERAGE_PIXELS, for COVERAGE_LAYER."""
+    title = "windows per pixel"
+    if counts is None:
+        print(colored(f"{title}: not answered yet.", "yellow") + " Set counts, then run this cell again.")
+        return
+    L = COVERAGE_LAYER
+    cov = _coverage(**L)
+    expected = tuple(int(cov[r, q]) for r, q in COVERAGE_PIXELS)
+    undilated = _coverage(**{**L, "dilation": 1})
+    unpadded = _coverage(**{**L, "H": L["H"] + 2 * L["padding"], "W": L["W"] + 2 * L["padding"], "padding": 0})
+
+    def diagnose(got, _expected):
+        values = _as_counts(got)
+        if values is None:
+            return f"answer with {len(COVERAGE_PIXELS)} whole numbers, one per pixel, in the order given"
+        if values == tuple(int(undilated[r, q]) for r, q in COVERAGE_PIXELS):
+            return "that is the count without dilation: here a window's taps are 2 pixels apart, not neighbours"
+        if values == tuple(int(unpadded[r, q]) for r, q in COVERAGE_PIXELS):
+            return "input pixel (r, q) is pixel (r + p, q + p) of the padded input: shift by the padding first"
+        return (
+            "count rows and columns separately: list the padded rows each window reads (o*s + t*d for "
+            "t = 0 .. K-1), count how many windows read padded row r + p, do the same for the column, and "
+            "multiply the two counts"
+        )
+
+    _check_value(title, counts, expected, diagnose, compare=lambda got, e: _as_counts(got) == e)
 
 
 __all__ = [
+    "COVERAGE_LAYER",
+    "COVERAGE_PIXELS",
+    "check_col2im",
+    "check_coverage_prediction",
     "check_im2col",
-    "check_coverage",
+    "check_windows_1d",
 ]

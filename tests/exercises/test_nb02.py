@@ -1,4 +1,6 @@
-"""Checkers of notebook 02: reference solutions pass, typical mistakes get their own hint."""
+"""Checkers of notebook 02: reference solutions pass, each documented mistake gets its own hint."""
+
+import sys
 
 import numpy as np
 import pytest
@@ -7,49 +9,286 @@ import conv_lab as cl
 from conv_lab import exercises as ex
 from tests.exercises.helpers import load, not_done, run
 
+SOL = load("nb02")
+
 
 @pytest.mark.parametrize(
     "checker, solution",
     [
+        (ex.check_windows_1d, "my_windows_1d"),
         (ex.check_im2col, "my_im2col"),
-        (ex.check_coverage, "my_coverage"),
+        (ex.check_col2im, "col2im_by_loops"),
     ],
 )
 def test_reference_solution_passes_and_stub_is_reported(checker, solution, capsys):
-    ok, out = run(checker, getattr(load("nb02"), solution), capsys)
+    ok, out = run(checker, getattr(SOL, solution), capsys)
     assert ok, out
     ok, out = run(checker, not_done, capsys)
     assert not ok and "not implemented yet" in out
 
 
-def test_im2col_hints(capsys):
-    def khkwc(x, kernel_size, stride, padding):
-        cols = cl.im2col(x, kernel_size, stride, padding)
+ODD_RETURNS = [None, "cols", 3, (1, 2), [[1, 2], [3]], ZeroDivisionError("x"), SystemExit(1)]
+
+
+def odd(value):
+    def fn(*args, **kwargs):
+        if isinstance(value, BaseException):
+            raise value
+        return value
+
+    return fn
+
+
+# --- 1. warm-up -------------------------------------------------------------------------------------
+
+
+def windows_1d(off_by_one=False, no_stride=False, as_columns=False, reversed_rows=False):
+    def fn(x, K, stride):
+        s = 1 if no_stride else stride
+        OH = (len(x) - K) // s + (0 if off_by_one else 1)
+        rows = np.array([x[i * s : i * s + K] for i in range(OH)]).reshape(OH, K)
+        if reversed_rows:
+            rows = rows[:, ::-1]
+        return rows.T if as_columns else rows
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    "flags, hint",
+    [
+        (dict(off_by_one=True), "one window short"),
+        (dict(no_stride=True), "stride ignored"),
+        (dict(as_columns=True), "your windows are columns"),
+        (dict(reversed_rows=True), "each window is reversed"),
+    ],
+)
+def test_windows_1d_hints(flags, hint, capsys):
+    ok, out = run(ex.check_windows_1d, windows_1d(**flags), capsys)
+    assert not ok and hint in out, out
+
+
+def test_windows_1d_rejects_library(capsys):
+    ok, out = run(ex.check_windows_1d, lambda x, K, stride: cl.sliding_windows(x[None], (1, K), stride)[0, 0], capsys)
+    assert not ok and "without sliding_windows" in out
+
+
+@pytest.mark.parametrize("value", ODD_RETURNS)
+def test_windows_1d_never_raises(value, capsys):
+    ok, out = run(ex.check_windows_1d, odd(value), capsys)
+    assert not ok and "hint" in out
+
+
+# --- 2. im2col with dilation --------------------------------------------------------------------------
+
+
+def im2col_student(order="chw", rows="hw", dilate=True, pad=True, stride_on=True, layout="rows", span_dilated=True):
+    """The solution with one documented mistake; no forbidden routine."""
+
+    def fn(x, kernel_size, stride, padding, dilation):
         KH, KW = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
-        return cols.reshape(-1, x.shape[1], KH, KW).transpose(0, 2, 3, 1).reshape(cols.shape)
+        N, C, H, W = x.shape
+        p = padding if pad else 0
+        s = stride if stride_on else 1
+        d = dilation if dilate else 1
+        xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+        sd = dilation if span_dilated else 1
+        OH = (H + 2 * p - sd * (KH - 1) - 1) // s + 1
+        OW = (W + 2 * p - sd * (KW - 1) - 1) // s + 1
+        out = np.zeros((N, OH, OW, C * KH * KW))
+        for n in range(N):
+            for i in range(OH):
+                for j in range(OW):
+                    win = xp[n, :, i * s : i * s + d * (KH - 1) + 1 : d, j * s : j * s + d * (KW - 1) + 1 : d]
+                    out[n, i, j] = (win.transpose(1, 2, 0) if order == "hwc" else win).ravel()
+        if rows == "wh":
+            out = out.transpose(0, 2, 1, 3)
+        cols = out.reshape(N * OH * OW, -1)
+        return cols.T if layout == "columns" else cols
 
-    assert "(kh, kw, c) order" in run(ex.check_im2col, khkwc, capsys)[1]
-    assert (
-        "padding ignored"
-        in run(ex.check_im2col, lambda x, kernel_size, stride, padding: cl.im2col(x, kernel_size, stride, 0), capsys)[1]
+    return fn
+
+
+@pytest.mark.parametrize(
+    "flags, hint",
+    [
+        (dict(order="hwc"), "(kh, kw, c) order"),
+        (dict(rows="wh"), "(n, ow, oh) order"),
+        (dict(dilate=False), "dilation ignored inside the window"),
+        (dict(dilate=False, span_dilated=False), "dilation ignored in the output size"),
+        (dict(layout="columns"), "cs231n and Caffe"),
+        (dict(pad=False), "padding ignored"),
+        (dict(stride_on=False), "stride ignored"),
+    ],
+)
+def test_im2col_hints(flags, hint, capsys):
+    ok, out = run(ex.check_im2col, im2col_student(**flags), capsys)
+    assert not ok and hint in out, out
+
+
+def test_im2col_per_sample_layout_hint(capsys):
+    def per_sample(x, kernel_size, stride, padding, dilation):
+        cols = SOL.my_im2col(x, kernel_size, stride, padding, dilation)
+        return cols.reshape(x.shape[0], -1, cols.shape[1])  # (N, OH*OW, C*KH*KW)
+
+    ok, out = run(ex.check_im2col, per_sample, capsys)
+    assert not ok and "stack the batch into the rows" in out
+
+
+@pytest.mark.parametrize("routine", ["im2col", "sliding_windows"])
+def test_im2col_rejects_library(routine, capsys):
+    def delegating(x, kernel_size, stride, padding, dilation):
+        if routine == "im2col":
+            return cl.im2col(x, kernel_size, stride, padding, dilation)
+        v = cl.sliding_windows(cl.pad2d(x, padding), kernel_size, stride, dilation)  # (N, C, OH, OW, KH, KW)
+        N, C, OH, OW, KH, KW = v.shape
+        return v.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, -1)
+
+    ok, out = run(ex.check_im2col, delegating, capsys)
+    assert not ok and f"without {routine}" in out
+
+
+def test_im2col_numpy_stride_tricks_allowed(capsys):
+    def strided(x, kernel_size, stride, padding, dilation):
+        KH, KW = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
+        xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+        span = (dilation * (KH - 1) + 1, dilation * (KW - 1) + 1)
+        v = np.lib.stride_tricks.sliding_window_view(xp, span, axis=(2, 3))
+        v = v[:, :, ::stride, ::stride, ::dilation, ::dilation]  # (N, C, OH, OW, KH, KW)
+        N, C, OH, OW = v.shape[:4]
+        return v.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, C * KH * KW)
+
+    ok, out = run(ex.check_im2col, strided, capsys)
+    assert ok, out
+
+
+def test_im2col_reports_mutation(capsys):
+    def mutating(x, kernel_size, stride, padding, dilation):
+        x += 1
+        return SOL.my_im2col(x - 1, kernel_size, stride, padding, dilation)
+
+    ok, out = run(ex.check_im2col, mutating, capsys)
+    assert not ok and "changed its input x" in out
+
+
+@pytest.mark.parametrize("value", ODD_RETURNS)
+def test_im2col_never_raises(value, capsys):
+    ok, out = run(ex.check_im2col, odd(value), capsys)
+    assert not ok and "hint" in out
+
+
+# --- 3. find the bug: col2im ----------------------------------------------------------------------------
+
+
+def col2im_student(step_stride=True, assign=False, crop="slice", canvas="padded"):
+    def fn(cols, x_shape, kernel_size, stride, padding):
+        N, C, H, W = x_shape
+        KH, KW = kernel_size
+        p = padding
+        OH = (H + 2 * p - KH) // stride + 1
+        OW = (W + 2 * p - KW) // stride + 1
+        c6 = cols.reshape(N, OH, OW, C, KH, KW)
+        if canvas == "padded":
+            xp = np.zeros((N, C, H + 2 * p, W + 2 * p))
+        else:  # ends where the last window ends
+            xp = np.zeros((N, C, (OH - 1) * stride + KH, (OW - 1) * stride + KW))
+        s = stride if step_stride else 1
+        for i in range(OH):
+            for j in range(OW):
+                window = (slice(None), slice(None), slice(i * s, i * s + KH), slice(j * s, j * s + KW))
+                if assign:
+                    xp[window] = c6[:, i, j]
+                else:
+                    xp[window] += c6[:, i, j]
+        if crop == "none":
+            return xp
+        if crop == "minus":
+            return xp[:, :, p:-p, p:-p]
+        return xp[:, :, p : p + H, p : p + W]
+
+    return fn
+
+
+def test_col2im_the_function_shown_passes_stride_1_and_fails_at_stride_2(capsys):
+    ok, out = run(ex.check_col2im, col2im_student(step_stride=False), capsys)
+    assert not ok and "case 3 of 5" in out and "i*stride" in out, out
+
+
+@pytest.mark.parametrize(
+    "flags, hint",
+    [
+        (dict(assign=True), "don't assign"),
+        (dict(assign=True, step_stride=False), "don't assign"),
+        (dict(crop="none"), "still includes the padding"),
+        (dict(crop="minus"), "-0 is 0"),
+        (dict(canvas="span"), "as big as the padded input"),
+    ],
+)
+def test_col2im_hints(flags, hint, capsys):
+    ok, out = run(ex.check_col2im, col2im_student(**flags), capsys)
+    assert not ok and hint in out, out
+
+
+def test_col2im_rejects_library(capsys):
+    ok, out = run(
+        ex.check_col2im,
+        lambda cols, x_shape, kernel_size, stride, padding: cl.col2im(cols, x_shape, kernel_size, stride, padding),
+        capsys,
     )
-    assert (
-        "stride ignored"
-        in run(ex.check_im2col, lambda x, kernel_size, stride, padding: cl.im2col(x, kernel_size, 1, padding), capsys)[
-            1
-        ]
-    )
+    assert not ok and "without col2im" in out
 
 
-def test_coverage_hints(capsys):
-    sol = load("nb02").my_coverage
-    assert "add 1 per window" in run(ex.check_coverage, lambda **a: np.minimum(sol(**a), 1), capsys)[1]
+@pytest.mark.parametrize("value", ODD_RETURNS)
+def test_col2im_never_raises(value, capsys):
+    ok, out = run(ex.check_col2im, odd(value), capsys)
+    assert not ok and "hint" in out
 
 
-def test_coverage_padded_grid_hint(capsys):
-    def uncropped(H, W, kernel_size, stride, padding):
-        xp = np.zeros((1, 1, H + 2 * padding, W + 2 * padding))
-        ones = np.ones_like(cl.im2col(xp, kernel_size, stride))
-        return cl.col2im(ones, xp.shape, kernel_size, stride)[0, 0]
+# --- 4. predict, then check -----------------------------------------------------------------------------
 
-    assert "crop the padding off" in run(ex.check_coverage, uncropped, capsys)[1]
+
+def answer(counts, capsys):
+    assert ex.check_coverage_prediction(counts) is None
+    return capsys.readouterr().out
+
+
+def test_coverage_prediction_solution_and_brute_force(capsys):
+    assert "correct" in answer(SOL.counts, capsys)
+    # an independent count: every window's taps, by loops over the padded grid
+    L = ex.COVERAGE_LAYER
+    H, K, s, p, d = L["H"], L["kernel_size"], L["stride"], L["padding"], L["dilation"]
+    OH = (H + 2 * p - d * (K - 1) - 1) // s + 1
+    hits = np.zeros((H + 2 * p, H + 2 * p), int)
+    for i in range(OH):
+        for j in range(OH):
+            for u in range(K):
+                for v in range(K):
+                    hits[i * s + u * d, j * s + v * d] += 1
+    counts = [int(hits[r + p, q + p]) for r, q in ex.COVERAGE_PIXELS]
+    assert "correct" in answer(counts, capsys)
+    assert "correct" in answer(np.array(counts, dtype=float), capsys)
+
+
+@pytest.mark.parametrize(
+    "counts, hint",
+    [
+        ([4, 2, 1], "without dilation"),
+        ([0, 0, 0], "shift by the padding"),
+        ([9, 0], "whole numbers"),
+        ("9, 0, 1", "whole numbers"),
+        ([9.5, 0, 1], "whole numbers"),
+        ([1, 2, 3], "multiply the two counts"),
+    ],
+)
+def test_coverage_prediction_hints(counts, hint, capsys):
+    out = answer(counts, capsys)
+    assert "not yet" in out and hint in out, out
+
+
+def test_coverage_prediction_unanswered(capsys):
+    assert "not answered yet" in answer(None, capsys)
+
+
+def test_odd_exit_is_caught(capsys):
+    ok, out = run(ex.check_im2col, lambda *a: sys.exit(2), capsys)
+    assert not ok
