@@ -401,46 +401,230 @@ def colour_matrix(m, mask, colour="red"):
     return "\n".join(lines)
 
 
-def gradient_grid(ax, dy, stride, pads, title=None, window=None, kernel=None):
-    """Draw the rot180 route's input: dy (OH, OW) zero-dilated by ``stride`` and
-    padded by ``pads = ((top, bottom), (left, right))``; negative amounts crop.
+def gradient_grid(ax, dy, stride, pads, title=None, window=None, kernel=None, dilation=1, show_legend=True):
+    """Draw the rot180 route's input g: dy zero-inserted by ``stride`` and padded by ``pads``.
 
-    Real gradient entries are white with their value, inserted zeros light
-    grey, padding grey; the ``a`` extra rows/columns beyond the symmetric
-    padding are red. Rows and columns removed by a crop are listed under the
-    grid. ``window=(i, j)`` with ``kernel`` (KH, KW) outlines one correlation window.
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    dy : array_like, shape (OH, OW)
+        One channel of the output gradient.
+    stride : int or (sh, sw)
+        ``s - 1`` zeros are inserted between neighbouring entries (zero insertion).
+    pads : ((top, bottom), (left, right))
+        Rows/columns of zeros added on each side; a negative amount crops.
+    title : str, optional
+    window : (i, j), optional
+        Outline the taps that compute ``dx[i, j]``: the window whose first tap is
+        at row ``i``, column ``j`` of g (after any crop).
+    kernel : (KH, KW), optional
+        The kernel's size, needed with ``window``.
+    dilation : int or (dh, dw), default 1
+        The kernel's dilation: its taps are ``d`` apart.
+    show_legend : bool, default True
+        Add a legend for the colours used.
+
+    Returns
+    -------
+    g : ndarray, shape (OH_dil + top + bottom, OW_dil + left + right)
+        The grid the stride-1 correlation reads, after padding and cropping.
+
+    Notes
+    -----
+    Real gradient entries are white with their value (a real entry may be 0),
+    inserted zeros pale blue (``INSERTED``), padding hatched grey (``PAD``).
+    Rows and columns removed by a crop are still drawn, in purple
+    (``CROPPED``), so the reader sees what was cut.
     """
     dy = np.asarray(dy, dtype=float)
     (top, bottom), (left, right) = pads
-    (sh, sw) = ck.pair(stride, "stride")
+    sh, sw = ck.pair(stride, "stride")
     dil = np.zeros(((dy.shape[0] - 1) * sh + 1, (dy.shape[1] - 1) * sw + 1))
     real = np.zeros(dil.shape, dtype=bool)
     dil[::sh, ::sw] = dy
     real[::sh, ::sw] = True
-    grid = pad2d(dil, ((top, bottom), (left, right)))
-    is_real = pad2d(real.astype(int), ((top, bottom), (left, right))).astype(bool)
-    inside = pad2d(np.ones(dil.shape, dtype=int), ((top, bottom), (left, right))).astype(bool)
-    extra = np.zeros(grid.shape, dtype=bool)
-    if bottom > top:
-        extra[grid.shape[0] - (bottom - top) :, :] = True
-    if right > left:
-        extra[:, grid.shape[1] - (right - left) :] = True
-    extra &= ~inside
+    shown = ((max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0)))  # crops drawn, not removed
+    grid = pad2d(dil, shown)
+    is_real = pad2d(real, shown).astype(bool)
+    inside = pad2d(np.ones(dil.shape, dtype=bool), shown).astype(bool)
+    R, Q = grid.shape
+    ct, cb, cl, cr = max(-top, 0), max(-bottom, 0), max(-left, 0), max(-right, 0)
+    cropped = np.zeros(grid.shape, dtype=bool)
+    cropped[:ct, :] = True
+    cropped[R - cb :, :] = True
+    cropped[:, :cl] = True
+    cropped[:, Q - cr :] = True
     labels = [[f"{v:.2g}" if is_real[r, q] else "0" for q, v in enumerate(row)] for r, row in enumerate(grid)]
-    highlight = {INSERTED: inside & ~is_real, PAD: ~inside, LEFTOVER: extra}
-    matrix(ax, grid, title, highlight=highlight, labels=labels, fontsize=8)
-    notes = [
-        f"{-n} {side} cropped"
-        for n, side in ((top, "top"), (bottom, "bottom"), (left, "left"), (right, "right"))
-        if n < 0
-    ]
-    if notes:
-        ax.set_xlabel(", ".join(notes), fontsize=9, color=LEFTOVER)
+    inserted = inside & ~is_real & ~cropped
+    highlight = {INSERTED: inserted, PAD: ~inside, CROPPED: cropped}
+    outline = None
     if window is not None:
+        if kernel is None:
+            raise ValueError("gradient_grid: pass kernel=(KH, KW) together with window=(i, j)")
         i, j = window
-        KH, KW = kernel
-        ax.add_patch(Rectangle((j, i), KW, KH, fill=False, edgecolor=WINDOW, lw=3))
-    return grid
+        outline = {WINDOW: window_mask(grid.shape, i + ct, j + cl, kernel, 1, dilation)}
+    matrix(ax, grid, title, highlight=highlight, labels=labels, fontsize=8, outline=outline)
+    kinds = [k for k, m in (("padding", ~inside), ("inserted zeros", inserted), ("cropped", cropped)) if m.any()]
+    if window is not None:
+        kinds.append("window")
+    if show_legend and kinds:
+        legend(ax, kinds, ncol=2)
+    return pad2d(dil, pads)
+
+
+def _sub(n):
+    """An integer as subscript digits, for labels like dy₁·w₂."""
+    return str(n).translate(str.maketrans("0123456789-", "₀₁₂₃₄₅₆₇₈₉₋"))
+
+
+def rows_diagram(ax, size, kernel_size, stride=1, padding=0, dilation=1, title=None):
+    """One axis of a layer as a 1-D diagram: which outputs read which input rows, through which tap.
+
+    The padded input's rows are a strip of cells (padding hatched, input rows
+    that no window reads red), the outputs a strip above them, and a line joins
+    output ``i`` to every row its window reads, labelled with the tap ``w_u``.
+    Under each input row its gradient is written as the sum it receives,
+    ``dx_r = Σ dy_i·w_u`` (0 for an unread row): along a row of that sum the
+    output index rises while the tap index falls, the 180° rotation.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    size, kernel_size, stride, padding, dilation : int
+        One axis of the layer, as in :func:`conv_lab.output_size`.
+    title : str, optional
+
+    Returns
+    -------
+    dict
+        ``OH``, ``a`` (:func:`conv_lab.stride_leftover`), ``read`` (bool mask of
+        input rows, :func:`conv_lab.rows_read`) and ``sums``: for each input
+        row, the list of ``(i, u)`` pairs in its gradient.
+    """
+    H, K, s, p, d = (int(v) for v in (size, kernel_size, stride, padding, dilation))
+    OH = output_size(H, K, s, p, d)
+    a = stride_leftover(H, K, s, p, d)
+    read = rows_read(H, K, s, p, d)
+    n = H + 2 * p
+    sums = [[] for _ in range(H)]
+    for i in range(OH):
+        for u in range(K):
+            r = i * s + u * d - p
+            if 0 <= r < H:
+                sums[r].append((i, u))
+    y_in, y_out = 0.0, 2.6
+    lines = 1 + max(1, max(len(t) for t in sums))  # "dx_r =" and one line per term
+    for q in range(n):
+        r = q - p
+        is_pad = not 0 <= r < H
+        face = PAD if is_pad else (UNREAD if not read[r] else "white")
+        hatch = PAD_HATCH if is_pad else None
+        ax.add_patch(Rectangle((q, y_in), 1, 1, facecolor=face, edgecolor="#555555", lw=0.8, hatch=hatch))
+        ax.text(q + 0.5, y_in + 0.5, "0" if is_pad else f"x{_sub(r)}", ha="center", va="center", fontsize=9)
+        if not is_pad:
+            terms = [f"dy{_sub(i)}·w{_sub(u)}" for i, u in sums[r]] or ["0"]
+            text = f"dx{_sub(r)} =\n" + "\n+ ".join(terms)
+            ax.text(q + 0.5, y_in - 0.12, text, ha="center", va="top", fontsize=7.5, linespacing=1.3)
+    span = d * (K - 1) + 1
+    for i in range(OH):
+        centre = i * s + span / 2
+        ax.add_patch(Rectangle((centre - 0.5, y_out), 1, 1, facecolor=OUTPUT, edgecolor="#555555", lw=0.8))
+        ax.text(centre, y_out + 0.5, f"y{_sub(i)}", ha="center", va="center", fontsize=9)
+        for u in range(K):
+            q = i * s + u * d
+            ax.plot([centre, q + 0.5], [y_out, y_in + 1], color="#555555", lw=0.9)
+            tx, ty = centre + 0.7 * (q + 0.5 - centre), y_out + 0.7 * (y_in + 1 - y_out)
+            box = dict(fc="white", ec="none", pad=0.5)
+            ax.text(tx, ty, f"w{_sub(u)}", ha="center", va="center", fontsize=8, bbox=box)
+    last_end = (OH - 1) * s + span
+    if n > last_end:
+        ax.plot([last_end, last_end], [y_in - 0.1, y_out + 1], color="#555555", ls="--", lw=1)
+        ax.text(last_end + 0.08, y_out + 1, "last window\nends", fontsize=7.5, va="top")
+    ax.set_xlim(-0.3, n + 0.3)
+    ax.set_ylim(y_in - 0.45 * lines - 0.3, y_out + 1.2)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=10)
+    kinds = (["padding"] if p else []) + (["unread"] if not read.all() else [])
+    if kinds:
+        legend(ax, kinds, ncol=len(kinds))
+    return dict(OH=OH, a=a, read=read, sums=sums)
+
+
+def scatter_diagram(ax, y, w, stride=1, padding=0, output_padding=0, dilation=1, title=None):
+    """The 1-D transposed convolution drawn as upsampling: every ``y_i`` scatters ``y_i·w``.
+
+    Row ``i`` holds the copy of the kernel scaled by ``y_i``, starting at
+    position ``i*stride`` with taps ``dilation`` apart; the row below adds
+    them up; ``padding`` then removes that many positions at each end (purple,
+    ``CROPPED``) and ``output_padding`` keeps that many more at the right end,
+    zeros where no copy reached (hatched). The last row is the result.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    y : array_like, shape (L,)
+    w : array_like, shape (K,)
+    stride, padding, output_padding, dilation : int
+        As in :func:`conv_lab.conv_transpose2d`, for one axis.
+    title : str, optional
+
+    Returns
+    -------
+    ndarray, shape ((L-1)*stride - 2*padding + dilation*(K-1) + output_padding + 1,)
+        The result row, computed by the scatter drawn.
+    """
+    y = ck.numeric_array(y, "y", 1, "(L,)").astype(float)
+    w = ck.numeric_array(w, "w", 1, "(K,)").astype(float)
+    s, p, op, d = (int(v) for v in (stride, padding, output_padding, dilation))
+    L, K = len(y), len(w)
+    full_len = (L - 1) * s + d * (K - 1) + 1
+    out_len = full_len - 2 * p + op
+    if out_len < 1:
+        raise ValueError(f"padding={p} removes every position of the {full_len}-long scatter")
+    n_cols = max(full_len, p + out_len)
+    full = np.zeros(n_cols)
+    rows = len(y) + 2
+    for i, yi in enumerate(y):
+        for u, wu in enumerate(w):
+            full[i * s + u * d] += yi * wu
+    result = full[p : p + out_len].copy()
+    for r in range(rows):
+        for q in range(n_cols):
+            kept = p <= q < p + out_len
+            beyond = q >= full_len
+            text, face, hatch = "", "white", None
+            if r < L:
+                u, rem = divmod(q - r * s, d)
+                if rem == 0 and 0 <= u < K:
+                    text = f"{y[r] * w[u]:g}"
+                    face = "white" if kept else CROPPED
+                else:
+                    face = "#f7f7f7"
+            elif r == L:
+                text = "0" if beyond else f"{full[q]:g}"
+                face, hatch = (PAD, PAD_HATCH) if beyond else ("white" if kept else CROPPED, None)
+            else:
+                text = f"{full[q]:g}" if kept else ""
+                face = OUTPUT if kept else "white"
+            ax.add_patch(Rectangle((q, r), 1, 1, facecolor=face, edgecolor="#555555", lw=0.6, hatch=hatch))
+            if text:
+                ax.text(q + 0.5, r + 0.5, text, ha="center", va="center", fontsize=8)
+    names = [f"y{_sub(i)}·w" for i in range(L)] + ["sum", "result"]
+    ax.set_yticks([r + 0.5 for r in range(rows)], names, fontsize=8)
+    ax.set_xticks([q + 0.5 for q in range(n_cols)], [str(q) for q in range(n_cols)], fontsize=7)
+    ax.tick_params(length=0)
+    ax.set_xlim(0, n_cols)
+    ax.set_ylim(rows, 0)
+    ax.set_aspect("equal")
+    for side in ax.spines.values():
+        side.set_visible(False)
+    if title:
+        ax.set_title(title, fontsize=10)
+    kinds = (["cropped"] if p else []) + (["padding"] if n_cols > full_len else []) + ["output"]
+    legend(ax, kinds, ncol=len(kinds), bbox_to_anchor=(0.5, -0.12))
+    return result
 
 
 # --- notebook 03: the multi-channel layer and its matrix product ---------------------------------

@@ -1,47 +1,58 @@
-"""Reference solutions for notebook 05: dx and dw as correlations."""
+"""Reference solutions for notebook 05: dx as a correlation with the rotated kernel, and as upsampling."""
 
 import numpy as np
 
+import conv_lab as cl
 
-def _pad_or_crop(a, top, bottom, left, right):
-    """Zero-pad the last two axes; a negative amount crops instead."""
-    a = np.pad(a, ((0, 0), (0, 0), (max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0))))
-    H, W = a.shape[2:]
-    return a[:, :, max(-top, 0) : H - max(-bottom, 0), max(-left, 0) : W - max(-right, 0)]
+# 1. Warm-up: the rot180 padding for H=10, K=3, s=3, p=1, d=2.
+#    The dilated kernel reaches d(K-1) = 4 rows, so top = 4 - 1 = 3.
+#    a = (10 + 2 - 4 - 1) mod 3 = 7 mod 3 = 1, so bottom = 3 + 1 = 4.
+my_pads = (3, 4)
 
 
-def my_dx_rot180(dy, w, x_shape, stride, padding):
+# 2. dx by the rot180 route, with stride, padding and dilation (building blocks only).
+
+
+def my_dx_rot180(dy, w, x_shape, stride, padding, dilation):
     N, F, OH, OW = dy.shape
     _, C, KH, KW = w.shape
     H, W = x_shape[2:]
-    a_h = (H + 2 * padding - KH) % stride  # rows the stride never reached
-    a_w = (W + 2 * padding - KW) % stride
-    # 1. insert stride-1 zeros between the entries of dy
-    g = np.zeros((N, F, (OH - 1) * stride + 1, (OW - 1) * stride + 1))
-    g[:, :, ::stride, ::stride] = dy
-    # 2. pad K-1-p on top/left and K-1-p+a on bottom/right (negative: crop)
-    g = _pad_or_crop(g, KH - 1 - padding, KH - 1 - padding + a_h, KW - 1 - padding, KW - 1 - padding + a_w)
-    # 3. rotate the kernel 180 degrees and swap F and C
-    k = w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3)  # (C, F, KH, KW)
-    # 4. correlate at stride 1
+    amounts = []
+    for size, K in ((H, KH), (W, KW)):
+        reach = dilation * (K - 1)  # rows the dilated kernel spans beyond its first tap
+        a = (size + 2 * padding - reach - 1) % stride  # padded rows below the last window
+        amounts.append((reach - padding, reach - padding + a))  # negative: crop
+    g = cl.dilate2d(dy, stride)  # zero insertion: s - 1 zeros between dy entries
+    g = cl.pad2d(g, tuple(amounts))  # (N, F, H + d(KH-1), W + d(KW-1)); pad2d crops negative amounts
+    k = cl.rot180(w)  # (F, C, KH, KW), each kernel rotated
     dx = np.zeros((N, C, H, W))
-    for i in range(H):
-        for j in range(W):
-            window = g[:, :, i : i + KH, j : j + KW]  # (N, F, KH, KW)
-            dx[:, :, i, j] = np.einsum("nfuv,cfuv->nc", window, k)
+    for n in range(N):
+        for c in range(C):
+            for f in range(F):  # dx[n, c] gathers from every gradient channel f through w[f, c]
+                dx[n, c] += cl.corr2d(g[n, f], k[f, c], dilation=dilation)
     return dx
 
 
-def my_dw_correlation(dy, x, kernel_size, stride, padding):
-    KH, KW = kernel_size
+# 3. Find the bug: the scatter route's canvas ended at the last window. The padded input has
+#    a = (H + 2p - K) mod s more rows below it; when a > p some of them are input rows, whose
+#    dx is zero. Make the canvas as big as the padded input, then cut the padding off.
+
+
+def my_dx_by_scatter(dy, w, x_shape, stride, padding):
     N, F, OH, OW = dy.shape
-    C = x.shape[1]
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    # the dilated dy has (OH-1)*stride+1 rows; each kernel tap sees one such grid of x
-    span_h, span_w = (OH - 1) * stride + 1, (OW - 1) * stride + 1
-    dw = np.zeros((F, C, KH, KW))
-    for u in range(KH):
-        for v in range(KW):
-            patch = xp[:, :, u : u + span_h : stride, v : v + span_w : stride]  # (N, C, OH, OW)
-            dw[:, :, u, v] = np.einsum("nfij,ncij->fc", dy, patch)
-    return dw
+    _, C, KH, KW = w.shape
+    H, W = x_shape[2:]
+    dxp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))  # the whole padded input
+    for i in range(OH):
+        for j in range(OW):
+            dxp[:, :, i * stride : i * stride + KH, j * stride : j * stride + KW] += np.einsum(
+                "nf,fcuv->ncuv", dy[:, :, i, j], w
+            )  # (N, C, KH, KW): the kernel, scaled by dy, summed over f
+    return dxp[:, :, padding : padding + H, padding : padding + W]
+
+
+# 4. Predict, then check: H=10, K=3, s=2, p=1, d=2. The windows start at padded rows 0, 2, 4, 6
+#    and their taps are 2 apart, so they read the even padded rows 0..10 only. Input row r is
+#    padded row r + 1: the even input rows 0, 2, 4, 6, 8 are never read and get zero dx.
+#    (a = 7 mod 2 = 1 is padded row 11, bottom padding.)
+my_zero_rows = [0, 2, 4, 6, 8]

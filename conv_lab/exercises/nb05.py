@@ -1,118 +1,334 @@
-"""Exercise checkers for notebook 05: dx as a correlation with rot180(w)."""
+"""Exercise checkers for notebook 05: dx as a correlation with rot180(w), and as upsampling."""
 
 import numpy as np
+from termcolor import colored
 
-from ..blocks import dilate2d, output_size, pad2d, rot180
-from ..conv import conv2d, conv2d_backward
+from ..blocks import corr2d, dilate2d, output_size, pad2d, rot180, rows_read, stride_leftover
+from ..conv import conv2d_backward
+from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
 
+# Routines that compute dx (or the transposed convolution) directly. The building blocks
+# dilate2d, pad2d, rot180 and corr2d stay allowed.
+_DX_ROUTINES = ("conv2d_backward", "conv_transpose2d", "conv2d", "col2im", "Conv2d.backward")
+
+
+def _is_whole(v):
+    try:
+        return float(v) == int(v)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _not_answered(title, answer, form):
+    if answer is None or answer is Ellipsis:
+        print(colored(f"{title}: not answered yet.", "yellow") + f" Replace the ... with {form}.")
+        return True
+    return False
+
+
+# --- 1. warm-up: predict the rot180 padding amounts ------------------------------------------------
+
+PADS_LAYER = dict(size=10, kernel_size=3, stride=3, padding=1, dilation=2)
+
+
+def _pads_truth(size, kernel_size, stride, padding, dilation):
+    reach = dilation * (kernel_size - 1)
+    a = stride_leftover(size, kernel_size, stride, padding, dilation)
+    return reach - padding, reach - padding + a
+
+
+def check_rot180_pads(answer):
+    """Check a predicted ``(top, bottom)``: the rot180 route's padding of the zero-inserted dy for PADS_LAYER."""
+    title = "rot180 padding amounts"
+    if _not_answered(title, answer, "(top, bottom)"):
+        return
+    H, K, s, p, d = (PADS_LAYER[k] for k in ("size", "kernel_size", "stride", "padding", "dilation"))
+    expected = _pads_truth(H, K, s, p, d)
+    a = stride_leftover(H, K, s, p, d)
+
+    def diagnose(got, expected):
+        try:
+            if isinstance(got, (str, bytes)):
+                raise TypeError
+            top, bottom = (int(v) if _is_whole(v) else None for v in got)
+        except Exception:  # noqa: BLE001
+            return "answer with a pair of whole numbers (top, bottom), e.g. (2, 3)"
+        if top is None or bottom is None:
+            return "padding amounts are whole numbers of rows"
+        if (top, bottom) == (K - 1 - p, K - 1 - p + a) or (top, bottom) == (K - 1 - p, K - 1 - p):
+            return "the kernel is dilated: its taps reach d(K-1) rows, not K-1, and that sets the padding"
+        if top == expected[0] and bottom == top:
+            return (
+                "the top is right. The bottom needs a more, a = (H + 2p - d(K-1) - 1) mod s: the rows of the "
+                "padded input below the last window still need a dx (zero for the input rows among them)"
+            )
+        if (top, bottom) == (expected[0] + p, expected[1] + p):
+            return "subtract the forward padding p: the padded input starts p rows above row 0 of x"
+        if top == expected[0]:
+            return "the top is right; for the bottom add a = (H + 2p - d(K-1) - 1) mod s to the top amount"
+        return "top = d(K-1) - p, bottom = d(K-1) - p + a, with a = (H + 2p - d(K-1) - 1) mod s"
+
+    _check_value(title, answer, expected, diagnose, compare=_same_ints)
+
+
+def _same_ints(got, expected):
+    if isinstance(got, (str, bytes)):
+        return False
+    try:
+        return len(got) == len(expected) and all(_is_whole(g) and int(g) == e for g, e in zip(got, expected))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+# --- 2. dx by the rot180 route, with stride, padding and dilation ---------------------------------
+
 
 def _rot180_cases():
-    """Stride 2 and 3 with leftover rows (a != 0), padding beyond K-1 (a crop), non-square shapes."""
+    """Leftover rows (a != 0), dilation with s != d, crops (p > d(K-1)), non-square shapes, N, C, F > 1."""
     rng = np.random.default_rng(505)
-    specs = [
-        ((1, 1, 6, 6), (1, 1, 3, 3), 2, 0),  # a = 1
-        ((2, 2, 7, 8), (3, 2, 3, 3), 2, 1),  # a = (0, 1)
-        ((1, 2, 6, 6), (2, 2, 2, 2), 2, 2),  # p = 2 > K-1 = 1: crop
-        ((2, 3, 9, 7), (2, 3, 3, 2), 3, 1),  # a = (2, 1), non-square kernel
-        ((1, 1, 5, 5), (1, 1, 3, 3), 2, 4),  # p = 4 > K-1 = 2: crop, a = 0
+    specs = [  # x shape, w shape, stride, padding, dilation
+        ((1, 1, 6, 6), (1, 1, 3, 3), 2, 0, 1),  # a = 1
+        ((2, 2, 9, 8), (3, 2, 3, 3), 2, 1, 2),  # dilation 2, a = (0, 1)
+        ((1, 2, 10, 9), (2, 2, 3, 2), 3, 1, 2),  # s = 3, d = 2, a = (1, 2), non-square kernel
+        ((2, 3, 8, 7), (2, 3, 2, 3), 2, 3, 1),  # p = 3 > d(K-1): crop
+        ((1, 1, 11, 11), (1, 1, 3, 3), 3, 5, 2),  # p = 5 > d(K-1) = 4: crop with dilation, a = 1
+        ((2, 2, 7, 9), (2, 2, 3, 3), 1, 1, 3),  # stride 1, dilation 3
+    ]
+    cases = []
+    for xs, ws, s, p, d in specs:
+        w = rng.integers(-3, 4, ws).astype(float)
+        oh, ow = output_size(xs[2], ws[2], s, p, d), output_size(xs[3], ws[3], s, p, d)
+        dy = rng.integers(-3, 4, (xs[0], ws[0], oh, ow)).astype(float)
+        cases.append(dict(dy=dy, w=w, x_shape=xs, stride=s, padding=p, dilation=d))
+    return cases
+
+
+def _dx_reference(dy, w, x_shape, stride, padding, dilation):
+    return conv2d_backward(dy, np.zeros(x_shape), w, stride, padding, dilation, method="loops")[0]
+
+
+def _rot180_variant(dy, w, x_shape, stride, padding, dilation, *, insert=None, reach=None, tap=None, a=True, p=True):
+    """The rot180 route with one step changed, to recognise a mistake; None when it can't be computed.
+
+    insert: zero-insertion factor (default the stride); reach: the padding's kernel reach per axis
+    (default d(K-1)); tap: the correlation's dilation (default d); a: add the leftover rows at the
+    bottom; p: subtract the forward padding.
+    """
+    try:
+        K = w.shape[2:]
+        insert = stride if insert is None else insert
+        reach = [dilation * (k - 1) for k in K] if reach is None else reach
+        tap = dilation if tap is None else tap
+        left = [stride_leftover(n, k, stride, padding, dilation) if a else 0 for n, k in zip(x_shape[2:], K)]
+        q = padding if p else 0
+        g = pad2d(
+            dilate2d(dy, insert), ((reach[0] - q, reach[0] - q + left[0]), (reach[1] - q, reach[1] - q + left[1]))
+        )
+        k = rot180(w)
+        N, C = dy.shape[0], w.shape[1]
+        out = None
+        for n in range(N):
+            for c in range(C):
+                val = sum(corr2d(g[n, f], k[f, c], dilation=tap) for f in range(w.shape[0]))
+                if out is None:
+                    out = np.zeros((N, C) + val.shape)
+                out[n, c] = val
+        return out
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def check_dx_rot180(fn):
+    """Check ``fn(dy, w, x_shape, stride, padding, dilation) -> dx`` by the rot180 route, on unseen cases.
+
+    ``conv2d_backward``, ``conv_transpose2d``, ``conv2d``, ``col2im`` and the layer's backward are
+    unavailable; ``dilate2d``, ``pad2d``, ``rot180`` and ``corr2d`` may be used.
+    """
+
+    def diagnose(case, got, expected):
+        dy, w, xs, s, p, d = (case[k] for k in ("dy", "w", "x_shape", "stride", "padding", "dilation"))
+        K = w.shape[2:]
+        variant = lambda **kw: _rot180_variant(dy, w, xs, s, p, d, **kw)  # noqa: E731
+        if np.ndim(got) == 4 and np.shape(got)[1] == w.shape[0] and w.shape[0] != w.shape[1]:
+            return (
+                f"dx has C = {w.shape[1]} channels, one per input channel, but yours has F = {w.shape[0]}: "
+                "dx[n, c] sums corr2d(g[n, f], rot180(w)[f, c]) over the gradient channels f"
+            )
+        if _matches(got, variant(a=False)):
+            return (
+                "dx is short by a rows/columns: pad the bottom/right by d(K-1) - p + a, with "
+                "a = (H + 2p - d(K-1) - 1) mod s, not by the top amount"
+            )
+        if d > 1 and _matches(got, variant(reach=[k - 1 for k in K])):
+            return "the dilated kernel reaches d(K-1) rows, not K-1: pad by d(K-1) - p (and d(K-1) - p + a)"
+        if d > 1 and _matches(got, variant(tap=1)):
+            return "the rotated kernel keeps its dilation: correlate with corr2d(..., dilation=d)"
+        if s != d and _matches(got, variant(insert=d, tap=s)):
+            return (
+                "the two spacings are swapped: the zeros inserted between dy's entries come from the stride "
+                "(s - 1 zeros), the gaps between the kernel's taps from the dilation d"
+            )
+        if _matches(got, variant(insert=s + 1)):
+            return "insert s - 1 zeros between neighbouring dy entries (dilate2d(dy, s)), not s"
+        if p and _matches(got, variant(p=False)):
+            return "subtract the forward padding: the top/left amount is d(K-1) - p"
+        if _flipped(got, case):
+            return "the kernel must be rotated by 180 degrees (rot180(w), i.e. w[..., ::-1, ::-1])"
+        if np.shape(got) != expected.shape:
+            return f"dx must have x's shape {expected.shape}"
+        return (
+            "insert s-1 zeros between dy's entries, pad d(K-1)-p on top/left and d(K-1)-p+a on bottom/right "
+            "(crop if negative), then correlate with rot180(w[f, c]) at stride 1, dilation d, summing over f"
+        )
+
+    def diagnose_error(case, exc):
+        if isinstance(exc, IndexError):
+            return (
+                "an index ran past the end of an array. Check the kernel index: the kernel linking gradient "
+                "channel f to input channel c is w[f, c] (w has shape (F, C, KH, KW)), and dx has C channels"
+            )
+        return None
+
+    _run(
+        "dx by rot180",
+        fn,
+        _rot180_cases(),
+        _dx_reference,
+        diagnose,
+        forbid=_DX_ROUTINES,
+        diagnose_error=diagnose_error,
+    )
+
+
+def _flipped(got, case):
+    """True when got is dx computed with the unrotated kernel."""
+    w = case["w"]
+    dy, xs, s, p, d = (case[k] for k in ("dy", "x_shape", "stride", "padding", "dilation"))
+    return _matches(got, _rot180_variant(dy, w[..., ::-1, ::-1], xs, s, p, d))
+
+
+# --- 3. find the bug: dx as upsampling, by scattering kernel copies -------------------------------
+
+
+def _scatter_cases():
+    """Stride 1 first (the buggy function passes them), then a = 0, a <= p, a > p, rows unread inside."""
+    rng = np.random.default_rng(507)
+    specs = [  # x shape, w shape, stride, padding
+        ((1, 1, 5, 5), (1, 1, 3, 3), 1, 0),
+        ((2, 2, 6, 7), (3, 2, 3, 2), 1, 1),
+        ((1, 2, 7, 7), (2, 2, 3, 3), 2, 1),  # a = 0
+        ((1, 1, 5, 5), (1, 1, 3, 3), 2, 3),  # a = 0, padding beyond the kernel's reach
+        ((2, 2, 8, 7), (2, 2, 3, 2), 2, 1),  # a = (1, 1) <= p: the leftover rows are padding
+        ((1, 1, 6, 6), (1, 1, 3, 3), 3, 1),  # a = 2 > p = 1: input row 5 is below every window
+        ((1, 1, 6, 6), (1, 1, 3, 3), 2, 0),  # a = 1 > p = 0
+        ((2, 3, 9, 8), (2, 3, 2, 3), 3, 1),  # a = (0, 1)
+        ((1, 2, 11, 10), (2, 2, 3, 2), 4, 0),  # a = (0, 0), but rows 3 and 7 unread inside the image
+        ((1, 1, 12, 11), (1, 1, 3, 3), 4, 0),  # a = (1, 0) > p, plus unread rows inside
     ]
     cases = []
     for xs, ws, s, p in specs:
-        w = rng.standard_normal(ws)
-        dy = rng.standard_normal((xs[0], ws[0], output_size(xs[2], ws[2], s, p), output_size(xs[3], ws[3], s, p)))
+        w = rng.integers(-3, 4, ws).astype(float)
+        oh, ow = output_size(xs[2], ws[2], s, p), output_size(xs[3], ws[3], s, p)
+        dy = rng.integers(-3, 4, (xs[0], ws[0], oh, ow)).astype(float)
         cases.append(dict(dy=dy, w=w, x_shape=xs, stride=s, padding=p))
     return cases
 
 
-def _dx_reference(dy, w, x_shape, stride, padding):
-    return conv2d_backward(dy, np.zeros(x_shape), w, stride, padding)[0]
+def check_dx_by_scatter(fn):
+    """Check ``fn(dy, w, x_shape, stride, padding) -> dx``, the fixed scatter route, on unseen cases."""
 
-
-def check_dx_rot180(fn):
-    """Check ``fn(dy, w, x_shape, stride, padding) -> dx``, dx by the rot180 route, on unseen cases."""
-
-    def diagnose(a, got, expected):
-        dy, w, x_shape, s, p = a["dy"], a["w"], a["x_shape"], a["stride"], a["padding"]
-        got = np.asarray(got)
-        K = w.shape[2:]
-        lead = [k - 1 - p for k in K]
-        if got.shape != expected.shape:
-            short = [e - g for e, g in zip(expected.shape[2:], got.shape[2:])]
-            leftover = [(n + 2 * p - k) % s for n, k in zip(x_shape[2:], K)]
-            if got.ndim == 4 and short == leftover and any(leftover):
-                return f"dx is short by a = {tuple(leftover)} rows/columns: pad the bottom/right by K-1-p+a, not K-1-p"
-            if got.ndim == 4 and got.shape[1] == w.shape[0] and w.shape[0] != w.shape[1]:
+    def diagnose(case, got, expected):
+        dy, w, xs, s, p = (case[k] for k in ("dy", "w", "x_shape", "stride", "padding"))
+        shape = np.shape(got)
+        a = [stride_leftover(n, k, s, p) for n, k in zip(xs[2:], w.shape[2:])]
+        if len(shape) == 4 and shape[:2] == expected.shape[:2]:
+            short = [e - g for e, g in zip(expected.shape[2:], shape[2:])]
+            if any(short) and short == a:
                 return (
-                    "swap the kernel's F and C axes, w.transpose(1, 0, 2, 3): dx has C channels, one per input channel"
+                    f"dx is short by a = {tuple(a)} rows/columns: the canvas ends where the last window ends, "
+                    f"but the padded input has a more rows below it (their dx is zero)"
                 )
+            if any(short) and short == [max(0, ai - p) for ai in a]:
+                return (
+                    "slicing past the end of the canvas silently returns fewer rows: when a > p, the last "
+                    "a - p input rows lie below every window. Make the canvas as big as the padded input, "
+                    "H + 2p rows, before you cut the padding off"
+                )
+        if shape != expected.shape:
             return f"dx must have x's shape {expected.shape}"
-        if _matches(got, _rot180_variant(dy, w, x_shape, s, p, rotate=False)):
-            return "the kernel must be rotated by 180 degrees (w[:, :, ::-1, ::-1]) before the stride-1 correlation"
-        if min(lead) >= 0 and _matches(got, _rot180_variant(dy, w, x_shape, s, p, pad_top=[k - 1 for k in K])):
-            return "the top/left padding is K-1-p, not K-1: the forward padding moves the first window"
         return (
-            "insert s-1 zeros between dy's entries, pad K-1-p on top/left and K-1-p+a on bottom/right "
-            "(crop if negative), then correlate with the rotated, F/C-swapped kernel"
+            "every dy[n, f, i, j] adds dy * w[f] at rows i*s .. i*s+KH-1 of a canvas as big as the padded "
+            "input (H + 2p rows); then cut p rows and columns from every side"
         )
 
-    _run("dx by rot180", fn, _rot180_cases(), _dx_reference, diagnose)
+    _run(
+        "dx by scattering",
+        fn,
+        _scatter_cases(),
+        lambda dy, w, x_shape, stride, padding: _dx_reference(dy, w, x_shape, stride, padding, 1),
+        diagnose,
+        forbid=_DX_ROUTINES,
+    )
 
 
-def _rot180_variant(dy, w, x_shape, stride, padding, rotate=True, pad_top=None):
-    """The rot180 route with one step changed, to recognise a mistake."""
-    K = w.shape[2:]
-    a = [(n + 2 * padding - k) % stride for n, k in zip(x_shape[2:], K)]
-    top = pad_top if pad_top is not None else [k - 1 - padding for k in K]
-    bottom = [k - 1 - padding + ai for k, ai in zip(K, a)]
+# --- 4. predict, then check: the rows of dx that are zero for every dy ----------------------------
+
+ZERO_ROWS_LAYER = dict(size=10, kernel_size=3, stride=2, padding=1, dilation=2)
+
+
+def check_zero_rows(answer):
+    """Check a predicted list of the dx rows that are zero whatever dy is, for ZERO_ROWS_LAYER."""
+    title = "rows of dx that are always zero"
+    if _not_answered(title, answer, "a list of row numbers, e.g. [4, 5]"):
+        return
+    H, K, s, p, d = (ZERO_ROWS_LAYER[k] for k in ("size", "kernel_size", "stride", "padding", "dilation"))
+    expected = [int(r) for r in np.nonzero(~rows_read(H, K, s, p, d))[0]]
+    a = stride_leftover(H, K, s, p, d)
+
+    def diagnose(got, expected):
+        try:
+            if isinstance(got, (str, bytes)):
+                raise TypeError
+            rows = sorted({int(r) for r in got if _is_whole(r)})
+            if len(rows) != len(list(got)):
+                raise ValueError
+        except Exception:  # noqa: BLE001
+            return "answer with a list of whole row numbers, e.g. [4, 5] (or [] for none)"
+        if any(r < 0 or r >= H for r in rows):
+            return f"list rows of dx, numbered 0 to {H - 1} like the input's rows; padding rows have no dx"
+        if rows in ([], [H - 1], list(range(H - a, H))):
+            return (
+                f"a = {a} counts rows of the PADDED input below the last window: with p = {p} that is bottom "
+                "padding. Look inside the image: in g the real entries are s apart and the rotated kernel's "
+                "taps d apart, so some rows of dx only ever meet inserted zeros"
+            )
+        if rows == [r - p for r in expected if r - p >= 0] or rows == [r + p for r in expected if r + p < H]:
+            return f"off by the padding: input row r is row r + {p} of the padded input"
+        return (
+            "list the padded rows each window reads (window o: o*s, o*s + d, ..., o*s + d(K-1)), subtract p; "
+            "the input rows never listed get zero dx"
+        )
+
+    _check_value(title, answer, expected, diagnose, compare=_same_rows)
+
+
+def _same_rows(got, expected):
+    if isinstance(got, (str, bytes)):
+        return False
     try:
-        g = pad2d(dilate2d(dy, stride), ((top[0], bottom[0]), (top[1], bottom[1])))
-        kernel = (rot180(w) if rotate else w).transpose(1, 0, 2, 3)
-        return conv2d(g, kernel)
-    except ValueError:
-        return None
-
-
-def _dw_cases():
-    return [
-        dict(
-            dy=c["dy"],
-            x=np.random.default_rng(506 + i).standard_normal(c["x_shape"]),
-            kernel_size=c["w"].shape[2:],
-            stride=c["stride"],
-            padding=c["padding"],
-        )
-        for i, c in enumerate(_rot180_cases())
-    ]
-
-
-def check_dw_correlation(fn):
-    """Check ``fn(dy, x, kernel_size, stride, padding) -> dw (F, C, KH, KW)``: dw as a "
-    "correlation of x with the dilated dy."""
-
-    def reference(dy, x, kernel_size, stride, padding):
-        w = np.zeros((dy.shape[1], x.shape[1]) + tuple(kernel_size))
-        return conv2d_backward(dy, x, w, stride, padding)[1]
-
-    def diagnose(a, got, expected):
-        got = np.asarray(got)
-        if (
-            got.ndim == 4
-            and got.shape[2:] != expected.shape[2:]
-            and all(g >= e for g, e in zip(got.shape[2:], expected.shape[2:]))
-        ):
-            return "dw is too big: crop the a leftover rows/columns of the padded x first; no window ever reached them"
-        if got.shape == expected.shape[1::-1] + expected.shape[2:]:
-            return "the result comes out as (C, F, KH, KW): transpose it to (F, C, KH, KW)"
-        if got.shape != expected.shape:
-            return f"dw must have w's shape {expected.shape}; did you dilate dy by the stride?"
-        return "dw[f, c] = sum over n of corr2d(x_padded[n, c], dilate2d(dy[n, f], stride))"
-
-    _run("dw by correlation", fn, _dw_cases(), reference, diagnose)
+        rows = [int(r) for r in got if _is_whole(r)]
+        return len(rows) == len(list(got)) and sorted(set(rows)) == sorted(expected) and len(set(rows)) == len(rows)
+    except Exception:  # noqa: BLE001
+        return False
 
 
 __all__ = [
+    "PADS_LAYER",
+    "ZERO_ROWS_LAYER",
+    "check_dx_by_scatter",
     "check_dx_rot180",
-    "check_dw_correlation",
+    "check_rot180_pads",
+    "check_zero_rows",
 ]
