@@ -3,7 +3,7 @@
 import numpy as np
 from termcolor import colored
 
-from .. import speed as _speed  # noqa: F401 - loaded so that conv2d_textbook can be forbidden
+from .. import speed as _speed  # noqa: F401 - loaded so that its routines can be forbidden
 from ..conv import conv2d
 from ._common import check_value as _check_value
 from ._common import matches as _matches
@@ -18,6 +18,7 @@ FORWARD_FORBID = (
     "convolve2d",
     "Conv2d.forward",
     "speed.conv2d_textbook",
+    "speed.forward_contenders",
 )
 
 

@@ -113,6 +113,12 @@ class TestConvForward:
                 "speed.conv2d_textbook",
             ),
             (
+                lambda x, w, b, stride, padding, dilation: (
+                    speed.forward_contenders(x, w, stride, padding, dilation)["loops"]() + b[None, :, None, None]
+                ),
+                "speed.forward_contenders",
+            ),
+            (
                 lambda x, w, b, stride, padding, dilation: np.einsum(
                     "nchwuv,fcuv->nfhw", cl.sliding_windows(np.pad(x, padding), w.shape[2:], stride, dilation), w
                 ),
@@ -139,6 +145,10 @@ class TestConvForward:
 
         ok, out = run(ex.check_conv_forward, raising, capsys)
         assert not ok and "raised" in out
+
+    def test_a_wrong_signature_gets_a_message(self, capsys):
+        ok, out = run(ex.check_conv_forward, lambda x, w, b, stride, padding: x, capsys)
+        assert not ok and "keep the signature" in out
 
     def test_changing_x_is_reported(self, capsys):
         def vandal(x, w, b, stride, padding, dilation):
