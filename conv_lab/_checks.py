@@ -2,24 +2,51 @@
 
 Each check raises ``TypeError`` or ``ValueError`` with a message that names
 the parameter and the offending value, in the style of numpy's own errors.
+Numbers given as numpy scalars (``np.int8(3)``, ``np.float32(1e-3)``) or 0-d
+arrays are accepted wherever a Python number is, and are turned into Python
+``int``/``float`` before any arithmetic, so nothing can overflow or wrap.
 """
 
+import functools
+import math
 import numbers
 from typing import NamedTuple
 
 import numpy as np
 
-NUMERIC_KINDS = "iuf"  # signed int, unsigned int, floating
+NUMERIC_KINDS = "biuf"  # bool, signed int, unsigned int, floating
+INT64_MAX = 2**63 - 1
+
+# The largest array (in elements) any function will create: 2**31 elements is
+# 16 GiB in float64. Beyond it numpy would fail with MemoryError or "array is
+# too big"; we fail first, naming the argument that asked for it.
+MAX_ELEMENTS = 2**31
+
+
+def quiet_nonfinite(func):
+    """Let NaN and inf propagate silently, as in PyTorch, instead of numpy's RuntimeWarnings.
+
+    Whether numpy warns about ``0 * inf`` or ``inf - inf`` depends on the code
+    path (BLAS or not), so without this the methods would differ in their
+    warnings although they agree on the values.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with np.errstate(invalid="ignore", over="ignore"):
+            return func(*args, **kwargs)
+
+    return wrapper
 
 
 def numeric_array(a, name, ndim=None, layout=""):
     """Return ``a`` as an ndarray (no copy) after checking dtype and ndim."""
     try:
         arr = np.asarray(a)
-    except ValueError as exc:  # ragged nested lists
+    except (ValueError, TypeError) as exc:  # ragged nested lists
         raise ValueError(f"{name} could not be turned into an array: {exc}") from None
     if arr.dtype.kind not in NUMERIC_KINDS:
-        raise TypeError(f"{name} must have an integer or floating dtype, got dtype {arr.dtype}")
+        raise TypeError(f"{name} must have a real numeric dtype (bool, integer or floating), got dtype {arr.dtype}")
     if ndim is not None and arr.ndim != ndim:
         raise ValueError(
             f"{name} must be {ndim}-D {layout}".rstrip() + f", got a {arr.ndim}-D array of shape {arr.shape}"
@@ -29,46 +56,143 @@ def numeric_array(a, name, ndim=None, layout=""):
     return arr
 
 
+def _is_bool(value):
+    return isinstance(value, (bool, np.bool_)) or (isinstance(value, np.ndarray) and value.dtype.kind == "b")
+
+
+def _as_int(value):
+    """``int(value)`` for Python/numpy integers and 0-d integer arrays; None for anything else."""
+    if _is_bool(value):
+        return None
+    if isinstance(value, np.ndarray):
+        return int(value) if value.ndim == 0 and value.dtype.kind in "iu" else None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    return None
+
+
 def integer(value, name, minimum=None):
-    """Check that ``value`` is a plain integer (bool excluded), >= ``minimum``."""
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+    """Check that ``value`` is an integer (bool excluded), >= ``minimum``; return a Python int."""
+    v = _as_int(value)
+    if v is None:
         raise TypeError(f"{name} must be an int, got {value!r}")
-    if minimum is not None and value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return int(value)
+    if minimum is not None and v < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {v!r}")
+    return v
+
+
+def real(value, name, minimum=None, strict=False):
+    """Check that ``value`` is a finite real number (bool excluded); return a Python float.
+
+    ``minimum`` is inclusive, or exclusive with ``strict=True``.
+    """
+    ok = not _is_bool(value)
+    if isinstance(value, np.ndarray):
+        ok = ok and value.ndim == 0 and value.dtype.kind in "iuf"
+    else:
+        ok = ok and isinstance(value, numbers.Real)
+    if not ok:
+        raise TypeError(f"{name} must be a real number, got {value!r}")
+    v = float(value)
+    if not math.isfinite(v):
+        raise ValueError(f"{name} must be finite, got {v!r}")
+    if minimum is not None and (v <= minimum if strict else v < minimum):
+        raise ValueError(f"{name} must be {'>' if strict else '>='} {minimum}, got {v!r}")
+    return v
+
+
+def _items(value):
+    """The elements of a tuple, list or array argument, or None if ``value`` is a single number."""
+    if isinstance(value, np.ndarray) and value.ndim > 0:
+        return tuple(value.ravel()) if value.ndim == 1 else None
+    if isinstance(value, (tuple, list)):
+        return tuple(value)
+    return None
 
 
 def pair(value, name, minimum=None):
-    """Turn an int or an ``(h, w)`` pair into a tuple of two ints."""
-    if isinstance(value, (tuple, list, np.ndarray)):
-        items = tuple(np.asarray(value).ravel()) if isinstance(value, np.ndarray) else tuple(value)
-        if len(items) != 2:
-            raise ValueError(f"{name} must be an int or an (h, w) pair, got {len(items)} values: {value!r}")
-    else:
+    """Turn an int or an ``(h, w)`` pair into a tuple of two Python ints."""
+    items = _items(value)
+    if items is None:
+        if isinstance(value, np.ndarray) and value.ndim > 1:
+            raise ValueError(f"{name} must be an int or an (h, w) pair, got an array of shape {value.shape}")
         items = (value, value)
-    for v in items:
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, numbers.Integral):
-            raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
-    items = (int(items[0]), int(items[1]))
-    if minimum is not None and min(items) < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value!r}")
-    return items
+    elif len(items) != 2:
+        raise ValueError(f"{name} must be an int or an (h, w) pair, got {len(items)} values: {value!r}")
+    ints = tuple(_as_int(v) for v in items)
+    if None in ints:
+        raise TypeError(f"{name} must be an int or a pair of ints, got {value!r}")
+    if minimum is not None and min(ints) < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {ints if ints[0] != ints[1] else ints[0]!r}")
+    return ints
 
 
 def method_name(method, valid):
     """Check that ``method`` is one of the names in ``valid``."""
-    if method not in valid:
+    if not isinstance(method, str) or method not in valid:
         names = ", ".join(repr(m) for m in valid)
         raise ValueError(f"unknown method {method!r}; valid methods are {names}")
-    return method
+    return str(method)
 
 
 def work_dtype(*arrays):
-    """The dtype results are computed in: numpy's promotion, integers widened to int64."""
-    dtype = np.result_type(*arrays)
-    if dtype.kind in "iu":
-        dtype = np.dtype(np.int64)
-    return dtype
+    """The dtype a sum of products is computed and returned in.
+
+    - Any floating input: the widest floating dtype among the inputs. Integer
+      and bool inputs never widen it (float32 with int64 stays float32), and
+      float16 is widened to float32.
+    - Only bool and integer inputs (of any width): int64, so sums are exact.
+    """
+    floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
+    if not floats:
+        return np.dtype(np.int64)
+    dtype = np.result_type(*floats)
+    return np.dtype(np.float32) if dtype == np.float16 else dtype
+
+
+def _max_abs(a):
+    """max |a| as a Python int, for a bool or integer array (no overflow at int64's minimum)."""
+    return max(abs(int(a.min())), abs(int(a.max())))
+
+
+def exact_int(dtype, terms, what):
+    """For an int64 computation, check that no sum can leave the int64 range.
+
+    ``terms`` is a list of ``(count, [(name, array), ...])``: the result is a
+    sum of at most ``count`` products of one entry of each named array. The
+    bound is computed in Python ints, so the check itself cannot overflow.
+    Numpy's int64 arithmetic would wrap around silently beyond it.
+    """
+    if dtype.kind not in "iu":
+        return
+    bound, parts = 0, []
+    for count, factors in terms:
+        product = count
+        for name, arr in factors:
+            m = _max_abs(arr)
+            if m > INT64_MAX:
+                raise ValueError(
+                    f"{name} holds {m}, outside the int64 range that exact integer results use; "
+                    f"convert {name} to float64 (or to a smaller integer) first"
+                )
+            product *= m
+            parts.append(f"max|{name}|={m}")
+        bound += product
+    if bound > INT64_MAX:
+        raise ValueError(
+            f"integer inputs too large for exact int64 arithmetic: {what} could reach {bound} "
+            f"({', '.join(parts)}), beyond 2**63-1; convert the inputs to float64 first"
+        )
+
+
+def check_elements(shape, what, culprit):
+    """Raise if an array of ``shape`` (Python ints) would be absurdly large; name the argument to blame."""
+    n = math.prod(shape)
+    if n > MAX_ELEMENTS:
+        raise ValueError(
+            f"{culprit} is too large: {what} would have shape {tuple(shape)}, {n:.3g} elements, "
+            f"beyond conv_lab's limit of 2**31 elements"
+        )
 
 
 def extent(kernel, dilation):
@@ -103,27 +227,30 @@ class Geometry(NamedTuple):
     dilation: tuple
     OH: int
     OW: int
-    leftover: tuple  # (a_h, a_w): input rows/cols the stride never reaches
+    leftover: tuple  # (a_h, a_w): rows/cols of the *padded* input below/right of the last window
 
     @property
     def padded_shape(self):
         return (self.H + 2 * self.padding[0], self.W + 2 * self.padding[1])
 
 
-def geometry(x_shape, kernel_size, F, stride, padding, dilation):
+def geometry(x_shape, kernel_size, F, stride, padding, dilation, shape_name="x"):
     """Validate hyper-parameters against an (N, C, H, W) input and return a Geometry."""
-    N, C, H, W = x_shape
+    N, C, H, W = (int(v) for v in x_shape)
     KH, KW = pair(kernel_size, "kernel_size", minimum=1)
     s = pair(stride, "stride", minimum=1)
     p = pair(padding, "padding", minimum=0)
     d = pair(dilation, "dilation", minimum=1)
     OH = out_len(H, KH, s[0], p[0], d[0], "height")
     OW = out_len(W, KW, s[1], p[1], d[1], "width")
+    culprit = f"padding={p}" if max(p) > 0 else f"{shape_name} shape {(N, C, H, W)}"
+    check_elements((N, C, H + 2 * p[0], W + 2 * p[1]), "the padded input (N, C, H+2ph, W+2pw)", culprit)
+    check_elements((N, max(C, int(F)), OH, OW), "the output (N, F, OH, OW)", culprit)
     a = (
         (H + 2 * p[0] - extent(KH, d[0])) % s[0],
         (W + 2 * p[1] - extent(KW, d[1])) % s[1],
     )
-    return Geometry(N, C, H, W, F, KH, KW, s, p, d, OH, OW, a)
+    return Geometry(N, C, H, W, int(F), KH, KW, s, p, d, OH, OW, a)
 
 
 def conv_inputs(x, w, stride, padding, dilation):

@@ -1,7 +1,9 @@
 """Small building blocks: output size, windows, padding, zero insertion, flips.
 
 Every function works on the last two axes (height, width) and leaves its
-input untouched.
+input untouched. Those that only move values (sliding_windows, pad2d,
+dilate2d, rot180) keep the input's dtype; corr2d and convolve2d compute sums
+and follow the library's dtype rule (int64 for integers, see conv2d).
 """
 
 import numpy as np
@@ -38,12 +40,19 @@ def output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     >>> output_size(6, 3, stride=2)  # one row is left over
     2
     """
+    size, kernel_size, stride, padding, dilation = _axis_args(size, kernel_size, stride, padding, dilation)
+    return ck.out_len(size, kernel_size, stride, padding, dilation, axis="size")
+
+
+def _axis_args(size, kernel_size, stride, padding, dilation):
+    """Validate the five numbers of one axis; return them as Python ints (kernel checked to fit)."""
     size = ck.integer(size, "size", minimum=1)
     kernel_size = ck.integer(kernel_size, "kernel_size", minimum=1)
     stride = ck.integer(stride, "stride", minimum=1)
     padding = ck.integer(padding, "padding", minimum=0)
     dilation = ck.integer(dilation, "dilation", minimum=1)
-    return ck.out_len(size, kernel_size, stride, padding, dilation, axis="size")
+    ck.out_len(size, kernel_size, stride, padding, dilation, axis="size")
+    return size, kernel_size, stride, padding, dilation
 
 
 def stride_leftover(size, kernel_size, stride=1, padding=0, dilation=1):
@@ -66,7 +75,7 @@ def stride_leftover(size, kernel_size, stride=1, padding=0, dilation=1):
     >>> stride_leftover(6, 3, stride=2, padding=1)  # the leftover row is padding
     1
     """
-    output_size(size, kernel_size, stride, padding, dilation)  # validates
+    size, kernel_size, stride, padding, dilation = _axis_args(size, kernel_size, stride, padding, dilation)
     return (size + 2 * padding - ck.extent(kernel_size, dilation)) % stride
 
 
@@ -98,9 +107,10 @@ def rows_read(size, kernel_size, stride=1, padding=0, dilation=1):
     >>> rows_read(6, 3, stride=2, padding=1).all()  # the leftover row is padding
     np.True_
     """
-    out = output_size(size, kernel_size, stride, padding, dilation)  # validates
-    size, kernel_size = int(size), int(kernel_size)
-    stride, padding, dilation = int(stride), int(padding), int(dilation)
+    size, kernel_size, stride, padding, dilation = _axis_args(size, kernel_size, stride, padding, dilation)
+    out = ck.out_len(size, kernel_size, stride, padding, dilation)
+    ck.check_elements((size,), "the result", f"size={size}")
+    ck.check_elements((out, kernel_size), "the table of taps (OH, K)", f"size={size}, kernel_size={kernel_size}")
     taps = np.arange(out)[:, None] * stride + np.arange(kernel_size)[None, :] * dilation - padding
     read = np.zeros(size, dtype=bool)
     read[taps[(taps >= 0) & (taps < size)]] = True
@@ -156,12 +166,23 @@ def sliding_windows(x, kernel_size, stride=1, dilation=1):
 
 def _pad_amounts(padding):
     """Normalise int, (ph, pw) or ((top, bottom), (left, right)) to 4 ints."""
-    if isinstance(padding, (tuple, list)) and len(padding) == 2 and all(isinstance(p, (tuple, list)) for p in padding):
+    nested = isinstance(padding, np.ndarray) and padding.shape == (2, 2)
+    if isinstance(padding, (tuple, list)) and len(padding) == 2:
+        nested = all(isinstance(p, (tuple, list)) or (isinstance(p, np.ndarray) and p.ndim == 1) for p in padding)
+    if nested:
         top, bottom = ck.pair(padding[0], "padding[0] (top, bottom)")
         left, right = ck.pair(padding[1], "padding[1] (left, right)")
         return top, bottom, left, right
     ph, pw = ck.pair(padding, "padding")
     return ph, ph, pw, pw
+
+
+def _pad_crop(x, top, bottom, left, right):
+    """Pad with zeros, then crop where an amount is negative; a new array. No checks."""
+    widths = [(0, 0)] * (x.ndim - 2) + [(max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0))]
+    out = np.pad(x, widths)
+    Hp, Wp = out.shape[-2:]
+    return out[..., max(-top, 0) : Hp - max(-bottom, 0), max(-left, 0) : Wp - max(-right, 0)].copy()
 
 
 def pad2d(x, padding):
@@ -173,12 +194,15 @@ def pad2d(x, padding):
     padding : int, (ph, pw) or ((top, bottom), (left, right))
         Rows/columns of zeros added on each side. A negative amount removes
         that many rows/columns instead, which the rot180 backward route needs
-        when the forward padding exceeds ``d*(K-1)``.
+        when the forward padding exceeds ``d*(K-1)``. The zeros are added
+        first, then the crops are taken from the edges of the padded array,
+        so ``((-3, 2), 0)`` on 2 rows leaves one row, a zero. The result must
+        keep at least one row and one column.
 
     Returns
     -------
     ndarray, shape (..., H + top + bottom, W + left + right)
-        A new array; ``x`` is not modified.
+        A new array of the dtype of ``x``; ``x`` is not modified.
 
     Examples
     --------
@@ -192,15 +216,15 @@ def pad2d(x, padding):
         raise ValueError(f"x must have at least 2 dimensions (H, W), got shape {x.shape}")
     top, bottom, left, right = _pad_amounts(padding)
     H, W = x.shape[-2:]
-    if H + top + bottom < 1 or W + left + right < 1:
-        raise ValueError(f"padding {padding!r} crops away the whole input of height/width {(H, W)}")
-    widths = [(0, 0)] * (x.ndim - 2) + [
-        (max(top, 0), max(bottom, 0)),
-        (max(left, 0), max(right, 0)),
-    ]
-    out = np.pad(x, widths)
-    Hp, Wp = out.shape[-2:]
-    return out[..., max(-top, 0) : Hp - max(-bottom, 0), max(-left, 0) : Wp - max(-right, 0)].copy()
+    for axis, size, before, after in (("height", H, top, bottom), ("width", W, left, right)):
+        if size + before + after < 1:
+            raise ValueError(
+                f"padding {padding!r} crops away the whole input {axis}: {size} {before:+d} {after:+d} "
+                f"= {size + before + after} rows/columns would remain, and at least one must"
+            )
+    shape = x.shape[:-2] + (H + top + bottom, W + left + right)
+    ck.check_elements(shape, "the result", f"padding={padding!r}")
+    return _pad_crop(x, top, bottom, left, right)
 
 
 def dilate2d(x, factor):
@@ -215,7 +239,8 @@ def dilate2d(x, factor):
     Returns
     -------
     ndarray, shape (..., (H-1)*fh + 1, (W-1)*fw + 1)
-        ``out[..., i*fh, j*fw] == x[..., i, j]``; every other entry is 0.
+        ``out[..., i*fh, j*fw] == x[..., i, j]``; every other entry is 0
+        (False for bool). A new array of the dtype of ``x``.
 
     Examples
     --------
@@ -229,7 +254,9 @@ def dilate2d(x, factor):
         raise ValueError(f"x must have at least 2 dimensions (H, W), got shape {x.shape}")
     fh, fw = ck.pair(factor, "factor", minimum=1)
     H, W = x.shape[-2:]
-    out = np.zeros(x.shape[:-2] + ((H - 1) * fh + 1, (W - 1) * fw + 1), dtype=x.dtype)
+    shape = x.shape[:-2] + ((H - 1) * fh + 1, (W - 1) * fw + 1)
+    ck.check_elements(shape, "the result", f"factor={(fh, fw)}")
+    out = np.zeros(shape, dtype=x.dtype)
     out[..., ::fh, ::fw] = x
     return out
 
@@ -244,7 +271,7 @@ def rot180(w):
     Returns
     -------
     ndarray, shape (..., KH, KW)
-        A new array with ``out[..., i, j] == w[..., KH-1-i, KW-1-j]``.
+        A new array of the dtype of ``w``, with ``out[..., i, j] == w[..., KH-1-i, KW-1-j]``.
     """
     w = ck.numeric_array(w, "w")
     if w.ndim < 2:
@@ -252,6 +279,7 @@ def rot180(w):
     return w[..., ::-1, ::-1].copy()
 
 
+@ck.quiet_nonfinite
 def corr2d(x, w, stride=1, padding=0, dilation=1):
     """Cross-correlation (互相关) of one 2-D channel with one 2-D kernel.
 
@@ -269,6 +297,8 @@ def corr2d(x, w, stride=1, padding=0, dilation=1):
     Returns
     -------
     ndarray, shape (OH, OW)
+        int64 for bool/integer inputs; otherwise the widest floating dtype
+        of ``x`` and ``w`` (float16 computed as float32).
 
     Examples
     --------
@@ -280,7 +310,9 @@ def corr2d(x, w, stride=1, padding=0, dilation=1):
     w = ck.numeric_array(w, "w", 2, "(KH, KW)")
     g = ck.geometry((1, 1) + x.shape, w.shape, 1, stride, padding, dilation)
     dtype = ck.work_dtype(x, w)
-    windows = _window_view(pad2d(x.astype(dtype, copy=False), g.padding), w.shape, g.stride, g.dilation)
+    ck.exact_int(dtype, [(g.KH * g.KW, [("x", x), ("w", w)])], "an output")
+    (ph, pw), x = g.padding, x.astype(dtype, copy=False)
+    windows = _window_view(_pad_crop(x, ph, ph, pw, pw), w.shape, g.stride, g.dilation)  # (OH, OW, KH, KW)
     return np.einsum("ijuv,uv->ij", windows, w.astype(dtype, copy=False))  # (OH, OW)
 
 

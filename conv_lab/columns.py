@@ -22,7 +22,7 @@ Both layouts hold exactly the numbers of the public ``cols``, reordered.
 import numpy as np
 
 from . import _checks as ck
-from .blocks import _window_view, pad2d
+from .blocks import _pad_crop, _window_view
 
 BLOCK_BYTES = 5 * 2**19  # 2.5 MiB of copied windows per block: about one core's L2 cache
 CHANNELS_LAST_MIN_C = 16  # below this, runs of C numbers are too short to copy fast
@@ -63,7 +63,8 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
     cols : ndarray, shape (N*OH*OW, C*KH*KW)
         Row ``(n*OH + oh)*OW + ow`` holds the window under output pixel
         ``(oh, ow)`` of sample ``n``, flattened in (c, kh, kw) order, so that
-        ``cols @ w.reshape(F, -1).T`` is the forward pass.
+        ``cols @ w.reshape(F, -1).T`` is the forward pass. A new, writeable
+        array of the dtype of ``x`` (the values are copied, not summed).
 
     Examples
     --------
@@ -72,11 +73,17 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
     """
     x = ck.numeric_array(x, "x", 4, "(N, C, H, W)")
     g = ck.geometry(x.shape, kernel_size, 0, stride, padding, dilation)
-    view = _window_view(pad2d(x, g.padding), (g.KH, g.KW), g.stride, g.dilation)  # (N, C, OH, OW, KH, KW)
-    view = view.transpose(0, 2, 3, 1, 4, 5)  # (N, OH, OW, C, KH, KW)
-    return view.reshape(g.N * g.OH * g.OW, g.C * g.KH * g.KW)
+    shape = (g.N * g.OH * g.OW, g.C * g.KH * g.KW)
+    ck.check_elements(shape, "cols (N*OH*OW, C*KH*KW)", f"kernel_size={(g.KH, g.KW)} with stride={g.stride}")
+    (ph, pw) = g.padding
+    view = _window_view(_pad_crop(x, ph, ph, pw, pw), (g.KH, g.KW), g.stride, g.dilation)  # (N, C, OH, OW, KH, KW)
+    cols = np.empty(shape, dtype=x.dtype)
+    # one copy into a fresh array: a reshape of the view could itself be a (read-only) view
+    np.copyto(cols.reshape(g.N, g.OH, g.OW, g.C, g.KH, g.KW), view.transpose(0, 2, 3, 1, 4, 5))
+    return cols
 
 
+@ck.quiet_nonfinite
 def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
     """Sum every row of ``cols`` back into the window it came from.
 
@@ -97,12 +104,16 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
     Returns
     -------
     ndarray, shape (N, C, H, W)
+        int64 for bool/integer ``cols`` of any width (exact sums), float32
+        for float16, otherwise the dtype of ``cols``.
     """
     cols = ck.numeric_array(cols, "cols", 2, "(N*OH*OW, C*KH*KW)")
+    if isinstance(x_shape, np.ndarray) and x_shape.ndim == 1:
+        x_shape = tuple(x_shape)
     if not isinstance(x_shape, (tuple, list)) or len(x_shape) != 4:
         raise ValueError(f"x_shape must be a tuple (N, C, H, W) of 4 ints, got {x_shape!r}")
     x_shape = tuple(ck.integer(v, "x_shape", minimum=1) for v in x_shape)
-    g = ck.geometry(x_shape, kernel_size, 0, stride, padding, dilation)
+    g = ck.geometry(x_shape, kernel_size, 0, stride, padding, dilation, shape_name="x_shape")
     expected = (g.N * g.OH * g.OW, g.C * g.KH * g.KW)
     if cols.shape != expected:
         raise ValueError(
@@ -110,8 +121,10 @@ def col2im(cols, x_shape, kernel_size, stride=1, padding=0, dilation=1):
             f"kernel {(g.KH, g.KW)}, stride {g.stride}, padding {g.padding}, dilation "
             f"{g.dilation}; got {cols.shape}"
         )
-    cols6 = cols.reshape(g.N, g.OH, g.OW, g.C, g.KH, g.KW)
-    xp = np.zeros((g.N, g.C) + g.padded_shape, dtype=cols.dtype)
+    dtype = ck.work_dtype(cols)
+    ck.exact_int(dtype, [(g.KH * g.KW, [("cols", cols)])], "a pixel's sum")
+    cols6 = cols.astype(dtype, copy=False).reshape(g.N, g.OH, g.OW, g.C, g.KH, g.KW)
+    xp = np.zeros((g.N, g.C) + g.padded_shape, dtype=dtype)
     dx = _scatter_taps(xp, lambda kh, kw: cols6[..., kh, kw].transpose(0, 3, 1, 2), g, (2, 3))
     return dx.copy()  # (N, C, H, W)
 

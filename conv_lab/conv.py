@@ -9,7 +9,7 @@ Shapes (NCHW, PyTorch semantics throughout):
 import numpy as np
 
 from . import _checks as ck
-from .blocks import _window_view, dilate2d, pad2d, rot180
+from .blocks import _pad_crop, _window_view, dilate2d, rot180
 from .columns import gemm_backward, gemm_forward
 
 FORWARD_METHODS = ("loops", "im2col", "einsum")
@@ -33,6 +33,7 @@ def _bias(b, F):
     return b
 
 
+@ck.quiet_nonfinite
 def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, method="im2col"):
     """Forward pass of a 2-D convolution layer (cross-correlation, as in every framework).
 
@@ -57,7 +58,15 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, method="im2col"):
     Returns
     -------
     y : ndarray, shape (N, F, OH, OW)
-        Integer inputs give int64, float32 inputs give float32.
+        A new array. Its dtype comes from ``x`` and ``w``: int64 when both
+        are bool or integer (any width; the sums are exact, and a
+        ``ValueError`` is raised if they could leave the int64 range);
+        otherwise the widest floating dtype of the two (integers never widen
+        it; float16 is computed as float32). So float32 ``x`` and ``w`` give
+        float32. ``b`` is cast to that dtype and never widens it: a float64
+        ``b`` with float32 ``x`` and ``w`` still gives float32. Only when
+        ``x`` and ``w`` are integers and ``b`` is floating does ``y`` take
+        ``b``'s floating dtype.
 
     Examples
     --------
@@ -70,11 +79,15 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, method="im2col"):
     x, w, g = ck.conv_inputs(x, w, stride, padding, dilation)
     ck.method_name(method, FORWARD_METHODS)
     b = _bias(b, g.F)
-    dtype = ck.work_dtype(x, w) if b is None else ck.work_dtype(x, w, b)
+    dtype = ck.work_dtype(x, w)
+    if b is not None and dtype.kind != "f":
+        dtype = ck.work_dtype(x, w, b)  # integer x and w with a floating b
+    ck.exact_int(dtype, [(g.C * g.KH * g.KW, [("x", x), ("w", w)])] + ([(1, [("b", b)])] if b is not None else []), "y")
     x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
 
+    (ph, pw) = g.padding
     if method == "loops":
-        xp = pad2d(x, g.padding)  # (N, C, Hp, Wp)
+        xp = _pad_crop(x, ph, ph, pw, pw)  # (N, C, Hp, Wp)
         w_mat = w.reshape(g.F, -1)  # (F, C*KH*KW)
         y = np.empty((g.N, g.F, g.OH, g.OW), dtype=dtype)
         for i in range(g.OH):
@@ -82,7 +95,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, method="im2col"):
                 window = xp[_window(g, i, j)].reshape(g.N, -1)  # (N, C*KH*KW)
                 y[:, :, i, j] = window @ w_mat.T  # (N, F)
     elif method == "einsum":
-        view = _window_view(pad2d(x, g.padding), (g.KH, g.KW), g.stride, g.dilation)  # (N, C, OH, OW, KH, KW)
+        view = _window_view(_pad_crop(x, ph, ph, pw, pw), (g.KH, g.KW), g.stride, g.dilation)  # (N, C, OH, OW, KH, KW)
         y = np.einsum("nchwuv,fcuv->nfhw", view, w, optimize=True)
     else:  # im2col: blocked, cache-friendly layout (see conv_lab.im2col)
         y = gemm_forward(x, w, g)
@@ -100,6 +113,7 @@ def _check_dy(dy, g):
     return dy
 
 
+@ck.quiet_nonfinite
 def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1, method="im2col"):
     """Gradients of a loss through :func:`conv2d`, given ``dy = dL/dy``.
 
@@ -115,29 +129,44 @@ def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1, method="im2col"):
     method : {"im2col", "loops", "rot180"}
         ``"loops"`` scatters each output gradient back through its window.
         ``"im2col"`` computes ``dw = dy_mat.T @ cols`` and ``dx`` by col2im.
-        ``"rot180"`` computes ``dx`` as a stride-1 correlation of ``dy``
-        (zero-dilated by the stride, padded by ``d*(K-1) - p`` on top/left and
-        ``d*(K-1) - p + a`` on bottom/right, negative meaning crop) with the
-        180-degree-rotated kernel, F and C swapped; ``dw`` as a correlation of
-        ``x`` with ``dy`` dilated by the stride. ``a`` is
-        :func:`stride_leftover`.
+        ``"rot180"`` computes ``dx`` by :func:`conv_transpose2d`: a stride-1
+        correlation of ``dy`` (``s-1`` zeros inserted between its entries,
+        padded by ``d*(K-1) - p`` on top/left and ``d*(K-1) - p + a`` on
+        bottom/right, negative meaning crop) with the 180-degree-rotated
+        kernel, F and C swapped; ``dw`` as a correlation of the padded ``x``
+        with ``dy`` as the kernel, its taps ``s`` apart. ``a`` is
+        :func:`stride_leftover`: rows of the *padded* input below the last
+        window, so ``output_padding = a`` recovers H.
+        All three methods multiply the same pairs of numbers, so NaN and inf
+        propagate identically (the rot180 route never multiplies its inserted
+        or padded zeros).
 
     Returns
     -------
     dx : ndarray, shape (N, C, H, W)
+        Zero in every input row or column no window reads
+        (see :func:`rows_read`).
     dw : ndarray, shape (F, C, KH, KW)
     db : ndarray, shape (F,)
         Always returned; ignore it for a layer without bias.
+        All three are new arrays in the dtype rule of :func:`conv2d` applied to
+        ``dy``, ``x`` and ``w`` together (int64 for integers, exact; the
+        widest floating dtype otherwise, float16 computed as float32).
     """
     x, w, g = ck.conv_inputs(x, w, stride, padding, dilation)
     dy = _check_dy(dy, g)
     ck.method_name(method, BACKWARD_METHODS)
     dtype = ck.work_dtype(dy, x, w)
+    windows = g.N * g.OH * g.OW
+    ck.exact_int(dtype, [(g.F * g.KH * g.KW, [("dy", dy), ("w", w)])], "dx")
+    ck.exact_int(dtype, [(windows, [("dy", dy), ("x", x)])], "dw")
+    ck.exact_int(dtype, [(windows, [("dy", dy)])], "db")
     dy, x, w = (a.astype(dtype, copy=False) for a in (dy, x, w))
     db = dy.sum(axis=(0, 2, 3))  # (F,)
 
+    (ph, pw) = g.padding
     if method == "loops":
-        xp = pad2d(x, g.padding)  # (N, C, Hp, Wp)
+        xp = _pad_crop(x, ph, ph, pw, pw)  # (N, C, Hp, Wp)
         dxp = np.zeros_like(xp)
         dw = np.zeros((g.F, g.C * g.KH * g.KW), dtype=dtype)
         w_mat = w.reshape(g.F, -1)  # (F, C*KH*KW)
@@ -147,7 +176,6 @@ def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1, method="im2col"):
                 g_ij = dy[:, :, i, j]  # (N, F)
                 dxp[idx] += (g_ij @ w_mat).reshape(g.N, g.C, g.KH, g.KW)
                 dw += g_ij.T @ xp[idx].reshape(g.N, -1)
-        (ph, pw) = g.padding
         dx = dxp[:, :, ph : ph + g.H, pw : pw + g.W].copy()
         dw = dw.reshape(g.F, g.C, g.KH, g.KW)
     elif method == "im2col":  # dw = dy_mat.T @ cols, dx = col2im(dy_mat @ w_mat), blocked
@@ -159,15 +187,16 @@ def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1, method="im2col"):
 
 
 def _dw_by_correlation(dy, x, g):
-    """dw as a correlation of the padded input with dy dilated by the stride.
+    """dw as a correlation of the padded input with dy, whose taps are s apart.
 
     ``dw[f, c, u, v] = sum_{n, i, j} xp[n, c, u*dh + i*sh, v*dw + j*sw] * dy[n, f, i, j]``:
     with n playing the role of channels, this is a convolution of ``xp`` (C
     as batch) by ``dy`` (F as filters) with stride d and dilation s. The
-    ``a`` leftover rows are cropped first; no window ever reached them.
+    ``a`` rows of the padded input below the last window are cropped first:
+    no window reads them (only ``max(0, a - p)`` of them are input rows).
     """
     (ah, aw), (ph, pw) = g.leftover, g.padding
-    xp = pad2d(x, ((ph, ph - ah), (pw, pw - aw)))  # (N, C, Hp - ah, Wp - aw)
+    xp = _pad_crop(x, ph, ph - ah, pw, pw - aw)  # (N, C, Hp - ah, Wp - aw)
     dw_t = conv2d(
         xp.transpose(1, 0, 2, 3),  # (C, N, Hp-ah, Wp-aw): channels become the batch
         dy.transpose(1, 0, 2, 3),  # (F, N, OH, OW): gradients become the filters
@@ -177,6 +206,23 @@ def _dw_by_correlation(dy, x, g):
     return np.ascontiguousarray(dw_t.transpose(1, 0, 2, 3))  # (F, C, KH, KW)
 
 
+def _real_taps(real, offset, size, step):
+    """Slice of the outputs 0..size-1 whose tap at ``offset`` lands on an entry of y; None if none does.
+
+    ``real`` marks, along one axis of the zero-inserted and padded y, where
+    an entry of y sits; those places are ``step`` apart.
+    """
+    hits = np.flatnonzero(real[offset : offset + size])
+    if hits.size == 0:
+        return None
+    return slice(int(hits[0]), int(hits[-1]) + 1, step)
+
+
+def _shift(sl, offset):
+    return slice(sl.start + offset, sl.stop + offset, sl.step)
+
+
+@ck.quiet_nonfinite
 def conv_transpose2d(y, w, stride=1, padding=0, output_padding=0, dilation=1):
     """Transposed convolution: the adjoint of :func:`conv2d` with respect to x.
 
@@ -184,7 +230,11 @@ def conv_transpose2d(y, w, stride=1, padding=0, output_padding=0, dilation=1):
     ``d*(K-1) - p`` rows/columns of zeros on top/left and
     ``d*(K-1) - p + output_padding`` on bottom/right (a negative amount crops),
     and is then correlated at stride 1 with the kernel rotated by 180 degrees,
-    its F and C axes swapped, dilated by d.
+    its F and C axes swapped, dilated by d. The correlation multiplies only
+    the places that hold an entry of ``y``: the inserted and padded zeros
+    would add nothing, and skipping them keeps an infinite weight from
+    producing ``0 * inf = NaN``. NaN and inf therefore propagate exactly as
+    in ``conv2d_backward(method="im2col")``'s ``dx``.
 
     Parameters
     ----------
@@ -197,14 +247,16 @@ def conv_transpose2d(y, w, stride=1, padding=0, output_padding=0, dilation=1):
         Extra rows/columns on the bottom/right of the result. Several input
         sizes H give the same OH under a stride; this picks one of them.
         Must be smaller than either the stride or the dilation (PyTorch's
-        rule). ``output_padding = stride_leftover(H, ...)`` recovers H, and
-        then ``conv_transpose2d(dy, w, ...)`` is ``dx`` of
-        :func:`conv2d_backward`.
+        rule). ``output_padding = stride_leftover(H, ...)`` (the ``a`` rows of
+        the padded input below the last window) recovers H, and then
+        ``conv_transpose2d(dy, w, ...)`` is ``dx`` of :func:`conv2d_backward`.
 
     Returns
     -------
     ndarray, shape (N, C, H, W)
         ``H = (OH-1)*sh - 2*ph + dh*(KH-1) + output_padding_h + 1``, same for W.
+        A new array, in the dtype rule of :func:`conv2d` applied to ``y`` and
+        ``w`` (int64 for integers, exact).
     """
     y = ck.numeric_array(y, "y", 4, "(N, F, OH, OW)")
     w = ck.numeric_array(w, "w", 4, "(F, C, KH, KW)")
@@ -223,18 +275,39 @@ def conv_transpose2d(y, w, stride=1, padding=0, output_padding=0, dilation=1):
                 f"output_padding must be smaller than either stride or dilation, got "
                 f"output_padding={op}, stride={s}, dilation={d}"
             )
+    (N, F, OH, OW), (C, KH, KW) = y.shape, w.shape[1:]
     reach = [d[k] * (w.shape[2 + k] - 1) for k in range(2)]  # d*(K-1)
-    out_hw = [(y.shape[2 + k] - 1) * s[k] - 2 * p[k] + reach[k] + op[k] + 1 for k in range(2)]
-    if min(out_hw) < 1:
+    H, W = [(y.shape[2 + k] - 1) * s[k] - 2 * p[k] + reach[k] + op[k] + 1 for k in range(2)]
+    if min(H, W) < 1:
         raise ValueError(
             f"padding {p} is too large: the transposed convolution of y {y.shape} with "
-            f"w {w.shape} would have height/width {tuple(out_hw)}"
+            f"w {w.shape} would have height/width {(H, W)}"
         )
+    culprit = f"stride={s} with dilation={d}"
+    ck.check_elements((N, C, H, W), "the result (N, C, H, W)", culprit)
+    ck.check_elements((N, F, H + reach[0], W + reach[1]), "the zero-inserted, padded y", culprit)
     dtype = ck.work_dtype(y, w)
-    y_dil = dilate2d(y.astype(dtype, copy=False), s)  # (N, F, (OH-1)*sh+1, (OW-1)*sw+1)
-    y_pad = pad2d(
-        y_dil,
-        ((reach[0] - p[0], reach[0] - p[0] + op[0]), (reach[1] - p[1], reach[1] - p[1] + op[1])),
-    )  # (N, F, H + d(KH-1), W + d(KW-1))
-    w_flip = rot180(w.astype(dtype, copy=False)).transpose(1, 0, 2, 3)  # (C, F, KH, KW)
-    return conv2d(y_pad, w_flip, dilation=d)  # (N, C, H, W)
+    ck.exact_int(dtype, [(F * KH * KW, [("y", y), ("w", w)])], "an output")
+    y, w = y.astype(dtype, copy=False), w.astype(dtype, copy=False)
+
+    amounts = (reach[0] - p[0], reach[0] - p[0] + op[0], reach[1] - p[1], reach[1] - p[1] + op[1])
+    y_pad = _pad_crop(dilate2d(y, s), *amounts)  # (N, F, H + d(KH-1), W + d(KW-1))
+    # the same zero insertion and padding applied to ones: True where y_pad holds an entry of y
+    real = _pad_crop(dilate2d(np.ones((OH, OW), dtype=bool), s), *amounts)  # (H + d(KH-1), W + d(KW-1))
+    w_rot = rot180(w).transpose(1, 0, 2, 3)  # (C, F, KH, KW)
+
+    # Stride-1 correlation of y_pad with w_rot, one kernel tap (u, v) at a time:
+    # out[n, c, i, j] += sum_f y_pad[n, f, i + u*dh, j + v*dw] * w_rot[c, f, u, v],
+    # for the (i, j) whose tap lands on an entry of y (every s-th row and column).
+    out = np.zeros((N, C, H, W), dtype=dtype)
+    for u in range(KH):
+        rows = _real_taps(real.any(axis=1), u * d[0], H, s[0])
+        for v in range(KW):
+            cols = _real_taps(real.any(axis=0), v * d[1], W, s[1])
+            if rows is None or cols is None:
+                continue  # this tap only ever meets inserted or padded zeros
+            patch = y_pad[:, :, _shift(rows, u * d[0]), _shift(cols, v * d[1])]  # (N, F, h, w)
+            # matmul, not np.dot/tensordot: those shortcut a 1x1 factor as a scaling and drop 0 * NaN
+            prod = patch.transpose(0, 2, 3, 1) @ w_rot[:, :, u, v].T  # (N, h, w, C)
+            out[:, :, rows, cols] += prod.transpose(0, 3, 1, 2)  # (N, C, h, w)
+    return out  # (N, C, H, W)

@@ -24,18 +24,19 @@ def numerical_gradient(f, x, dy, eps=1e-6):
     dy : array_like
         Upstream gradient, shaped like ``f(x)``.
     eps : float, default 1e-6
+        A finite number > 0 (numpy scalars accepted).
 
     Returns
     -------
     ndarray, float64, shaped like ``x``
+        A new array. Non-finite values of ``f`` give non-finite entries.
     """
     if not callable(f):
         raise TypeError(f"f must be callable, got {type(f).__name__}")
     x = np.array(ck.numeric_array(x, "x"), dtype=np.float64)  # private copy
     dy = ck.numeric_array(dy, "dy").astype(np.float64)
-    if not (isinstance(eps, (int, float)) and eps > 0):
-        raise ValueError(f"eps must be a positive number, got {eps!r}")
-    y = np.asarray(f(x.copy()))
+    eps = ck.real(eps, "eps", minimum=0, strict=True)
+    y = ck.numeric_array(f(x.copy()), "f(x)")
     if y.shape != dy.shape:
         raise ValueError(f"f(x) has shape {y.shape} but dy has shape {dy.shape}; they must match")
     grad = np.empty_like(x)
@@ -50,26 +51,59 @@ def numerical_gradient(f, x, dy, eps=1e-6):
     return grad
 
 
-def rel_error(a, b, floor=1e-12):
-    """Relative error ``||a - b|| / max(||a||, ||b||, floor)`` (Frobenius norms).
+def _difference(a, b):
+    """|a - b| in float64, with 0 wherever a and b are equal (equal infinities included)."""
+    with np.errstate(invalid="ignore"):  # inf - inf: those places are equal, set to 0 below
+        diff = np.abs(a - b)
+    diff[a == b] = 0.0
+    return diff
 
-    ``floor`` keeps two all-zero (or nearly zero) arrays from dividing zero
-    by zero: below it, the error is measured in absolute terms.
+
+def rel_error(a, b, floor=1e-12):
+    """Relative error ``||a - b|| / max(||a||, ||b||, floor)`` (Frobenius norms), in float64.
+
+    ``floor`` (a finite number > 0) keeps two all-zero (or nearly zero)
+    arrays from dividing zero by zero: below it, the error is measured in
+    absolute terms. Equal entries, equal infinities included, count as no
+    difference, so ``rel_error(a, a)`` is 0 also when ``a`` holds inf. An
+    infinity against any other value gives inf, and a NaN anywhere in ``a``
+    or ``b`` gives NaN.
     """
     a = ck.numeric_array(a, "a").astype(np.float64)
     b = ck.numeric_array(b, "b").astype(np.float64)
+    floor = ck.real(floor, "floor", minimum=0, strict=True)
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
-    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), floor))
+    if np.isnan(a).any() or np.isnan(b).any():
+        return float("nan")
+    diff = _difference(a, b)
+    if np.isinf(diff).any():
+        return float("inf")
+    with np.errstate(over="ignore"):  # a norm beyond the float64 range is inf
+        return float(np.linalg.norm(diff) / max(np.linalg.norm(a), np.linalg.norm(b), floor))
 
 
-def check_close(got, expected, label="result", atol=1e-10, rtol=1e-7):
+def check_close(got, expected, label="result", atol=1e-10, rtol=1e-7, equal_nan=True):
     """Print the largest difference between two arrays, and raise if it is too big.
 
     Notebooks use this to check a derivation against ``conv_lab``: it prints
     one line such as ``dx vs conv_lab: max |diff| = 2.2e-16  OK`` and raises
     ``AssertionError`` when ``|got - expected| > atol + rtol*|expected|``
-    anywhere, or when the shapes differ.
+    anywhere, or when the shapes differ. Values are compared in float64.
+    Equal entries always match, equal infinities included (+inf with +inf,
+    -inf with -inf). With ``equal_nan=True`` (the default, as in
+    ``numpy.testing.assert_allclose``) a NaN matches a NaN at the same
+    index; a NaN against a number, or an infinity against anything else,
+    is a mismatch whose difference is reported as inf.
+
+    Parameters
+    ----------
+    got, expected : array_like
+        Same shape; bool, integer or floating.
+    label : str
+    atol, rtol : float
+        Finite numbers >= 0.
+    equal_nan : bool
 
     It returns None on purpose, so that a notebook cell ending with it
     shows nothing but the printed line (nbval does not honour a trailing
@@ -77,15 +111,29 @@ def check_close(got, expected, label="result", atol=1e-10, rtol=1e-7):
     """
     got = ck.numeric_array(got, "got")
     expected = ck.numeric_array(expected, "expected")
+    if not isinstance(label, str):
+        raise TypeError(f"label must be a str, got {label!r}")
+    atol = ck.real(atol, "atol", minimum=0)
+    rtol = ck.real(rtol, "rtol", minimum=0)
+    if not isinstance(equal_nan, (bool, np.bool_)):
+        raise TypeError(f"equal_nan must be True or False, got {equal_nan!r}")
     if got.shape != expected.shape:
         raise AssertionError(f"{label}: shape {got.shape} differs from expected shape {expected.shape}")
-    diff = np.abs(got.astype(np.float64) - expected.astype(np.float64))
+    g, e = got.astype(np.float64), expected.astype(np.float64)
+    diff = _difference(g, e)
+    if equal_nan:
+        diff[np.isnan(g) & np.isnan(e)] = 0.0
+    diff[np.isnan(diff)] = np.inf  # NaN against a number, or inf against NaN
+    with np.errstate(invalid="ignore", over="ignore"):
+        ok_at = (diff <= atol + rtol * np.abs(e)) & np.isfinite(diff)
+    ok_at |= diff == 0.0
+    ok = bool(ok_at.all())
     worst = float(diff.max())
-    ok = bool(np.all(diff <= atol + rtol * np.abs(expected.astype(np.float64))))
     verdict = colored("OK", "green") if ok else colored("MISMATCH", "red", attrs=["bold"])
     print(f"{label}: max |diff| = {worst:.1e}  {verdict}")
     if not ok:
-        where = tuple(int(i) for i in np.unravel_index(int(np.argmax(diff)), diff.shape))
+        bad = np.where(ok_at, -1.0, diff)  # the worst of the mismatches
+        where = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), diff.shape))
         raise AssertionError(
             f"{label}: max |diff| = {worst:.3e} at index {where}: got {got[where].item()!r}, "
             f"expected {expected[where].item()!r} (atol={atol}, rtol={rtol})"

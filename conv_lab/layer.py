@@ -17,11 +17,14 @@ class Conv2d:
     stride, padding, dilation : int or pair
         As in :func:`conv_lab.conv2d`.
     bias : bool, default True
-    rng : numpy.random.Generator or int, optional
+    rng : None, int, numpy.random.Generator, BitGenerator, SeedSequence or RandomState
         Source of the initial weights (He normal, ``std = sqrt(2 / (C*KH*KW))``).
-        Pass a seed or a Generator for reproducible runs.
+        Pass a seed (an int >= 0) or a Generator for reproducible runs.
     forward_method, backward_method : str
         Passed on to :func:`conv2d` and :func:`conv2d_backward`.
+    dtype : {numpy.float64, numpy.float32}, default numpy.float64
+        The dtype of the parameters. The same seed gives the same initial
+        weights in either dtype (float32 rounds the float64 ones).
 
     Attributes
     ----------
@@ -29,6 +32,13 @@ class Conv2d:
     bias : ndarray, shape (F,), or None
     dweight, dbias : ndarray or None
         Gradients from the latest :meth:`backward`; None before it.
+    dtype : numpy.dtype
+        The dtype the layer computes in: that of ``weight`` (float32 if it is
+        float16). :meth:`forward` converts ``x`` to it and :meth:`backward`
+        converts ``dy`` to it, so ``y``, ``dx``, ``dweight`` and ``dbias``
+        all have this dtype; the bias is cast to it too. A float32 layer
+        stays float32 end to end, also after a student casts ``weight``
+        alone (``layer.weight = layer.weight.astype(np.float32)``).
 
     Notes
     -----
@@ -50,6 +60,7 @@ class Conv2d:
         rng=None,
         forward_method="im2col",
         backward_method="im2col",
+        dtype=np.float64,
     ):
         C = ck.integer(in_channels, "in_channels", minimum=1)
         F = ck.integer(out_channels, "out_channels", minimum=1)
@@ -61,13 +72,16 @@ class Conv2d:
             raise TypeError(f"bias must be True or False, got {bias!r}")
         self.forward_method = ck.method_name(forward_method, FORWARD_METHODS)
         self.backward_method = ck.method_name(backward_method, BACKWARD_METHODS)
-        if rng is None or isinstance(rng, (int, np.integer)):
-            rng = np.random.default_rng(rng)
-        elif not isinstance(rng, np.random.Generator):
-            raise TypeError(f"rng must be None, an int seed or a numpy Generator, got {type(rng).__name__}")
+        try:
+            dt = np.dtype(dtype)
+        except TypeError:
+            raise TypeError(f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}") from None
+        if dt not in (np.float32, np.float64):
+            raise TypeError(f"dtype must be numpy.float32 or numpy.float64, got {dt}")
+        rng = _generator(rng)
         std = np.sqrt(2.0 / (C * KH * KW))
-        self.weight = rng.normal(0.0, std, size=(F, C, KH, KW))
-        self.bias = np.zeros(F) if bias else None
+        self.weight = rng.normal(0.0, std, size=(F, C, KH, KW)).astype(dt)
+        self.bias = np.zeros(F, dtype=dt) if bias else None
         self.dweight = None
         self.dbias = None
         self._x = None
@@ -75,33 +89,54 @@ class Conv2d:
     def _settings(self):
         return dict(stride=self.stride, padding=self.padding, dilation=self.dilation)
 
+    @property
+    def dtype(self):
+        weight = ck.numeric_array(self.weight, "weight", 4, "(F, C, KH, KW)")
+        if weight.dtype.kind != "f":
+            raise TypeError(f"weight must be a floating-point array, got dtype {weight.dtype}")
+        return ck.work_dtype(weight)
+
     def forward(self, x):
-        """Compute ``y (N, F, OH, OW)`` from ``x (N, C, H, W)`` and keep ``x`` for backward."""
-        y = conv2d(x, self.weight, self.bias, method=self.forward_method, **self._settings())
-        self._x = np.array(x, copy=True)  # the caller may change x before backward
+        """Compute ``y (N, F, OH, OW)`` from ``x (N, C, H, W)`` and keep ``x`` for backward.
+
+        ``x`` is converted to the layer's :attr:`dtype` first, so ``y`` has that dtype.
+        """
+        dtype = self.dtype
+        x = ck.numeric_array(x, "x", 4, "(N, C, H, W)").astype(dtype, copy=True)  # the caller may change x later
+        y = conv2d(x, self.weight.astype(dtype, copy=False), self.bias, method=self.forward_method, **self._settings())
+        self._x = x
         return y
 
     __call__ = forward
 
     def backward(self, dy):
-        """Given ``dy (N, F, OH, OW)``, store ``dweight``/``dbias`` and return ``dx (N, C, H, W)``."""
+        """Given ``dy (N, F, OH, OW)``, store ``dweight``/``dbias`` and return ``dx (N, C, H, W)``.
+
+        ``dy`` is converted to the layer's :attr:`dtype` first.
+        """
         if self._x is None:
             raise RuntimeError("backward() called before forward(): there is no input to differentiate at")
+        dtype = self.dtype
+        dy = ck.numeric_array(dy, "dy", 4, "(N, F, OH, OW)").astype(dtype, copy=False)
         dx, self.dweight, db = conv2d_backward(
-            dy, self._x, self.weight, method=self.backward_method, **self._settings()
-        )
+            dy, self._x.astype(dtype, copy=False), self.weight.astype(dtype, copy=False),
+            method=self.backward_method, **self._settings(),
+        )  # fmt: skip
         self.dbias = db if self.bias is not None else None
         return dx
 
     def sgd_step(self, lr):
-        """Plain gradient descent: ``weight -= lr * dweight`` (and the bias likewise)."""
+        """Plain gradient descent: ``weight = weight - lr * dweight`` (and the bias likewise).
+
+        The parameters are replaced by new arrays of their own dtype; ``lr``
+        (a finite real number, numpy scalars included) never widens them.
+        """
         if self.dweight is None:
             raise RuntimeError("sgd_step() called before backward(): there are no gradients yet")
-        if not isinstance(lr, (int, float, np.floating, np.integer)) or isinstance(lr, bool):
-            raise TypeError(f"lr must be a number, got {lr!r}")
-        self.weight = self.weight - lr * self.dweight
-        if self.bias is not None:
-            self.bias = self.bias - lr * self.dbias
+        lr = ck.real(lr, "lr")
+        self.weight = (self.weight - lr * self.dweight).astype(self.weight.dtype, copy=False)
+        if self.bias is not None and self.dbias is not None:
+            self.bias = (self.bias - lr * self.dbias).astype(self.bias.dtype, copy=False)
 
     def __repr__(self):
         F, C, KH, KW = self.weight.shape
@@ -109,3 +144,20 @@ class Conv2d:
             f"Conv2d({C}, {F}, kernel_size={(KH, KW)}, stride={self.stride}, "
             f"padding={self.padding}, dilation={self.dilation}, bias={self.bias is not None})"
         )
+
+
+def _generator(rng):
+    """A numpy Generator from ``rng``: None, an int seed >= 0, or a numpy random object."""
+    if isinstance(rng, (np.random.Generator, np.random.RandomState)):
+        return rng
+    if rng is None or isinstance(rng, (np.random.BitGenerator, np.random.SeedSequence)):
+        return np.random.default_rng(rng)
+    seed = ck._as_int(rng)
+    if seed is None:
+        raise TypeError(
+            f"rng must be None, an int seed, or a numpy Generator/BitGenerator/SeedSequence/RandomState, "
+            f"got {type(rng).__name__} {rng!r}"
+        )
+    if seed < 0:
+        raise ValueError(f"rng as a seed must be >= 0, got {seed}")
+    return np.random.default_rng(seed)

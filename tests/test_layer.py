@@ -91,7 +91,7 @@ def test_sgd_before_backward():
 def test_bad_constructor_arguments():
     with pytest.raises(ValueError, match="in_channels must be >= 1, got 0"):
         cl.Conv2d(0, 3, 3)
-    with pytest.raises(TypeError, match="rng must be None, an int seed or a numpy Generator"):
+    with pytest.raises(TypeError, match="rng must be None, an int seed, or a numpy Generator"):
         cl.Conv2d(1, 3, 3, rng="seed")
     with pytest.raises(ValueError, match="unknown method 'fast'"):
         cl.Conv2d(1, 3, 3, backward_method="fast")
