@@ -627,6 +627,67 @@ def scatter_diagram(ax, y, w, stride=1, padding=0, output_padding=0, dilation=1,
     return result
 
 
+def window_rows(ax, size, kernel_size, stride=1, padding=0, dilation=1, title=None, fontsize=8):
+    """One axis of a layer, drawn as columns: which padded rows each window's taps read.
+
+    Column 0 is the padded input from top to bottom: padding hatched grey,
+    input rows numbered, input rows that no window reads in red. Column
+    ``o + 1`` is window ``o`` (numbered on top): its K taps outlined in the
+    window colour and numbered ``0 .. K-1``. A bracket on the right marks the
+    ``a`` padded rows below the last window.
+
+    Parameters
+    ----------
+    ax : matplotlib Axes
+    size, kernel_size, stride, padding, dilation : int
+        As in :func:`conv_lab.output_size`.
+    title : str, optional
+    fontsize : int, default 8
+
+    Returns
+    -------
+    (OH, a, read) : (int, int, ndarray of bool, shape (size,))
+        The number of windows, the padded rows below the last one, and
+        :func:`conv_lab.rows_read`.
+    """
+    K, s, p, d = kernel_size, stride, padding, dilation
+    n = size + 2 * p
+    OH = output_size(size, K, s, p, d)
+    a = stride_leftover(size, K, s, p, d)
+    read = rows_read(size, K, s, p, d)
+    for r in range(n):
+        i = r - p
+        if 0 <= i < size:
+            face = "white" if read[i] else UNREAD
+            ax.add_patch(Rectangle((0, r), 1, 1, facecolor=face, edgecolor="#555555", lw=0.8))
+            ax.text(0.5, r + 0.5, str(i), ha="center", va="center", fontsize=fontsize)
+        else:
+            ax.add_patch(Rectangle((0, r), 1, 1, facecolor=PAD, edgecolor=PAD_HATCH_COLOUR, hatch=PAD_HATCH, lw=0.8))
+    ax.text(0.5, -0.3, "row", ha="center", va="bottom", fontsize=fontsize - 1, color="#555555")
+    tint = to_rgba(WINDOW, _WINDOW_ALPHA)
+    for o in range(OH):
+        left = 1.4 + o
+        first, last = o * s, o * s + d * (K - 1)
+        ax.plot([left + 0.5, left + 0.5], [first + 0.5, last + 0.5], color=WINDOW, lw=1.2, zorder=1)
+        for t in range(K):
+            r = o * s + t * d
+            ax.add_patch(Rectangle((left + 0.1, r + 0.1), 0.8, 0.8, facecolor=tint, edgecolor=WINDOW, lw=2, zorder=2))
+            ax.text(left + 0.5, r + 0.5, str(t), ha="center", va="center", fontsize=fontsize - 1, zorder=3)
+        ax.text(left + 0.5, -0.3, str(o), ha="center", va="bottom", fontsize=fontsize - 1, color="#555555")
+    right = 1.4 + OH + 0.15
+    if a:
+        ax.plot([right, right + 0.2, right + 0.2, right], [n - a + 0.05, n - a + 0.05, n - 0.05, n - 0.05], "k", lw=1)
+        ax.text(right + 0.35, n - a / 2, f"a={a}", va="center", fontsize=fontsize)
+    ax.set_xlim(-0.1, right + 1.6)
+    ax.set_ylim(n + 0.1, -1.3)
+    ax.set_aspect("equal")
+    ax.axis("off")
+    if title:
+        ax.set_title(title, fontsize=fontsize + 1)
+    ax.text(0, n + 0.4, f"H={size} K={K} s={s} p={p} d={d}\nOH={OH}, a={a}", va="top", fontsize=fontsize)
+    return OH, a, read
+
+
 # --- notebook 03: the multi-channel layer and its matrix product ---------------------------------
 
 

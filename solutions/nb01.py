@@ -1,24 +1,55 @@
-"""Reference solutions for notebook 01: sliding windows and output sizes."""
+"""Reference solutions for notebook 01: output size, the rows a layer reads, corr2d in full generality."""
 
 import numpy as np
 
-
-def my_output_size(size, kernel_size, stride, padding, dilation):
-    reach = dilation * (kernel_size - 1) + 1  # cells one dilated window spans
-    return (size + 2 * padding - reach) // stride + 1
+# 1. Warm-up: the smallest padding that gives a wanted output size.
 
 
-def my_corr2d(x, w):
+def my_padding_for(size, kernel_size, stride, dilation, out_size):
+    span = dilation * (kernel_size - 1) + 1  # rows one dilated window covers
+    last_end = (out_size - 1) * stride + span  # the last window ends here, in padded rows
+    need = last_end - size  # rows the padding must add, top and bottom together
+    return max(0, -(-need // 2))  # half of it per side, rounded UP; never negative
+
+
+# 2. Predict, then check: (OH, a, [unread input rows]), worked out on paper.
+#    stem     H=224, K=7, s=2, p=3: OH = (224+6-7)//2 + 1 = 112, a = 223 % 2 = 1. The last window
+#             ends at padded row 228; padded row 229 is the bottom padding: every input row is read.
+#    shortcut H=7, K=1, s=2, p=0: OH = 6//2 + 1 = 4, a = 0. Windows read rows 0, 2, 4, 6 only.
+#    spaced   H=10, K=3, s=4, p=1: OH = (12-3)//4 + 1 = 3, a = 9 % 4 = 1 (bottom padding). Windows
+#             read padded rows 0-2, 4-6, 8-10; padded rows 3 and 7 are input rows 2 and 6.
+stem = (112, 1, [])
+shortcut = (4, 0, [1, 3, 5])
+spaced = (3, 1, [2, 6])
+
+
+# 3. corr2d with stride, padding and dilation.
+
+
+def my_corr2d(x, w, stride, padding, dilation):
     KH, KW = w.shape
-    OH, OW = x.shape[0] - KH + 1, x.shape[1] - KW + 1
+    xp = np.pad(x, padding)  # padding zeros on every side
+    span_h, span_w = dilation * (KH - 1) + 1, dilation * (KW - 1) + 1
+    OH = (xp.shape[0] - span_h) // stride + 1
+    OW = (xp.shape[1] - span_w) // stride + 1
     y = np.zeros((OH, OW))
     for i in range(OH):
         for j in range(OW):
-            y[i, j] = np.sum(x[i : i + KH, j : j + KW] * w)
+            top, left = i * stride, j * stride  # the window moves by the stride
+            window = xp[top : top + span_h : dilation, left : left + span_w : dilation]  # (KH, KW) taps, d apart
+            y[i, j] = np.sum(window * w)
     return y
 
 
-def my_same_padding(kernel_size, dilation):
-    total = dilation * (kernel_size - 1)  # rows to add so that OH == H at stride 1
-    before = total // 2
-    return before, total - before  # an odd total puts the extra row after
+# 4. Find the bug: the rows no window reads. The given function returned the last a rows; but
+#    those are rows of the padded input (the bottom p are padding), and rows inside the image can
+#    be skipped too. List the taps instead.
+
+
+def unread_rows(size, kernel_size, stride, padding, dilation):
+    out = (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1  # number of windows
+    read = set()
+    for o in range(out):
+        for t in range(kernel_size):
+            read.add(o * stride + t * dilation - padding)  # padded row -> input row
+    return [i for i in range(size) if i not in read]

@@ -1,108 +1,344 @@
-"""Exercise checkers for notebook 01: sliding windows and output size."""
+"""Exercise checkers for notebook 01: output size, the rows a layer reads, and corr2d in full generality."""
 
 import numpy as np
+from termcolor import colored
 
-from ..blocks import convolve2d, corr2d, output_size
+from ..blocks import convolve2d, corr2d, output_size, rows_read, stride_leftover
+from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
 
-OUTPUT_SIZE_CASES = [
-    dict(size=9, kernel_size=3, stride=1, padding=0, dilation=1),
-    dict(size=10, kernel_size=3, stride=2, padding=0, dilation=1),  # a leftover row
-    dict(size=11, kernel_size=4, stride=3, padding=1, dilation=1),  # even kernel, leftover
-    dict(size=8, kernel_size=3, stride=1, padding=2, dilation=1),
-    dict(size=12, kernel_size=3, stride=1, padding=0, dilation=3),
-    dict(size=15, kernel_size=5, stride=2, padding=2, dilation=2),
-    dict(size=7, kernel_size=2, stride=2, padding=3, dilation=1),  # padding beyond reach
-    dict(size=1, kernel_size=1, stride=5, padding=0, dilation=1),
+# Routines that answer "how big is the output / which rows are read" directly or by probing a shape.
+_SIZE_ROUTINES = (
+    "output_size",
+    "stride_leftover",
+    "rows_read",
+    "corr2d",
+    "convolve2d",
+    "conv2d",
+    "im2col",
+    "sliding_windows",
+    "conv_transpose2d",
+)
+
+
+def _size_or_none(size, kernel_size, stride, padding, dilation):
+    """output_size, or None when the arguments are not a valid layer. Never raises."""
+    try:
+        return output_size(size, kernel_size, stride, padding, dilation)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _is_whole(v):
+    try:
+        return float(v) == int(v)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+# --- 1. warm-up: the padding that gives a wanted output size ---------------------------------------
+
+PADDING_FOR_CASES = [
+    dict(size=32, kernel_size=3, stride=2, dilation=1, out_size=16),
+    dict(size=10, kernel_size=3, stride=1, dilation=2, out_size=10),  # dilation: span 5
+    dict(size=11, kernel_size=3, stride=3, dilation=1, out_size=3),  # no padding needed (the formula gives -1)
+    dict(size=20, kernel_size=3, stride=4, dilation=1, out_size=6),  # paddings 2 and 3 both work: the smallest
+    dict(size=224, kernel_size=7, stride=2, dilation=1, out_size=112),
+    dict(size=15, kernel_size=5, stride=2, dilation=2, out_size=8),
+    dict(size=9, kernel_size=4, stride=3, dilation=1, out_size=4),
+    dict(size=7, kernel_size=2, stride=1, dilation=1, out_size=8),
 ]
 
 
-def check_output_size(fn):
-    """Check ``fn(size, kernel_size, stride, padding, dilation) -> int`` against :func:`output_size`."""
+def _padding_for(size, kernel_size, stride, dilation, out_size):
+    """Smallest padding with the wanted output size, by trying 0, 1, 2, ... (the cases all have one)."""
+    for padding in range(0, size + dilation * kernel_size + stride * out_size):
+        if output_size(size, kernel_size, stride, padding, dilation) == out_size:
+            return padding
+    raise ValueError(f"no padding gives out_size={out_size}")  # a broken case; run_checker reports it
 
-    def diagnose(a, got, expected):
-        n, k, s, p, d = a["size"], a["kernel_size"], a["stride"], a["padding"], a["dilation"]
-        span = d * (k - 1) + 1
-        if isinstance(got, float) and not float(got).is_integer() or _matches(got, (n + 2 * p - span) / s + 1):
-            return "forgot the floor: a window that would hang off the edge does not count; use // for the division"
-        if _matches(got, -(-(n + 2 * p - span) // s) + 1):
-            return "rounded up instead of down: the last, partial step has no room for a whole window"
-        if _matches(got, (n + p - span) // s + 1):
-            return "padding counted once: padding is added on each side, so the padded size is size + 2*padding"
-        if _matches(got, (n + 2 * p - k) // s + 1):
-            return "dilation ignored: a kernel dilated by d spans d*(K-1)+1 cells, not K"
-        if _matches(got, (n + 2 * p - span) // s):
-            return "off by one: the first window, at position 0, counts too (the + 1)"
-        if _matches(got, n + 2 * p - span + 1):
-            return "stride ignored: windows start every `stride` cells, so divide the free room by the stride"
-        return "compare with OH = floor((H + 2p - d*(K-1) - 1) / s) + 1, and check each term"
 
-    _run("output size", fn, OUTPUT_SIZE_CASES, output_size, diagnose)
+def check_padding_for(fn):
+    """Check ``fn(size, kernel_size, stride, dilation, out_size) -> padding``: the smallest one giving out_size."""
+
+    def diagnose(case, got, expected):
+        H, K, s, d, want = (case[k] for k in ("size", "kernel_size", "stride", "dilation", "out_size"))
+        need = (want - 1) * s + d * (K - 1) + 1 - H  # total padding the last window needs
+        if not _is_whole(got):
+            return "a padding is a whole number of rows: round the half up (an int, not a float)"
+        got = int(got)
+        if got < 0:
+            return "a padding can't be negative: when the input already has room for the windows, the answer is 0"
+        theirs = _size_or_none(H, K, s, got, d)
+        if theirs == want and got > expected:
+            return f"padding {got} gives {want} outputs, but a smaller padding does too: return the smallest"
+        if got == need // 2 and need % 2:
+            return (
+                "rounded down: p = floor(((out_size-1)*s + d(K-1) + 1 - H) / 2), a formula several tutorials "
+                "copy, leaves the padded input one row short of the last window. 2p must be at least that "
+                "number of rows: round the half up"
+            )
+        if got == need and need > 0:
+            return "padding is per side: p zeros on top AND p at the bottom, so split the total over two sides"
+        if d > 1 and got == max(0, -(-((want - 1) * s + K - H) // 2)):
+            return "dilation ignored: a kernel dilated by d spans d*(K-1)+1 rows, not K"
+        if got == max(0, -(-(want * s + d * (K - 1) + 1 - H) // 2)):
+            return "off by one window: the last window starts at (out_size - 1) * stride, not out_size * stride"
+        theirs = _size_or_none(H, K, s, got, d)
+        if theirs is not None:
+            return f"with padding {got} this layer gives {theirs} outputs, not {want}"
+        return "with that padding the kernel does not even fit: the padded input must span the last window"
+
+    _run(
+        "padding for an output size",
+        fn,
+        PADDING_FOR_CASES,
+        _padding_for,
+        diagnose,
+        forbid=_SIZE_ROUTINES,
+        compare=lambda got, expected: _is_whole(got) and int(got) == expected,
+    )
+
+
+# --- 2. predict, then check: OH, a and the unread input rows of three layers -----------------------
+
+PREDICTION_LAYERS = {
+    "stem": dict(size=224, kernel_size=7, stride=2, padding=3, dilation=1),
+    "shortcut": dict(size=7, kernel_size=1, stride=2, padding=0, dilation=1),
+    "spaced": dict(size=10, kernel_size=3, stride=4, padding=1, dilation=1),
+}
+
+
+def _truth(layer):
+    H, K, s, p, d = (layer[k] for k in ("size", "kernel_size", "stride", "padding", "dilation"))
+    unread = [int(i) for i in np.nonzero(~rows_read(H, K, s, p, d))[0]]
+    return output_size(H, K, s, p, d), stride_leftover(H, K, s, p, d), unread
+
+
+def check_layer_prediction(name, answer):
+    """Check a predicted ``(OH, a, [unread input rows])`` for one of :data:`PREDICTION_LAYERS`.
+
+    A value answer: the student works it out on paper and types the numbers.
+    """
+    title = f"prediction '{name}'"
+    if name not in PREDICTION_LAYERS:
+        print(colored(f"{title}: the layers are {', '.join(map(repr, PREDICTION_LAYERS))}.", "red"))
+        return
+    if answer is None or answer is Ellipsis:
+        print(colored(f"{title}: not answered yet.", "yellow") + " Replace the ... with (OH, a, [rows]).")
+        return
+    layer = PREDICTION_LAYERS[name]
+    H, K, s, p, d = (layer[k] for k in ("size", "kernel_size", "stride", "padding", "dilation"))
+    OH, a, unread = _truth(layer)
+
+    def diagnose(got, expected):
+        try:
+            got_oh, got_a, got_rows = got
+            got_rows = [int(r) for r in got_rows]
+        except Exception:  # noqa: BLE001
+            return "answer with a tuple (OH, a, [unread input rows]), e.g. (5, 0, [3, 4])"
+        if not (_is_whole(got_oh) and int(got_oh) == OH):
+            return "OH is not right: put the padded size H + 2p and the span d(K-1)+1 into the formula, floor, then + 1"
+        if not (_is_whole(got_a) and int(got_a) == a):
+            return "OH is right, a is not: a is the remainder of (H + 2p - d(K-1) - 1) divided by s"
+        if a and got_rows == list(range(H - a, H)):
+            return (
+                "OH and a are right. But the a rows below the last window are rows of the PADDED input: the "
+                "bottom p of them are padding, not input rows. And rows can go unread inside the image too"
+            )
+        if any(r < 0 or r >= H for r in got_rows):
+            return f"OH and a are right. List input rows only, numbered 0 to {H - 1}: padding rows are not input rows"
+        if got_rows == [r + p for r in unread] and p:
+            return "OH and a are right. You listed padded row numbers: input row i is padded row i + p"
+        return (
+            "OH and a are right; the unread rows are not. Write down the padded rows each window reads "
+            "(window o: o*s, o*s + d, ..., o*s + d(K-1)), then subtract p"
+        )
+
+    _check_value(title, answer, (OH, a, unread), diagnose)
+
+
+# --- 3. corr2d with stride, padding and dilation, written by the student ---------------------------
 
 
 def _corr_cases():
     rng = np.random.default_rng(101)
-    shapes = [((5, 6), (3, 3)), ((6, 4), (2, 3)), ((4, 7), (4, 1)), ((5, 5), (2, 2)), ((3, 3), (3, 3))]
-    return [dict(x=rng.integers(-4, 5, s).astype(float), w=rng.integers(-3, 4, k).astype(float)) for s, k in shapes]
+    specs = [  # x shape, w shape, stride, padding, dilation
+        ((5, 6), (3, 3), 1, 0, 1),
+        ((7, 6), (2, 3), 2, 0, 1),  # stride 2 with a leftover row
+        ((6, 7), (3, 2), 1, 1, 1),  # padding, non-square kernel
+        ((9, 8), (3, 3), 1, 0, 2),  # dilation
+        ((8, 9), (2, 3), 2, 1, 2),  # all three
+        ((5, 7), (3, 2), 3, 2, 1),  # stride 3, padding 2
+        ((6, 5), (1, 2), 3, 2, 1),  # windows that see only padding
+    ]
+    return [
+        dict(
+            x=rng.integers(-4, 5, xs).astype(float),
+            w=rng.integers(-3, 4, ws).astype(float),
+            stride=s,
+            padding=p,
+            dilation=d,
+        )
+        for xs, ws, s, p, d in specs
+    ]
+
+
+def _taps_variant(x, w, stride, padding, dilation, row_stride=True, tap_dilation=True, shape=None):
+    """corr2d with one mistake, cropped or evaluated at ``shape``; None if it cannot be computed."""
+    try:
+        xp = np.pad(x, padding)
+        KH, KW = w.shape
+        OH, OW = shape
+        rs = stride if row_stride else 1
+        td = dilation if tap_dilation else 1
+        y = np.zeros((OH, OW))
+        for i in range(OH):
+            for j in range(OW):
+                win = xp[i * rs : i * rs + td * (KH - 1) + 1 : td, j * stride : j * stride + td * (KW - 1) + 1 : td]
+                y[i, j] = np.sum(win * w)
+        return y
+    except Exception:  # noqa: BLE001
+        return None
 
 
 def check_corr2d(fn):
-    """Check ``fn(x, w)``, a stride-1, unpadded single-channel cross-correlation, against :func:`corr2d`."""
+    """Check ``fn(x, w, stride, padding, dilation) -> y``, a single-channel cross-correlation, against corr2d."""
 
-    def diagnose(a, got, expected):
-        x, w = a["x"], a["w"]
-        if _matches(got, convolve2d(x, w)):
+    def diagnose(case, got, expected):
+        x, w, s, p, d = (case[k] for k in ("x", "w", "stride", "padding", "dilation"))
+        got_shape = np.shape(got)
+        if got_shape != expected.shape:
+            (H, W), (KH, KW) = x.shape, w.shape
+            if got_shape == (output_size(H, KH, 1, p, d), output_size(W, KW, 1, p, d)):
+                return (
+                    f"the output should have shape {expected.shape}: with stride {s} the windows start every "
+                    f"{s} rows, so OH = floor((H + 2p - d(KH-1) - 1) / s) + 1"
+                )
+            if d > 1 and got_shape == (_size_or_none(H, KH, s, p, 1), _size_or_none(W, KW, s, p, 1)):
+                return f"the output should have shape {expected.shape}: the dilated kernel spans d*(K-1)+1 cells"
+            if p and got_shape == (_size_or_none(H, KH, s, 0, d), _size_or_none(W, KW, s, 0, d)):
+                return f"the output should have shape {expected.shape}: pad x by p on every side first (np.pad(x, p))"
+            if p and got_shape == (_size_or_none(H + p, KH, s, 0, d), _size_or_none(W + p, KW, s, 0, d)):
+                return (
+                    f"the output should have shape {expected.shape}: padding goes on BOTH sides, p on top and p below"
+                )
+            if got_shape == (expected.shape[1], expected.shape[0]):
+                return "rows and columns are swapped somewhere: the height comes from KH and H, the width from KW and W"
+            return (
+                f"the output should have shape {expected.shape} = (OH, OW); compute OH from H and KH, OW from W and KW"
+            )
+        if _matches(got, convolve2d(x, w, s, p, d)):
             return (
                 "you flipped the kernel: that is true convolution. The layer computes cross-correlation: "
-                "w[u, v] multiplies x[i+u, j+v]"
+                "w[u, v] multiplies xp[i*s + u*d, j*s + v*d]"
             )
-        if np.shape(got) != np.shape(expected):
+        if s > 1 and _matches(got, _taps_variant(x, w, s, p, d, row_stride=False, shape=expected.shape)):
+            return "the windows' rows don't move by the stride: output row i starts at padded row i*s, not i"
+        if s > 1 and _matches(got, corr2d(x, w, 1, p, d)[: expected.shape[0], : expected.shape[1]]):
+            return "the windows don't move by the stride: output pixel (i, j) starts at padded (i*s, j*s), not (i, j)"
+        if d > 1 and _matches(got, _taps_variant(x, w, s, p, d, tap_dilation=False, shape=expected.shape)):
+            return "dilation ignored in the taps: the kernel's cells are d apart, xp[i*s + u*d, j*s + v*d]"
+        return "for every (i, j), sum xp[i*s + u*d, j*s + v*d] * w[u, v] over u < KH and v < KW, with xp = x padded"
+
+    def diagnose_error(case, exc):
+        if isinstance(exc, ValueError) and "broadcast" in str(exc):
             return (
-                f"the output should have shape (H-KH+1, W-KW+1) = {np.shape(expected)}; check your loop "
-                f"bounds for non-square inputs and kernels"
+                "a window came out smaller than the kernel: its slice ran past the end of the padded input. Did "
+                "you pad both sides, and does the window end at i*s + d*(KH-1) + 1?"
             )
-        if _matches(np.asarray(got).T, expected):
-            return "rows and columns are swapped somewhere: i indexes rows (height), j indexes columns (width)"
-        return "for every (i, j), sum x[i+u, j+v] * w[u, v] over u < KH and v < KW"
+        return None
 
-    _run("corr2d", fn, _corr_cases(), lambda x, w: corr2d(x, w), diagnose)
+    _run(
+        "corr2d with stride, padding and dilation",
+        fn,
+        _corr_cases(),
+        lambda x, w, stride, padding, dilation: corr2d(x, w, stride, padding, dilation),
+        diagnose,
+        forbid=("corr2d", "convolve2d", "conv2d", "sliding_windows", "im2col", "conv_transpose2d"),
+        diagnose_error=diagnose_error,
+    )
 
 
-SAME_PADDING_CASES = [
-    dict(kernel_size=k, dilation=d) for k, d in [(3, 1), (5, 1), (4, 1), (2, 1), (3, 2), (4, 3), (1, 1), (6, 2)]
+# --- 4. find the bug: which input rows does a layer never read? -------------------------------------
+
+UNREAD_CASES = [
+    dict(size=7, kernel_size=3, stride=1, padding=0, dilation=1),
+    dict(size=6, kernel_size=4, stride=1, padding=1, dilation=2),
+    dict(size=7, kernel_size=3, stride=2, padding=0, dilation=1),  # a = 0, nothing unread
+    dict(size=8, kernel_size=3, stride=2, padding=0, dilation=1),  # a = 1: input row 7
+    dict(size=8, kernel_size=3, stride=2, padding=1, dilation=1),  # a = 1, but it is padding
+    dict(size=10, kernel_size=1, stride=2, padding=0, dilation=1),  # every odd row
+    dict(size=11, kernel_size=3, stride=2, padding=1, dilation=2),  # stride and dilation share a factor
+    dict(size=12, kernel_size=2, stride=4, padding=1, dilation=1),  # gaps between windows
+    dict(size=9, kernel_size=2, stride=3, padding=0, dilation=2),  # gaps inside windows
+    dict(size=7, kernel_size=3, stride=3, padding=4, dilation=1),  # padding beyond the kernel's reach
 ]
 
 
-def _same_padding(kernel_size, dilation):
-    total = dilation * (kernel_size - 1)
-    return (total // 2, total - total // 2)
+def _unread(size, kernel_size, stride, padding, dilation):
+    return [int(i) for i in np.nonzero(~rows_read(size, kernel_size, stride, padding, dilation))[0]]
 
 
-def check_same_padding(fn):
-    """Check ``fn(kernel_size, dilation) -> (before, after)``: stride-1 padding that keeps the size."""
+def check_unread_rows(fn):
+    """Check ``fn(size, kernel_size, stride, padding, dilation) -> list`` of the input rows no window reads."""
 
-    def diagnose(a, got, expected):
-        k, d = a["kernel_size"], a["dilation"]
+    def diagnose(case, got, expected):
+        H, K, s, p, d = (case[k] for k in ("size", "kernel_size", "stride", "padding", "dilation"))
+        a = (H + 2 * p - d * (K - 1) - 1) % s
+        arr = np.asarray(got)
+        if arr.dtype == bool and arr.shape == (H,):
+            return "return the unread row numbers as a list (e.g. [1, 3]), not a mask of the rows"
         try:
-            before, after = got
-        except (TypeError, ValueError):
-            return "return a pair (before, after): rows added on top and rows added at the bottom"
-        if before + after == k - 1 and d > 1:
-            return "dilation ignored: the dilated kernel spans d*(K-1)+1 cells, so d*(K-1) rows must be added in total"
-        if before == after and d * (k - 1) % 2 == 1:
-            return "an even kernel needs an odd total d*(K-1): it cannot be split evenly, so one side gets one row more"
-        if before + after == d * (k - 1):
+            rows = [int(r) for r in np.ravel(arr)]
+        except Exception:  # noqa: BLE001
+            return "return a list of row numbers, e.g. [1, 3], or [] when every row is read"
+        if p and rows == _unread_variant(H, K, s, p, d, shift=False):
+            return "the tap positions o*s + t*d are rows of the PADDED input: input row i is padded row i + p"
+        read = [r for r in range(H) if r not in expected]
+        if rows == read:
+            return "you returned the rows that ARE read; the function should list the rows no window reads"
+        if sorted(set(rows)) == expected:
+            return "right rows, but list each row once, in increasing order"
+        if rows == list(range(H - max(0, a - p), H)):
             return (
-                "right total, wrong side: by the PyTorch/TensorFlow convention the extra row goes after (bottom/right)"
+                "right at the bottom edge, but input rows can go unread inside the image too: when the "
+                "stride is larger than the kernel's span, or when the taps of every window skip the same rows"
             )
-        return "the padded size H + before + after must equal H + d*(K-1) so that the output keeps size H"
+        if a and rows == list(range(H - a, H)):
+            return (
+                f"still the last a = {a} rows. a counts rows of the PADDED input below the last window, and the "
+                f"last p = {p} rows of the padded input are padding, not input rows. "
+                "Rows can go unread inside the image too"
+            )
+        if any(r < 0 or r >= H for r in rows):
+            return f"list input rows only, numbered 0 to {H - 1}: padding rows are not input rows"
+        if d > 1 and rows == _unread_variant(H, K, s, p, d, tap_dilation=False):
+            return "dilation ignored: the taps of window o are at padded rows o*s + t*d, t = 0 .. K-1"
+        return "list every tap: window o reads padded rows o*s + t*d (t = 0 .. K-1); every other input row is unread"
 
-    _run("same padding", fn, SAME_PADDING_CASES, _same_padding, diagnose)
+    _run(
+        "unread rows",
+        fn,
+        UNREAD_CASES,
+        _unread,
+        diagnose,
+        forbid=("rows_read", "conv2d_backward", "col2im", "conv_transpose2d", "Conv2d.backward"),
+    )
+
+
+def _unread_variant(H, K, s, p, d, shift=True, tap_dilation=True):
+    """The unread input rows computed with one mistake: taps not shifted by p, or taps not d apart."""
+    out = _size_or_none(H, K, s, p, d) or 0
+    taps = {o * s + t * (d if tap_dilation else 1) - (p if shift else 0) for o in range(out) for t in range(K)}
+    return [r for r in range(H) if r not in taps]
 
 
 __all__ = [
-    "check_output_size",
+    "PREDICTION_LAYERS",
+    "check_padding_for",
+    "check_layer_prediction",
     "check_corr2d",
-    "check_same_padding",
+    "check_unread_rows",
 ]

@@ -1,34 +1,196 @@
-"""Checkers of notebook 01: reference solutions pass, typical mistakes get their own hint."""
+"""Checkers of notebook 01: reference solutions pass, each typical mistake gets its own hint, nothing raises."""
 
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
 import pytest
 
 import conv_lab as cl
 from conv_lab import exercises as ex
 from tests.exercises.helpers import load, not_done, run
 
+SOLUTION = load("nb01")
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "01_sliding_windows.ipynb"
+
 
 @pytest.mark.parametrize(
     "checker, solution",
     [
-        (ex.check_output_size, "my_output_size"),
+        (ex.check_padding_for, "my_padding_for"),
         (ex.check_corr2d, "my_corr2d"),
-        (ex.check_same_padding, "my_same_padding"),
+        (ex.check_unread_rows, "unread_rows"),
     ],
 )
 def test_reference_solution_passes_and_stub_is_reported(checker, solution, capsys):
-    ok, out = run(checker, getattr(load("nb01"), solution), capsys)
+    ok, out = run(checker, getattr(SOLUTION, solution), capsys)
     assert ok, out
     ok, out = run(checker, not_done, capsys)
     assert not ok and "not implemented yet" in out
 
 
-def floor_formula(padding_sides=2, use_dilation=True, floor=True, plus_one=True, use_stride=True):
-    def fn(size, kernel_size, stride, padding, dilation):
-        reach = (dilation if use_dilation else 1) * (kernel_size - 1) + 1
-        room = size + padding_sides * padding - reach
-        s = stride if use_stride else 1
-        steps = room // s if floor else room / s
-        return steps + (1 if plus_one else 0)
+def _odd_returns():
+    """Things a student's function can return or do that are not answers."""
+
+    def returns_none(*args, **kwargs):
+        return None
+
+    def returns_text(*args, **kwargs):
+        return "twelve"
+
+    def returns_array(*args, **kwargs):
+        return np.zeros((2, 3, 4))
+
+    def returns_object(*args, **kwargs):
+        return object()
+
+    def raises_key(*args, **kwargs):
+        raise KeyError("oops")
+
+    def exits(*args, **kwargs):
+        sys.exit(1)
+
+    return [returns_none, returns_text, returns_array, returns_object, raises_key, exits, 42]
+
+
+@pytest.mark.parametrize("checker", [ex.check_padding_for, ex.check_corr2d, ex.check_unread_rows])
+@pytest.mark.parametrize("fn", _odd_returns())
+def test_checkers_never_raise(checker, fn, capsys):
+    ok, out = run(checker, fn, capsys)
+    assert not ok and out.strip()
+
+
+# --- 1. padding for an output size ---------------------------------------------------------------
+
+
+def padding_formula(halve=True, ceil=True, clip=True, use_dilation=True, windows_minus_one=True):
+    def fn(size, kernel_size, stride, dilation, out_size):
+        span = (dilation if use_dilation else 1) * (kernel_size - 1) + 1
+        need = ((out_size - 1) if windows_minus_one else out_size) * stride + span - size
+        p = (-(-need // 2) if ceil else need // 2) if halve else need
+        return max(0, p) if clip else p
+
+    return fn
+
+
+def largest_padding(size, kernel_size, stride, dilation, out_size):
+    """Brute force that keeps the last padding that works instead of the first."""
+    best = None
+    for p in range(60):
+        if (size + 2 * p - dilation * (kernel_size - 1) - 1) // stride + 1 == out_size:
+            best = p
+    return best
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (padding_formula(ceil=False), "rounded down"),  # the tutorials' floor formula
+        (padding_formula(clip=False), "can't be negative"),
+        (padding_formula(halve=False), "padding is per side"),
+        (padding_formula(use_dilation=False), "dilation ignored"),
+        (padding_formula(windows_minus_one=False), "off by one window"),
+        (largest_padding, "return the smallest"),
+        (
+            lambda size, kernel_size, stride, dilation, out_size: (out_size * stride - size + kernel_size) / 2,
+            "whole number",
+        ),
+    ],
+)
+def test_padding_for_hints(fn, hint, capsys):
+    ok, out = run(ex.check_padding_for, fn, capsys)
+    assert not ok
+    assert hint in out and "expected:" in out and "call:" in out
+
+
+def test_padding_for_rejects_the_library(capsys):
+    def by_library(size, kernel_size, stride, dilation, out_size):
+        return next(p for p in range(99) if cl.output_size(size, kernel_size, stride, p, dilation) == out_size)
+
+    def by_shape(size, kernel_size, stride, dilation, out_size):
+        x, w = np.zeros((size, 1)), np.zeros((kernel_size, 1))
+        return next(p for p in range(99) if cl.corr2d(x, w, stride, p, dilation).shape[0] == out_size)
+
+    for fn, name in ((by_library, "output_size"), (by_shape, "corr2d")):
+        ok, out = run(ex.check_padding_for, fn, capsys)
+        assert not ok and f"without {name}" in out
+
+
+# --- 2. predict, then check ------------------------------------------------------------------------
+
+
+def test_prediction_solutions_are_correct(capsys):
+    for name in ex.PREDICTION_LAYERS:
+        ex.check_layer_prediction(name, getattr(SOLUTION, name))
+        assert ": correct." in capsys.readouterr().out
+
+
+def test_prediction_answers_match_an_independent_count():
+    """The solution's numbers, recounted from the taps with plain loops (not rows_read)."""
+    for name, layer in ex.PREDICTION_LAYERS.items():
+        H, K, s, p, d = (layer[k] for k in ("size", "kernel_size", "stride", "padding", "dilation"))
+        starts = [t for t in range(0, H + 2 * p) if t + d * (K - 1) + 1 <= H + 2 * p and t % s == 0]
+        taps = {t + u * d - p for t in starts for u in range(K)}
+        last_end = starts[-1] + d * (K - 1) + 1
+        assert getattr(SOLUTION, name) == (len(starts), H + 2 * p - last_end, [i for i in range(H) if i not in taps])
+
+
+@pytest.mark.parametrize(
+    "name, answer, hint",
+    [
+        ("stem", ..., "not answered yet"),
+        ("stem", (112, 1, [223]), "rows of the PADDED input"),  # the old misconception
+        ("stem", (111, 1, []), "OH is not right"),
+        ("shortcut", (4, 1, [1, 3, 5]), "a is not"),
+        ("shortcut", (4, 0, []), "the unread rows are not"),
+        ("spaced", (3, 1, [3, 7]), "input row i is padded row i + p"),
+        ("spaced", (3, 1, [2, 6, 11]), "padding rows are not input rows"),
+        ("spaced", "3, 1, [2, 6]", "answer with a tuple"),
+        ("spaced", 3, "answer with a tuple"),
+        ("spaced", (3, 1), "answer with a tuple"),
+        ("nonsense", (3, 1, []), "the layers are"),
+    ],
+)
+def test_prediction_hints(name, answer, hint, capsys):
+    ex.check_layer_prediction(name, answer)
+    out = capsys.readouterr().out
+    assert hint in out and "correct." not in out
+
+
+# --- 3. corr2d with stride, padding and dilation ---------------------------------------------------
+
+
+def corr_variant(
+    flip=False, row_stride=True, col_stride=True, tap_dilation=True, pad="both", kh_for_kw=False, transpose=False
+):
+    """The student's loop with one mistake switched on."""
+
+    def fn(x, w, stride, padding, dilation):
+        if flip:
+            w = w[::-1, ::-1]
+        KH, KW = w.shape
+        if kh_for_kw:
+            KW = KH  # the cs231n-style square assumption
+        if pad == "both":
+            xp = np.pad(x, padding)
+        elif pad == "top-left":
+            xp = np.pad(x, ((padding, 0), (padding, 0)))
+        else:
+            xp = x
+        td = dilation if tap_dilation else 1
+        span_h, span_w = td * (KH - 1) + 1, td * (KW - 1) + 1
+        sh, sw = (stride if row_stride else 1), (stride if col_stride else 1)
+        OH = (xp.shape[0] - span_h) // sh + 1
+        OW = (xp.shape[1] - span_w) // sw + 1
+        if not row_stride and col_stride:  # size right, windows wrong
+            OH = (xp.shape[0] - span_h) // stride + 1
+        y = np.zeros((OH, OW))
+        for i in range(OH):
+            for j in range(OW):
+                win = xp[i * sh : i * sh + span_h : td, j * sw : j * sw + span_w : td]
+                y[i, j] = np.sum(win * w[:, :KW])
+        return y.T if transpose else y
 
     return fn
 
@@ -36,55 +198,168 @@ def floor_formula(padding_sides=2, use_dilation=True, floor=True, plus_one=True,
 @pytest.mark.parametrize(
     "fn, hint",
     [
-        (floor_formula(floor=False), "forgot the floor"),
-        (floor_formula(padding_sides=1), "padding counted once"),
-        (floor_formula(use_dilation=False), "dilation ignored"),
-        (floor_formula(plus_one=False), "off by one"),
-        (floor_formula(use_stride=False), "stride ignored"),
-        (
-            lambda size, kernel_size, stride, padding, dilation: (
-                -(-(size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride) + 1
-            ),
-            "rounded up",
-        ),
+        (corr_variant(flip=True), "flipped the kernel"),
+        (corr_variant(row_stride=False), "output row i starts at padded row i*s"),
+        (corr_variant(row_stride=False, col_stride=False), "windows start every"),
+        (corr_variant(tap_dilation=False), "the dilated kernel spans"),
+        (corr_variant(pad="none"), "pad x by p on every side"),
+        (corr_variant(pad="top-left"), "BOTH sides"),
+        (corr_variant(kh_for_kw=True), "OW from W and KW"),
+        (corr_variant(transpose=True), "rows and columns are swapped"),
     ],
 )
-def test_output_size_hints(fn, hint, capsys):
-    ok, out = run(ex.check_output_size, fn, capsys)
+def test_corr2d_hints(fn, hint, capsys):
+    ok, out = run(ex.check_corr2d, fn, capsys)
     assert not ok
-    assert hint in out and "expected:" in out and "call:" in out
+    assert hint in out, out
 
 
-def test_corr2d_hints(capsys):
-    assert "flipped the kernel" in run(ex.check_corr2d, lambda x, w: cl.convolve2d(x, w), capsys)[1]
-    assert "(H-KH+1, W-KW+1)" in run(ex.check_corr2d, lambda x, w: cl.corr2d(x, w, padding=1), capsys)[1]
-    assert "raised ZeroDivisionError" in run(ex.check_corr2d, lambda x, w: 1 / 0, capsys)[1]
+def test_corr2d_dilation_in_size_but_not_in_taps(capsys):
+    """The size uses d, the window slice forgets the ::d step and reads K contiguous cells."""
+
+    def fn(x, w, stride, padding, dilation):
+        KH, KW = w.shape
+        xp = np.pad(x, padding)
+        OH = (xp.shape[0] - dilation * (KH - 1) - 1) // stride + 1
+        OW = (xp.shape[1] - dilation * (KW - 1) - 1) // stride + 1
+        y = np.zeros((OH, OW))
+        for i in range(OH):
+            for j in range(OW):
+                y[i, j] = np.sum(xp[i * stride : i * stride + KH, j * stride : j * stride + KW] * w)
+        return y
+
+    ok, out = run(ex.check_corr2d, fn, capsys)
+    assert not ok and "dilation ignored in the taps" in out
 
 
-def test_same_padding_hints(capsys):
-    assert (
-        "cannot be split evenly"
-        in run(ex.check_same_padding, lambda kernel_size, dilation: ((kernel_size - 1) * dilation // 2,) * 2, capsys)[1]
-    )
-    assert (
-        "dilation ignored"
-        in run(
-            ex.check_same_padding,
-            lambda kernel_size, dilation: ((kernel_size - 1) // 2, kernel_size - 1 - (kernel_size - 1) // 2),
-            capsys,
-        )[1]
-    )
-    wrong_side = lambda kernel_size, dilation: (
-        dilation * (kernel_size - 1) - dilation * (kernel_size - 1) // 2,
-        dilation * (kernel_size - 1) // 2,
-    )  # noqa: E731
-    assert "extra row goes after" in run(ex.check_same_padding, wrong_side, capsys)[1]
+def test_corr2d_window_past_the_end_gets_a_hint(capsys):
+    """One-sided padding with the right output size: a slice runs off the end and numpy can't broadcast."""
+
+    def fn(x, w, stride, padding, dilation):
+        KH, KW = w.shape
+        xp = np.pad(x, ((padding, 0), (padding, 0)))
+        OH = (x.shape[0] + 2 * padding - dilation * (KH - 1) - 1) // stride + 1
+        OW = (x.shape[1] + 2 * padding - dilation * (KW - 1) - 1) // stride + 1
+        y = np.zeros((OH, OW))
+        for i in range(OH):
+            for j in range(OW):
+                top, left = i * stride, j * stride
+                win = xp[
+                    top : top + dilation * (KH - 1) + 1 : dilation, left : left + dilation * (KW - 1) + 1 : dilation
+                ]
+                y[i, j] = np.sum(win * w)
+        return y
+
+    ok, out = run(ex.check_corr2d, fn, capsys)
+    assert not ok and "raised ValueError" in out and "pad both sides" in out
 
 
-def test_checker_does_not_let_student_modify_its_cases(capsys):
-    def vandal(x, w):
+def test_corr2d_rejects_the_library_and_mutation(capsys):
+    for fn, name in (
+        (lambda x, w, stride, padding, dilation: cl.corr2d(x, w, stride, padding, dilation), "corr2d"),
+        (
+            lambda x, w, stride, padding, dilation: cl.conv2d(
+                x[None, None], w[None, None], None, stride, padding, dilation
+            )[0, 0],
+            "conv2d",
+        ),
+        (
+            lambda x, w, stride, padding, dilation: np.einsum(
+                "ijuv,uv->ij", cl.sliding_windows(np.pad(x, padding), w.shape, stride, dilation), w
+            ),
+            "sliding_windows",
+        ),
+    ):
+        ok, out = run(ex.check_corr2d, fn, capsys)
+        assert not ok and f"without {name}" in out
+
+    def vandal(x, w, stride, padding, dilation):
+        result = SOLUTION.my_corr2d(x, w, stride, padding, dilation)
         x[...] = 0
-        return cl.corr2d(x, w)
+        return result
 
-    run(ex.check_corr2d, vandal, capsys)
-    assert run(ex.check_corr2d, load("nb01").my_corr2d, capsys)[0]
+    ok, out = run(ex.check_corr2d, vandal, capsys)
+    assert not ok and "changed its input x in place" in out
+
+
+# --- 4. find the bug: unread rows ------------------------------------------------------------------
+
+
+def _notebook_unread_rows():
+    """The buggy function exactly as the notebook shows it."""
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    source = next("".join(c["source"]) for c in nb["cells"] if "def unread_rows" in "".join(c["source"]))
+    code = source[: source.index("exercises.check_unread_rows")]
+    namespace = {"np": np}
+    exec(code, namespace)  # noqa: S102 - the notebook's own cell
+    return namespace["unread_rows"]
+
+
+def test_the_notebooks_buggy_function_passes_stride_1_and_gets_its_hint(capsys):
+    buggy = _notebook_unread_rows()
+    ok, out = run(ex.check_unread_rows, buggy, capsys)
+    assert not ok and "still the last a" in out
+    failing_case = int(out.split("case ")[1].split(" ")[0])
+    stride_1 = [i + 1 for i, c in enumerate(ex.nb01.UNREAD_CASES) if c["stride"] == 1]
+    assert failing_case > max(stride_1)
+    for case in ex.nb01.UNREAD_CASES[: failing_case - 1]:  # it is right on the cases before
+        assert buggy(**case) == ex.nb01._unread(**case)
+
+
+def taps_variant(shift=True, tap_dilation=True, answer="unread", order=1):
+    def fn(size, kernel_size, stride, padding, dilation):
+        out = (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
+        d = dilation if tap_dilation else 1
+        read = {o * stride + t * d - (padding if shift else 0) for o in range(out) for t in range(kernel_size)}
+        rows = [i for i in range(size) if (i in read) == (answer == "read")]
+        if answer == "mask":
+            return np.array([i in read for i in range(size)])
+        return rows[::order]
+
+    return fn
+
+
+def bottom_only(size, kernel_size, stride, padding, dilation):
+    """Fixed at the bottom edge (padding subtracted), still blind to rows skipped inside."""
+    a = (size + 2 * padding - dilation * (kernel_size - 1) - 1) % stride
+    return list(range(size - max(0, a - padding), size))
+
+
+def padded_rows(size, kernel_size, stride, padding, dilation):
+    """Lists every unread row of the padded input, padding included."""
+    out = (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
+    read = {o * stride + t * dilation for o in range(out) for t in range(kernel_size)}
+    return [r - padding for r in range(size + 2 * padding) if r not in read]
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (bottom_only, "inside the image too"),
+        (taps_variant(shift=False), "input row i is padded row i + p"),
+        (taps_variant(tap_dilation=False), "dilation ignored"),
+        (taps_variant(answer="read"), "ARE read"),
+        (taps_variant(answer="mask"), "not a mask"),
+        (taps_variant(order=-1), "in increasing order"),
+        (padded_rows, "padding rows are not input rows"),
+    ],
+)
+def test_unread_rows_hints(fn, hint, capsys):
+    ok, out = run(ex.check_unread_rows, fn, capsys)
+    assert not ok
+    assert hint in out, out
+
+
+def test_unread_rows_rejects_the_library(capsys):
+    def by_mask(size, kernel_size, stride, padding, dilation):
+        return list(np.nonzero(~cl.rows_read(size, kernel_size, stride, padding, dilation))[0])
+
+    def by_gradient(size, kernel_size, stride, padding, dilation):
+        x, w = np.zeros((1, 1, size, 1)), np.ones((1, 1, kernel_size, 1))
+        dy = np.ones((1, 1, cl.output_size(size, kernel_size, stride, padding, dilation), 1))
+        dx = cl.conv2d_backward(dy, x, w, stride, padding, dilation)[0]
+        return list(np.nonzero(dx[0, 0, :, 0] == 0)[0])
+
+    for fn, name in ((by_mask, "rows_read"), (by_gradient, "conv2d_backward")):
+        ok, out = run(ex.check_unread_rows, fn, capsys)
+        assert not ok and f"without {name}" in out
