@@ -146,7 +146,7 @@ def work_dtype(*arrays):
     floats = [a.dtype for a in arrays if a.dtype.kind == "f"]
     if not floats:
         return np.dtype(np.int64)
-    dtype = np.result_type(*floats)
+    dtype = np.result_type(*floats).newbyteorder("=")  # native byte order, even for a big-endian input
     return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 

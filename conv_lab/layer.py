@@ -73,7 +73,7 @@ class Conv2d:
         self.forward_method = ck.method_name(forward_method, FORWARD_METHODS)
         self.backward_method = ck.method_name(backward_method, BACKWARD_METHODS)
         try:
-            dt = np.dtype(dtype)
+            dt = np.dtype(dtype).newbyteorder("=")
         except TypeError:
             raise TypeError(f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}") from None
         if dt not in (np.float32, np.float64):

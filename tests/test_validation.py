@@ -205,3 +205,224 @@ def test_sliding_windows_view_cannot_write_through():
     x = np.zeros((4, 4))
     with pytest.raises(ValueError, match="read-only"):
         cl.sliding_windows(x, 2)[0, 0, 0, 0] = 1.0
+
+
+# ---------------------------------------------------------------------------------------------
+# Every argument, not only the arrays: each bad value gets an error naming its parameter.
+# ---------------------------------------------------------------------------------------------
+
+X1 = np.zeros((1, 1, 5, 5))
+W1 = np.zeros((1, 1, 3, 3))
+Y1 = np.zeros((1, 1, 3, 3))
+COLS = np.zeros((9, 9))
+
+# A call that takes an int (or pair of ints) parameter, as a function of that parameter's value.
+INT_PARAMETERS = {
+    "conv2d stride": ("stride", lambda v: cl.conv2d(X1, W1, stride=v)),
+    "conv2d padding": ("padding", lambda v: cl.conv2d(X1, W1, padding=v)),
+    "conv2d dilation": ("dilation", lambda v: cl.conv2d(X1, W1, dilation=v)),
+    "backward stride": ("stride", lambda v: cl.conv2d_backward(Y1, X1, W1, stride=v)),
+    "im2col kernel_size": ("kernel_size", lambda v: cl.im2col(X1, v)),
+    "col2im kernel_size": ("kernel_size", lambda v: cl.col2im(COLS, X1.shape, v)),
+    "col2im x_shape": ("x_shape", lambda v: cl.col2im(COLS, (1, 1, v, 5), 3)),
+    "transpose stride": ("stride", lambda v: cl.conv_transpose2d(Y1, W1, stride=v)),
+    "transpose output_padding": ("output_padding", lambda v: cl.conv_transpose2d(Y1, W1, 2, 0, v)),
+    "sliding_windows kernel_size": ("kernel_size", lambda v: cl.sliding_windows(X1, v)),
+    "pad2d padding": ("padding", lambda v: cl.pad2d(X1, v)),
+    "dilate2d factor": ("factor", lambda v: cl.dilate2d(X1, v)),
+    "corr2d padding": ("padding", lambda v: cl.corr2d(X1[0, 0], W1[0, 0], padding=v)),
+    "output_size size": ("size", lambda v: cl.output_size(v, 3)),
+    "stride_leftover stride": ("stride", lambda v: cl.stride_leftover(5, 3, v)),
+    "rows_read dilation": ("dilation", lambda v: cl.rows_read(5, 3, 1, 0, v)),
+    "Conv2d in_channels": ("in_channels", lambda v: cl.Conv2d(v, 1, 3)),
+    "Conv2d kernel_size": ("kernel_size", lambda v: cl.Conv2d(1, 1, v)),
+    "Conv2d stride": ("stride", lambda v: cl.Conv2d(1, 1, 3, stride=v)),
+}
+NOT_INTS = [1.5, 2.0, np.float32(2.0), "2", None, True, np.bool_(True), 2j, np.array(2.0), [1, 2.5]]
+
+
+class TestEveryIntParameter:
+    @pytest.mark.parametrize("bad", NOT_INTS, ids=repr)
+    @pytest.mark.parametrize("call", sorted(INT_PARAMETERS))
+    def test_not_an_int_is_a_type_error(self, call, bad):
+        name, f = INT_PARAMETERS[call]
+        with pytest.raises(TypeError, match=rf"^{name}(\[\d\] \(\w+, \w+\))? must be an int"):
+            f(bad)
+
+    @pytest.mark.parametrize("call", sorted(INT_PARAMETERS))
+    def test_below_its_minimum_is_a_value_error(self, call):
+        name, f = INT_PARAMETERS[call]
+        if call in ("pad2d padding",):  # negative padding crops in pad2d
+            with pytest.raises(ValueError, match=r"^padding -9 crops away the whole input height"):
+                f(-9)
+            return
+        with pytest.raises(ValueError, match=rf"^{name} must be >= \d, got -9"):
+            f(-9)
+
+    @pytest.mark.parametrize("bad", [(1, 2, 3), [1], np.array([1, 2, 3]), np.ones((2, 2), dtype=int)], ids=repr)
+    @pytest.mark.parametrize("call", ["conv2d stride", "im2col kernel_size", "dilate2d factor", "Conv2d stride"])
+    def test_wrong_number_of_values(self, call, bad):
+        name, f = INT_PARAMETERS[call]
+        with pytest.raises(ValueError, match=rf"^{name} must be an int or an \(h, w\) pair, got"):
+            f(bad)
+
+
+class TestAbsurdSizes:
+    """Refused with the parameter's name before numpy fails (MemoryError, 'array is too big', overflow)."""
+
+    @pytest.mark.parametrize(
+        "call, name",
+        [
+            (lambda: cl.conv2d(X1, W1, padding=10**12), r"padding=\(1000000000000, 1000000000000\)"),
+            (lambda: cl.conv2d(X1, W1, padding=(0, 10**9), method="loops"), r"padding=\(0, 1000000000\)"),
+            (lambda: cl.conv2d_backward(Y1, X1, W1, padding=10**6, method="rot180"), r"padding=\(1000000, 1000000\)"),
+            (lambda: cl.im2col(X1, 3, padding=10**12), r"padding="),
+            (lambda: cl.im2col(np.zeros((1, 1, 200000, 1)), (100000, 1)), r"kernel_size=\(100000, 1\)"),
+            (
+                lambda: cl.col2im(COLS, (1, 1, 10**6, 10**6), 3, stride=10**6),
+                r"x_shape shape \(1, 1, 1000000, 1000000\)",
+            ),
+            (lambda: cl.conv_transpose2d(Y1, W1, stride=10**6), r"stride=\(1000000, 1000000\)"),
+            (lambda: cl.conv_transpose2d(Y1, W1, dilation=10**6), r"dilation=\(1000000, 1000000\)"),
+            (lambda: cl.pad2d(X1, 10**12), r"padding=1000000000000"),
+            (lambda: cl.pad2d(X1, ((0, 0), (0, 10**18))), r"padding=\(\(0, 0\), \(0, 1000000000000000000\)\)"),
+            (lambda: cl.dilate2d(X1, 10**9), r"factor=\(1000000000, 1000000000\)"),
+            (lambda: cl.corr2d(X1[0, 0], W1[0, 0], padding=10**12), r"padding="),
+            (lambda: cl.rows_read(10**12, 3), r"size=1000000000000"),
+            (lambda: cl.Conv2d(1, 1, 3, padding=10**12).forward(X1), r"padding="),
+        ],
+    )
+    def test_refused_naming_the_parameter(self, call, name):
+        with pytest.raises(ValueError, match=rf"{name}.* is too large: .* beyond conv_lab's limit of 2\*\*31 elements"):
+            call()
+
+    def test_pure_arithmetic_has_no_limit(self):
+        """output_size and stride_leftover create no array, so any size is fine (computed in Python ints)."""
+        assert cl.output_size(10**30, 3, stride=10**12, padding=10**20) == (10**30 + 2 * 10**20 - 3) // 10**12 + 1
+        assert cl.stride_leftover(10**30, 3, stride=7) == (10**30 - 3) % 7
+
+    def test_huge_stride_with_one_output_is_fine(self):
+        """A stride far beyond the input asks for no memory: one window."""
+        y = cl.conv2d(X1 + 1, W1 + 1, stride=10**30)
+        assert y.shape == (1, 1, 1, 1) and y[0, 0, 0, 0] == 9
+
+
+REALS = {
+    "numerical_gradient eps": ("eps", lambda v: cl.numerical_gradient(np.sin, np.ones(2), np.ones(2), eps=v), True),
+    "rel_error floor": ("floor", lambda v: cl.rel_error(np.ones(2), np.ones(2), floor=v), True),
+    "check_close atol": ("atol", lambda v: cl.check_close(np.ones(2), np.ones(2), atol=v), False),
+    "check_close rtol": ("rtol", lambda v: cl.check_close(np.ones(2), np.ones(2), rtol=v), False),
+    "sgd_step lr": ("lr", lambda v: _trained_layer().sgd_step(v), None),
+}
+
+
+def _trained_layer():
+    layer = cl.Conv2d(1, 1, 3, rng=0)
+    layer.backward(np.ones_like(layer.forward(X1)))
+    return layer
+
+
+class TestEveryRealParameter:
+    @pytest.mark.parametrize("bad", ["1e-3", None, True, np.bool_(False), 1j, [1e-3], np.array([1e-3])], ids=repr)
+    @pytest.mark.parametrize("call", sorted(REALS))
+    def test_not_a_real_number_is_a_type_error(self, call, bad):
+        name, f, _ = REALS[call]
+        with pytest.raises(TypeError, match=rf"^{name} must be a real number, got"):
+            f(bad)
+
+    @pytest.mark.parametrize("bad", [np.nan, np.inf, -np.inf, np.float32(np.nan)], ids=repr)
+    @pytest.mark.parametrize("call", sorted(REALS))
+    def test_not_finite_is_a_value_error(self, call, bad):
+        name, f, _ = REALS[call]
+        with pytest.raises(ValueError, match=rf"^{name} must be finite, got"):
+            f(bad)
+
+    @pytest.mark.parametrize("call", sorted(REALS))
+    def test_out_of_range(self, call, capsys):
+        name, f, strict = REALS[call]
+        if strict is None:  # lr may be any finite number
+            f(-0.5)
+            return
+        with pytest.raises(ValueError, match=rf"^{name} must be >?=? 0, got -1e-09"):
+            f(-1e-9)
+        if strict:
+            with pytest.raises(ValueError, match=rf"^{name} must be > 0, got 0.0"):
+                f(0)
+        else:
+            f(0)
+            assert "OK" in capsys.readouterr().out
+
+
+class TestOtherParameters:
+    @pytest.mark.parametrize("bad", ["seed", 1.5, True, np.float64(3.0), [1, 2], object()], ids=repr)
+    def test_rng_of_the_wrong_kind(self, bad):
+        with pytest.raises(TypeError, match=r"^rng must be None, an int seed, or a numpy Generator"):
+            cl.Conv2d(1, 1, 3, rng=bad)
+
+    @pytest.mark.parametrize("bad", [-1, np.int8(-5), np.array(-1)], ids=repr)
+    def test_rng_negative_seed(self, bad):
+        with pytest.raises(ValueError, match=r"^rng as a seed must be >= 0, got -\d"):
+            cl.Conv2d(1, 1, 3, rng=bad)
+
+    @pytest.mark.parametrize("bad", [np.int64, np.float16, "int8", complex, "bogus", np.longdouble], ids=repr)
+    def test_layer_dtype(self, bad):
+        with pytest.raises(TypeError, match=r"^dtype must be numpy.float32 or numpy.float64, got"):
+            cl.Conv2d(1, 1, 3, dtype=bad)
+
+    @pytest.mark.parametrize("good", [np.float32, "float32", np.dtype(">f4"), float, "float64"], ids=repr)
+    def test_layer_dtype_spellings(self, good):
+        assert cl.Conv2d(1, 1, 3, dtype=good).weight.dtype == np.dtype(good).newbyteorder("=")
+
+    def test_layer_weight_replaced_by_integers(self):
+        layer = cl.Conv2d(1, 1, 3)
+        layer.weight = np.ones((1, 1, 3, 3), dtype=int)
+        with pytest.raises(TypeError, match=r"^weight must be a floating-point array, got dtype int64"):
+            layer.forward(X1)
+
+    @pytest.mark.parametrize("bad", [1, "yes", None, np.array([True])], ids=repr)
+    def test_layer_bias_flag(self, bad):
+        with pytest.raises(TypeError, match=r"^bias must be True or False"):
+            cl.Conv2d(1, 1, 3, bias=bad)
+
+    @pytest.mark.parametrize("bad", [None, 3, ["im2col"], b"im2col", "IM2COL"], ids=repr)
+    def test_method_names(self, bad):
+        with pytest.raises(ValueError, match=r"^unknown method .*; valid methods are"):
+            cl.conv2d(X1, W1, method=bad)
+        with pytest.raises(ValueError, match=r"^unknown method"):
+            cl.Conv2d(1, 1, 3, forward_method=bad)
+
+    def test_check_close_label_and_equal_nan(self):
+        with pytest.raises(TypeError, match=r"^label must be a str, got 3"):
+            cl.check_close(np.ones(2), np.ones(2), 3)
+        with pytest.raises(TypeError, match=r"^equal_nan must be True or False, got 'no'"):
+            cl.check_close(np.ones(2), np.ones(2), equal_nan="no")
+
+    def test_numerical_gradient_f_result(self):
+        with pytest.raises(TypeError, match=r"^f\(x\) must have a real numeric dtype"):
+            cl.numerical_gradient(lambda v: v.astype(complex), np.ones(2), np.ones(2))
+
+    @pytest.mark.parametrize("bad", [(1, 1, 5), "11", 7, (1, 1, 5, 5, 1)], ids=repr)
+    def test_col2im_x_shape(self, bad):
+        with pytest.raises(ValueError, match=r"^x_shape must be a tuple \(N, C, H, W\) of 4 ints"):
+            cl.col2im(COLS, bad, 3)
+
+    @pytest.mark.parametrize(
+        "padding, msg",
+        [
+            (((-5, 0), (0, 0)), r"crops away the whole input height: 5 -5 \+0 = 0"),
+            (((0, 0), (-2, -3)), r"crops away the whole input width: 5 -2 -3 = 0"),
+            (((1, 2, 3), (0, 0)), r"padding\[0\] \(top, bottom\) must be an int or an \(h, w\) pair, got 3 values"),
+            (((1, 0.5), (0, 0)), r"padding\[0\] \(top, bottom\) must be an int or a pair of ints"),
+            (((1, 1), 2), r"padding must be an int or a pair of ints"),
+        ],
+    )
+    def test_pad2d_crop_amounts(self, padding, msg):
+        with pytest.raises((ValueError, TypeError), match=msg):
+            cl.pad2d(X1, padding)
+
+    def test_zero_d_and_scalar_arrays_are_not_images(self):
+        for bad in (np.float64(1.0), np.array(1.0), 3):
+            with pytest.raises(ValueError, match=r"^x must be 4-D \(N, C, H, W\), got a 0-D array"):
+                cl.conv2d(bad, W1)
+            with pytest.raises(ValueError, match=r"^x must have at least 2 dimensions"):
+                cl.pad2d(bad, 1)
