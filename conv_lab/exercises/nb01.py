@@ -274,6 +274,7 @@ UNREAD_CASES = [
     dict(size=12, kernel_size=2, stride=4, padding=1, dilation=1),  # gaps between windows
     dict(size=9, kernel_size=2, stride=3, padding=0, dilation=2),  # gaps inside windows
     dict(size=7, kernel_size=3, stride=3, padding=4, dilation=1),  # padding beyond the kernel's reach
+    dict(size=7, kernel_size=4, stride=1, padding=0, dilation=2),  # stride 1, but one window whose taps skip rows
 ]
 
 

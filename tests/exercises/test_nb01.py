@@ -295,12 +295,12 @@ def _notebook_unread_rows():
     return namespace["unread_rows"]
 
 
-def test_the_notebooks_buggy_function_passes_stride_1_and_gets_its_hint(capsys):
+def test_the_notebooks_buggy_function_passes_plain_stride_1_and_gets_its_hint(capsys):
     buggy = _notebook_unread_rows()
     ok, out = run(ex.check_unread_rows, buggy, capsys)
     assert not ok and "still the last a" in out
     failing_case = int(out.split("case ")[1].split(" ")[0])
-    stride_1 = [i + 1 for i, c in enumerate(ex.nb01.UNREAD_CASES) if c["stride"] == 1]
+    stride_1 = [i + 1 for i, c in enumerate(ex.nb01.UNREAD_CASES) if c["stride"] == 1 and c["dilation"] == 1]
     assert failing_case > max(stride_1)
     for case in ex.nb01.UNREAD_CASES[: failing_case - 1]:  # it is right on the cases before
         assert buggy(**case) == ex.nb01._unread(**case)
@@ -363,3 +363,10 @@ def test_unread_rows_rejects_the_library(capsys):
     for fn, name in ((by_mask, "rows_read"), (by_gradient, "conv2d_backward")):
         ok, out = run(ex.check_unread_rows, fn, capsys)
         assert not ok and f"without {name}" in out
+
+
+def test_the_notebook_states_the_layers_the_prediction_checker_uses():
+    text = "".join("".join(c["source"]) for c in json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"])
+    for name, layer in ex.PREDICTION_LAYERS.items():
+        row = " | ".join(str(layer[k]) for k in ("size", "kernel_size", "stride", "padding", "dilation"))
+        assert f"| `{name}` | {row} |" in text, name
