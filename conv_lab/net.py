@@ -73,6 +73,10 @@ class LinearClassifier:
         """Store the gradients of W and c; return nothing (the pixels need no gradient)."""
         self.grads = {"W": self._h.T @ dlogits, "c": dlogits.sum(axis=0)}
 
+    def predict(self, x):
+        """The most likely class of each image, shape (N,)."""
+        return self.forward(x).argmax(axis=1)
+
     def step(self, lr, momentum=0.0):
         """SGD with momentum: ``v = momentum * v - lr * g``, ``p += v``."""
         for name, g in self.grads.items():
@@ -100,7 +104,9 @@ class DigitNet:
         Filters of the two convolutions.
     """
 
-    def __init__(self, rng=0, dtype=np.float64, backward_method="im2col", train_convs=True, n_classes=10, channels=(16, 32)):
+    def __init__(
+        self, rng=0, dtype=np.float64, backward_method="im2col", train_convs=True, n_classes=10, channels=(16, 32)
+    ):
         rng = np.random.default_rng(rng)
         self.dtype = np.dtype(dtype)
         C1, C2 = channels
@@ -202,7 +208,21 @@ def train(net, x, labels, epochs, lr, momentum=0.9, batch_size=32, seed=0, x_tes
     dict of lists
         ``"batch_loss"``: the loss of every minibatch, in order;
         ``"test_accuracy"``: one value per epoch (empty without test data).
+
+    Notes
+    -----
+    The loop runs with the BLAS limited to one thread: its matrix products are
+    small (a few million multiply-adds), and handing such products to several
+    threads costs more time than it saves, many times more on a busy machine.
+    It also makes the run independent of the machine's core count.
     """
+    from threadpoolctl import threadpool_limits  # installed with scikit-learn
+
+    with threadpool_limits(limits=1, user_api="blas"):
+        return _train(net, x, labels, epochs, lr, momentum, batch_size, seed, x_test, y_test)
+
+
+def _train(net, x, labels, epochs, lr, momentum, batch_size, seed, x_test, y_test):
     order_rng = np.random.default_rng(seed)
     history = {"batch_loss": [], "test_accuracy": []}
     for _ in range(ck.integer(epochs, "epochs", 1)):

@@ -134,8 +134,9 @@ class TestDigits:
         everything = (load_digits().images / 16.0).reshape(-1, 1, 8, 8)
         assert np.array_equal(rows(np.concatenate([x_train, x_test])), rows(everything))
 
-    @pytest.mark.parametrize("bad, error", [(dict(seed=-1), ValueError), (dict(test_size=5000), ValueError),
-                                            (dict(seed=1.5), TypeError)])
+    @pytest.mark.parametrize(
+        "bad, error", [(dict(seed=-1), ValueError), (dict(test_size=5000), ValueError), (dict(seed=1.5), TypeError)]
+    )
     def test_rejects_bad_arguments(self, bad, error):
         with pytest.raises(error):
             load_digits_split(**bad)

@@ -37,7 +37,11 @@ def _readout_cases():
     for h_shape, K in [((2, 1, 2, 2), 3), ((3, 2, 3, 2), 4), ((4, 3, 2, 2), 10), ((1, 4, 1, 3), 2)]:
         D = int(np.prod(h_shape[1:]))
         cases.append(
-            dict(h=rng.standard_normal(h_shape), W=rng.standard_normal((D, K)), dlogits=rng.standard_normal((h_shape[0], K)))
+            dict(
+                h=rng.standard_normal(h_shape),
+                W=rng.standard_normal((D, K)),
+                dlogits=rng.standard_normal((h_shape[0], K)),
+            )
         )
     return cases
 

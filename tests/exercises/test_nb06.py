@@ -39,9 +39,7 @@ ODD_RETURNS = [
 ]
 
 
-@pytest.mark.parametrize(
-    "checker", [ex.check_readout_backward, ex.check_two_conv_backward, ex.check_net_gradients]
-)
+@pytest.mark.parametrize("checker", [ex.check_readout_backward, ex.check_two_conv_backward, ex.check_net_gradients])
 @pytest.mark.parametrize("fn", ODD_RETURNS)
 def test_checkers_never_raise(checker, fn, capsys):
     ok, out = run(checker, fn, capsys)
