@@ -150,38 +150,37 @@ def work_dtype(*arrays):
     return np.dtype(np.float32) if dtype == np.float16 else dtype
 
 
-def _max_abs(a):
-    """max |a| as a Python int, for a bool or integer array (no overflow at int64's minimum)."""
-    return max(abs(int(a.min())), abs(int(a.max())))
+INT64_MIN = -(2**63)
 
 
 def exact_int(dtype, terms, what):
-    """For an int64 computation, check that no sum can leave the int64 range.
+    """For an int64 computation, check that no result can leave the int64 range.
 
-    ``terms`` is a list of ``(count, [(name, array), ...])``: the result is a
+    ``terms`` is a list of ``(count, [(name, array), ...])``: a result is a
     sum of at most ``count`` products of one entry of each named array. The
-    bound is computed in Python ints, so the check itself cannot overflow.
-    Numpy's int64 arithmetic would wrap around silently beyond it.
+    range those sums can reach is found by interval arithmetic on each
+    array's min and max, in Python ints, so the check itself cannot
+    overflow. Numpy's int64 arithmetic wraps around modulo 2**64, so a
+    result inside the int64 range is exact even if a partial sum was not.
     """
     if dtype.kind not in "iu":
         return
-    bound, parts = 0, []
+    low = high = 0
+    parts = []
     for count, factors in terms:
-        product = count
+        lo = hi = 1
         for name, arr in factors:
-            m = _max_abs(arr)
-            if m > INT64_MAX:
-                raise ValueError(
-                    f"{name} holds {m}, outside the int64 range that exact integer results use; "
-                    f"convert {name} to float64 (or to a smaller integer) first"
-                )
-            product *= m
-            parts.append(f"max|{name}|={m}")
-        bound += product
-    if bound > INT64_MAX:
+            amin, amax = int(arr.min()), int(arr.max())
+            corners = (lo * amin, lo * amax, hi * amin, hi * amax)
+            lo, hi = min(corners), max(corners)
+            parts.append(f"{name} in [{amin}, {amax}]")
+        low += min(0, count * lo)
+        high += max(0, count * hi)
+    if low < INT64_MIN or high > INT64_MAX:
         raise ValueError(
-            f"integer inputs too large for exact int64 arithmetic: {what} could reach {bound} "
-            f"({', '.join(parts)}), beyond 2**63-1; convert the inputs to float64 first"
+            f"integer inputs too large for exact int64 arithmetic: {what} could reach "
+            f"{high if high > INT64_MAX else low} ({', '.join(parts)}), outside "
+            f"[-2**63, 2**63-1]; convert the inputs to float64 first"
         )
 
 

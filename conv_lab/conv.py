@@ -300,14 +300,14 @@ def conv_transpose2d(y, w, stride=1, padding=0, output_padding=0, dilation=1):
     # out[n, c, i, j] += sum_f y_pad[n, f, i + u*dh, j + v*dw] * w_rot[c, f, u, v],
     # for the (i, j) whose tap lands on an entry of y (every s-th row and column).
     out = np.zeros((N, C, H, W), dtype=dtype)
+    rows = [_real_taps(real.any(axis=1), u * d[0], H, s[0]) for u in range(KH)]
+    cols = [_real_taps(real.any(axis=0), v * d[1], W, s[1]) for v in range(KW)]
     for u in range(KH):
-        rows = _real_taps(real.any(axis=1), u * d[0], H, s[0])
         for v in range(KW):
-            cols = _real_taps(real.any(axis=0), v * d[1], W, s[1])
-            if rows is None or cols is None:
+            if rows[u] is None or cols[v] is None:
                 continue  # this tap only ever meets inserted or padded zeros
-            patch = y_pad[:, :, _shift(rows, u * d[0]), _shift(cols, v * d[1])]  # (N, F, h, w)
+            patch = y_pad[:, :, _shift(rows[u], u * d[0]), _shift(cols[v], v * d[1])]  # (N, F, h, w)
             # matmul, not np.dot/tensordot: those shortcut a 1x1 factor as a scaling and drop 0 * NaN
             prod = patch.transpose(0, 2, 3, 1) @ w_rot[:, :, u, v].T  # (N, h, w, C)
-            out[:, :, rows, cols] += prod.transpose(0, 3, 1, 2)  # (N, C, h, w)
+            out[:, :, rows[u], cols[v]] += prod.transpose(0, 3, 1, 2)  # (N, C, h, w)
     return out  # (N, C, H, W)

@@ -54,7 +54,7 @@ def numerical_gradient(f, x, dy, eps=1e-6):
 def _difference(a, b):
     """|a - b| in float64, with 0 wherever a and b are equal (equal infinities included)."""
     with np.errstate(invalid="ignore"):  # inf - inf: those places are equal, set to 0 below
-        diff = np.abs(a - b)
+        diff = np.asarray(np.abs(a - b))  # an array even for 0-d inputs
     diff[a == b] = 0.0
     return diff
 

@@ -131,9 +131,9 @@ class Conv2d:
         The parameters are replaced by new arrays of their own dtype; ``lr``
         (a finite real number, numpy scalars included) never widens them.
         """
+        lr = ck.real(lr, "lr")
         if self.dweight is None:
             raise RuntimeError("sgd_step() called before backward(): there are no gradients yet")
-        lr = ck.real(lr, "lr")
         self.weight = (self.weight - lr * self.dweight).astype(self.weight.dtype, copy=False)
         if self.bias is not None and self.dbias is not None:
             self.bias = (self.bias - lr * self.dbias).astype(self.bias.dtype, copy=False)

@@ -130,33 +130,49 @@ class TestIntegerWidths:
 
 
 class TestIntegerRange:
+    """Integer sums that could leave int64 are refused; everything inside the range is exact."""
+
     def test_sums_beyond_int64_are_refused_not_wrapped(self):
         x = np.full((1, 1, 3, 3), 2**40, dtype=np.int64)
         w = np.full((1, 1, 3, 3), 2**30, dtype=np.int64)  # 9 * 2**70 > 2**63
         for call in (
             lambda: cl.conv2d(x, w),
+            lambda: cl.conv2d(x, -w),
             lambda: cl.conv2d_backward(np.full((1, 1, 1, 1), 2**40), x, w),
             lambda: cl.conv_transpose2d(np.full((1, 1, 1, 1), 2**40), w),
             lambda: cl.corr2d(x[0, 0], w[0, 0]),
         ):
-            with pytest.raises(ValueError, match=r"too large for exact int64 arithmetic: .* beyond 2\*\*63-1"):
+            with pytest.raises(
+                ValueError, match=r"too large for exact int64 arithmetic: .* outside \[-2\*\*63, 2\*\*63-1\]"
+            ):
                 call()
-        with pytest.raises(ValueError, match=r"too large for exact int64 arithmetic: a pixel's sum"):
+        with pytest.raises(ValueError, match=r"too large for exact int64 arithmetic: a pixel's sum could reach"):
             cl.col2im(np.full((1, 9), 2**62), (1, 1, 3, 3), 3)
 
     def test_uint64_beyond_int64_is_refused(self):
         x = np.full((1, 1, 3, 3), 2**63, dtype=np.uint64)
-        with pytest.raises(ValueError, match=r"x holds 9223372036854775808, outside the int64 range"):
-            cl.conv2d(x, np.zeros((1, 1, 3, 3), dtype=np.uint8))
+        with pytest.raises(ValueError, match=r"y could reach 83010348331692982272 \(x in \[9223372036854775808, "):
+            cl.conv2d(x, np.ones((1, 1, 3, 3), dtype=np.uint8))
+        assert cl.conv2d(x, np.zeros((1, 1, 3, 3), dtype=np.uint8))[0, 0, 0, 0] == 0
 
-    def test_the_largest_exact_sums_are_accepted(self):
-        """Sums up to the documented bound max|x| * max|w| * C*KH*KW < 2**63 come out exact (float64 would round)."""
-        x = np.array([[[[2**31 - 1, -(2**31)]]]], dtype=np.int64)
-        w = np.array([[[[2**31 - 1, 2**31 - 1]]]], dtype=np.int64)  # bound 2 * 2**31 * (2**31 - 1) < 2**63
-        assert int(cl.conv2d(x, w)[0, 0, 0, 0]) == (2**31 - 1) ** 2 - 2**31 * (2**31 - 1)
-        assert int(cl.conv2d(x[..., :1] * 2, w[..., :1])[0, 0, 0, 0]) == 2 * (2**31 - 1) ** 2
-        with pytest.raises(ValueError, match=r"could reach 9223372036854775808 \(max\|x\|=2147483648"):
-            cl.conv2d(x, w + 1)  # bound 2 * 2**31 * 2**31 = 2**63
+    @pytest.mark.parametrize(
+        "x, w, want",
+        [
+            ([2**31 - 1, -(2**31)], [2**31, 2**31], (2**31 - 1) * 2**31 - 2**31 * 2**31),
+            ([-(2**63)], [1], -(2**63)),  # the most negative int64
+            ([2**62 - 1, 2**62], [1, 1], 2**63 - 1),  # the largest int64... refused below: the check is conservative
+            ([3**39], [-1], -(3**39)),  # beyond float64's 2**53: float64 would round it
+        ],
+    )
+    def test_exact_up_to_the_range(self, x, w, want):
+        x, w = np.array(x, dtype=np.int64)[None, None, None], np.array(w, dtype=np.int64)[None, None, None]
+        if want == 2**63 - 1:  # each product may reach 2**62, two of them 2**63: refused, though this sum fits
+            with pytest.raises(ValueError, match="could reach 9223372036854775808"):
+                cl.conv2d(x, w)
+            return
+        for method in cl.FORWARD_METHODS:
+            y = cl.conv2d(x, w, method=method)
+            assert y.dtype == np.int64 and int(y[0, 0, 0, 0]) == want
 
 
 # ---------------------------------------------------------------------------------------------
@@ -694,3 +710,12 @@ class TestComparingNonFinite:
     def test_reports_the_worst_mismatch_not_a_matching_infinity(self):
         with pytest.raises(AssertionError, match=r"at index \(2,\): got 3.0, expected 2.0"):
             cl.check_close(np.array([np.inf, 1.0, 3.0]), np.array([np.inf, 1.0, 2.0]))
+
+    def test_numbers_and_0d_arrays(self, capsys):
+        cl.check_close(np.inf, np.float32(np.inf), "scalars")
+        cl.check_close(np.array(2.0), 2, "0-d")
+        assert capsys.readouterr().out.count("OK") == 2
+        assert cl.rel_error(1.0, 2.0) == 0.5
+        assert cl.rel_error(np.array(np.inf), np.inf) == 0.0
+        with pytest.raises(AssertionError, match=r"at index \(\): got 1.0, expected 2"):
+            cl.check_close(1.0, 2)
