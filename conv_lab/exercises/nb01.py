@@ -31,10 +31,10 @@ def _size_or_none(size, kernel_size, stride, padding, dilation):
 
 
 def _is_whole(v):
-    try:
-        return float(v) == int(v)
-    except Exception:  # noqa: BLE001
+    """True for a number with no fractional part (an int, or a float like 3.0); False for anything else."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
         return False
+    return bool(np.isfinite(v)) and float(v).is_integer()
 
 
 # --- 1. warm-up: the padding that gives a wanted output size ---------------------------------------
@@ -156,7 +156,19 @@ def check_layer_prediction(name, answer):
             "(window o: o*s, o*s + d, ..., o*s + d(K-1)), then subtract p"
         )
 
-    _check_value(title, answer, (OH, a, unread), diagnose)
+    _check_value(title, answer, (OH, a, unread), diagnose, compare=lambda got, expected: _as_triple(got) == expected)
+
+
+def _as_triple(answer):
+    """``(OH, a, [rows])`` as plain ints, whatever sequence types the student used; None if it isn't one."""
+    try:
+        oh, a, rows = answer
+        rows = list(rows)
+        if not all(_is_whole(v) for v in [oh, a, *rows]):
+            return None
+        return int(oh), int(a), [int(r) for r in rows]
+    except Exception:  # noqa: BLE001
+        return None
 
 
 # --- 3. corr2d with stride, padding and dilation, written by the student ---------------------------

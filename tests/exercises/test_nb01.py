@@ -126,6 +126,19 @@ def test_prediction_solutions_are_correct(capsys):
         assert ": correct." in capsys.readouterr().out
 
 
+def test_prediction_accepts_any_sequence_of_whole_numbers(capsys):
+    ex.check_layer_prediction("shortcut", [np.int64(4), 0.0, np.array([1, 3, 5])])
+    assert ": correct." in capsys.readouterr().out
+    for wrong in ((4, 0, [1, 3, 5.5]), ("4", 0, [1, 3, 5]), (4, False, [1, 3, 5])):
+        ex.check_layer_prediction("shortcut", wrong)
+        assert "correct." not in capsys.readouterr().out
+
+
+def test_padding_for_wants_a_number(capsys):
+    ok, out = run(ex.check_padding_for, lambda size, kernel_size, stride, dilation, out_size: "1", capsys)
+    assert not ok and "whole number" in out
+
+
 def test_prediction_answers_match_an_independent_count():
     """The solution's numbers, recounted from the taps with plain loops (not rows_read)."""
     for name, layer in ex.PREDICTION_LAYERS.items():
