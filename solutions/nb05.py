@@ -51,8 +51,9 @@ def my_dx_by_scatter(dy, w, x_shape, stride, padding):
     return dxp[:, :, padding : padding + H, padding : padding + W]
 
 
-# 4. Predict, then check: H=10, K=3, s=2, p=1, d=2. The windows start at padded rows 0, 2, 4, 6
-#    and their taps are 2 apart, so they read the even padded rows 0..10 only. Input row r is
-#    padded row r + 1: the even input rows 0, 2, 4, 6, 8 are never read and get zero dx.
-#    (a = 7 mod 2 = 1 is padded row 11, bottom padding.)
-my_zero_rows = [0, 2, 4, 6, 8]
+# 4. Predict, then check: output_padding = a = (H + 2p - d(K-1) - 1) mod s for each encoder layer.
+#    A: H=224, K=7, s=2, p=3, d=1: (224 + 6 - 6 - 1) mod 2 = 223 mod 2 = 1
+#    B: H=31,  K=3, s=4, p=1, d=1: (31 + 2 - 2 - 1) mod 4 = 30 mod 4 = 2
+#    C: H=17,  K=3, s=3, p=1, d=2: (17 + 2 - 4 - 1) mod 3 = 14 mod 3 = 2
+#    D: H=20,  K=3, s=1, p=2, d=2: anything mod 1 = 0 (1 is accepted, since 1 < d, but gives 21 rows)
+my_output_paddings = (1, 2, 2, 0)

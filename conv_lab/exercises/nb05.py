@@ -3,7 +3,7 @@
 import numpy as np
 from termcolor import colored
 
-from ..blocks import corr2d, dilate2d, output_size, pad2d, rot180, rows_read, stride_leftover
+from ..blocks import corr2d, dilate2d, output_size, pad2d, rot180, stride_leftover
 from ..conv import conv2d_backward
 from ._common import check_value as _check_value
 from ._common import matches as _matches
@@ -273,62 +273,69 @@ def check_dx_by_scatter(fn):
     )
 
 
-# --- 4. predict, then check: the rows of dx that are zero for every dy ----------------------------
+# --- 4. predict, then check: the output_padding a decoder needs ----------------------------------
 
-ZERO_ROWS_LAYER = dict(size=10, kernel_size=3, stride=2, padding=1, dilation=2)
+OUTPUT_PADDING_LAYERS = [  # the encoder layers a decoder must undo, in the notebook's order A, B, C, D
+    dict(size=224, kernel_size=7, stride=2, padding=3, dilation=1),
+    dict(size=31, kernel_size=3, stride=4, padding=1, dilation=1),
+    dict(size=17, kernel_size=3, stride=3, padding=1, dilation=2),
+    dict(size=20, kernel_size=3, stride=1, padding=2, dilation=2),
+]
 
 
-def check_zero_rows(answer):
-    """Check a predicted list of the dx rows that are zero whatever dy is, for ZERO_ROWS_LAYER."""
-    title = "rows of dx that are always zero"
-    if _not_answered(title, answer, "a list of row numbers, e.g. [4, 5]"):
+def _layer_args(layer):
+    return tuple(layer[k] for k in ("size", "kernel_size", "stride", "padding", "dilation"))
+
+
+def check_output_padding(answer):
+    """Check predicted output paddings, one per layer of OUTPUT_PADDING_LAYERS, that give back each H."""
+    title = "output_padding for the decoder"
+    if _not_answered(title, answer, "a tuple of four numbers, one per layer"):
         return
-    H, K, s, p, d = (ZERO_ROWS_LAYER[k] for k in ("size", "kernel_size", "stride", "padding", "dilation"))
-    expected = [int(r) for r in np.nonzero(~rows_read(H, K, s, p, d))[0]]
-    a = stride_leftover(H, K, s, p, d)
+    expected = tuple(stride_leftover(*_layer_args(layer)) for layer in OUTPUT_PADDING_LAYERS)
 
     def diagnose(got, expected):
         try:
             if isinstance(got, (str, bytes)):
                 raise TypeError
-            rows = sorted({int(r) for r in got if _is_whole(r)})
-            if len(rows) != len(list(got)):
+            got = list(got)
+            if len(got) != len(expected) or not all(_is_whole(g) for g in got):
                 raise ValueError
+            got = [int(g) for g in got]
         except Exception:  # noqa: BLE001
-            return "answer with a list of whole row numbers, e.g. [4, 5] (or [] for none)"
-        if any(r < 0 or r >= H for r in rows):
-            return f"list rows of dx, numbered 0 to {H - 1} like the input's rows; padding rows have no dx"
-        if rows in ([], [H - 1], list(range(H - a, H))):
-            return (
-                f"a = {a} counts rows of the PADDED input below the last window: with p = {p} that is bottom "
-                "padding. Look inside the image: in g the real entries are s apart and the rotated kernel's "
-                "taps d apart, so some rows of dx only ever meet inserted zeros"
-            )
-        if rows == [r - p for r in expected if r - p >= 0] or rows == [r + p for r in expected if r + p < H]:
-            return f"off by the padding: input row r is row r + {p} of the padded input"
-        return (
-            "list the padded rows each window reads (window o: o*s, o*s + d, ..., o*s + d(K-1)), subtract p; "
-            "the input rows never listed get zero dx"
-        )
+            return f"answer with {len(expected)} whole numbers, one per layer, e.g. (0, 1, 0, 1)"
+        for name, g, e, layer in zip("ABCD", got, expected, OUTPUT_PADDING_LAYERS):
+            if g == e:
+                continue
+            H, K, s, p, d = _layer_args(layer)
+            where = f"layer {name} (H={H}, K={K}, s={s}, p={p}, d={d})"
+            if g < 0:
+                return f"{where}: output_padding adds rows; it can't be negative"
+            if s == 1 and g > 0:
+                size = (output_size(H, K, s, p, d) - 1) * s - 2 * p + d * (K - 1) + g + 1
+                return (
+                    f"{where}: with stride 1 there are no leftover rows, a = 0. PyTorch accepts {g} when it is "
+                    f"below the dilation, but the result would have {size} rows, and a convolution with these "
+                    f"settings maps {size} rows to {output_size(size, K, s, p, d)} outputs, not "
+                    f"{output_size(H, K, s, p, d)}"
+                )
+            if g >= s:
+                return f"{where}: a is a remainder after dividing by s = {s}, so it is smaller than {s}"
+            if p and g == (H - d * (K - 1) - 1) % s:
+                return f"{where}: the padding counts: a is computed from the padded height H + 2p"
+            if d > 1 and g == (H + 2 * p - K) % s:
+                return f"{where}: the dilated kernel spans d(K-1) + 1 rows, not K"
+            return f"{where}: output_padding = a = (H + 2p - d(K-1) - 1) mod s"
+        return "compare each number with a = (H + 2p - d(K-1) - 1) mod s for its layer"
 
-    _check_value(title, answer, expected, diagnose, compare=_same_rows)
-
-
-def _same_rows(got, expected):
-    if isinstance(got, (str, bytes)):
-        return False
-    try:
-        rows = [int(r) for r in got if _is_whole(r)]
-        return len(rows) == len(list(got)) and sorted(set(rows)) == sorted(expected) and len(set(rows)) == len(rows)
-    except Exception:  # noqa: BLE001
-        return False
+    _check_value(title, answer, expected, diagnose, compare=_same_ints)
 
 
 __all__ = [
+    "OUTPUT_PADDING_LAYERS",
     "PADS_LAYER",
-    "ZERO_ROWS_LAYER",
     "check_dx_by_scatter",
     "check_dx_rot180",
+    "check_output_padding",
     "check_rot180_pads",
-    "check_zero_rows",
 ]

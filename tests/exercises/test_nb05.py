@@ -210,20 +210,32 @@ def test_rot180_pads(capsys):
         assert answer(odd)  # a message, never a traceback
 
 
-def test_zero_rows(capsys):
+def test_output_padding(capsys):
     def answer(value):
-        ex.check_zero_rows(value)
+        ex.check_output_padding(value)
         return capsys.readouterr().out
 
-    H, K, s, p, d = (nb05.ZERO_ROWS_LAYER[k] for k in ("size", "kernel_size", "stride", "padding", "dilation"))
-    truth = [int(r) for r in np.nonzero(~cl.rows_read(H, K, s, p, d))[0]]
-    assert truth and max(truth) < H - 1  # unread rows inside the image, none at the bottom edge
-    assert "correct" in answer(load("nb05").my_zero_rows)
-    assert "correct" in answer(np.array(truth[::-1]))
+    truth = [cl.stride_leftover(*nb05._layer_args(layer)) for layer in nb05.OUTPUT_PADDING_LAYERS]
+    assert "correct" in answer(load("nb05").my_output_paddings)
+    assert "correct" in answer(np.array(truth))
     assert "not answered yet" in answer(...)
-    assert "rows of the PADDED input" in answer([])
-    assert "rows of the PADDED input" in answer([H - 1])
-    assert "off by the padding" in answer([r + p for r in truth])
-    assert "0 to" in answer([-1, 3])
-    for odd in ("0, 2", None, 3, [0.5], object()):
-        assert answer(odd)
+    # each answer recovers its layer's H, and the checker's layers cover the traps
+    for layer, op in zip(nb05.OUTPUT_PADDING_LAYERS, truth):
+        H, K, s, p, d = nb05._layer_args(layer)
+        y = np.zeros((1, 1, cl.output_size(H, K, s, p, d), 1))
+        assert cl.conv_transpose2d(y, np.zeros((1, 1, K, 1)), (s, 1), (p, 0), (op, 0), (d, 1)).shape[2] == H
+    no_padding = [
+        (L["size"] - L["dilation"] * (L["kernel_size"] - 1) - 1) % L["stride"] for L in nb05.OUTPUT_PADDING_LAYERS
+    ]
+    no_dilation = [(L["size"] + 2 * L["padding"] - L["kernel_size"]) % L["stride"] for L in nb05.OUTPUT_PADDING_LAYERS]
+
+    def first_wrong_at(index, value):
+        return [value if k == index else t for k, t in enumerate(truth)]
+
+    assert "the padding counts" in answer(first_wrong_at(1, no_padding[1]))
+    assert "spans d(K-1) + 1 rows, not K" in answer(first_wrong_at(2, no_dilation[2]))
+    assert "no leftover rows" in answer(first_wrong_at(3, 1))
+    assert "smaller than 2" in answer(first_wrong_at(0, 2))
+    assert "can't be negative" in answer(first_wrong_at(0, -1))
+    for odd in ("1, 2, 2, 0", None, [1], 7, (1.5, 2, 2, 0), object(), {"A": 1}):
+        assert answer(odd)  # a message, never a traceback
