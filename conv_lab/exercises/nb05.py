@@ -248,7 +248,8 @@ def check_dx_by_scatter(fn):
             if any(short) and short == a:
                 return (
                     f"dx is short by a = {tuple(a)} rows/columns: the canvas ends where the last window ends, "
-                    f"but the padded input has a more rows below it (their dx is zero)"
+                    f"but the padded input has a more rows below it. Build the canvas with H + 2p rows, then cut "
+                    f"p from each side (input rows below every window keep a zero dx)"
                 )
             if any(short) and short == [max(0, ai - p) for ai in a]:
                 return (
