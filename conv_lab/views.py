@@ -142,8 +142,8 @@ class ViewState:
             f"a = ({ah}, {aw}) padded rows/cols below/right of the last window; "
             f"input rows/cols among them: max(0, a − p) = ({lh}, {lw})",
             f"unread input rows: {_listing(self.unread_rows)}; unread input columns: {_listing(self.unread_cols)}",
-            "rot180 route for dx (notebook 05) pads dy by d(K−1) − p on top/left, d(K−1) − p + a on bottom/right: "
-            + _pads_text(self.rot_pad),
+            f"rot180 route for dx{' (notebook 05)' if mode == 'forward' else ''} pads dy by d(K−1) − p on top/left, "
+            f"d(K−1) − p + a on bottom/right: " + _pads_text(self.rot_pad),
         ]
         if self.out_pixel is not None:
             i, j = self.out_pixel
@@ -391,7 +391,7 @@ def _path_labels(ax, labels, height=0.3):
             if not text:
                 continue
             path, ext = _glyphs(text)
-            scale = min(height / _CAP, 0.88 / max(ext.width, 1e-9))
+            scale = min(height / _CAP, 0.74 / max(ext.width, 1e-9))
             v = path.vertices.copy()
             v[:, 0] = (v[:, 0] - (ext.x0 + ext.x1) / 2) * scale + q + 0.5
             v[:, 1] = -(v[:, 1] - _CAP / 2) * scale + r + 0.5  # the y axis points down
@@ -409,7 +409,7 @@ def _grid(ax, m, title, highlight=None, shade=None, labels=None, outline=None):
 
 def _outline(ax, cells, colour, lw=2.5):
     for r, q in cells:
-        ax.add_patch(Rectangle((q + 0.1, r + 0.1), 0.8, 0.8, fill=False, edgecolor=colour, lw=lw, zorder=4))
+        ax.add_patch(Rectangle((q + 0.04, r + 0.04), 0.92, 0.92, fill=False, edgecolor=colour, lw=lw, zorder=4))
 
 
 def _padded_input_panel(ax, st, products):
@@ -703,13 +703,13 @@ def _linked_view_class():
                 st = view_state(**self.settings())  # with the pixels now in range
                 self.state = st
                 lines = st.summary(self.mode) + (st.transposed_summary() if self.mode == "backward" else [])
+                draw_view(st, self.mode, fig=self.figure)
+                self.image.value = png(self.figure)  # the picture first: whoever sees new values finds the new picture
                 self.values.value = (
                     "<pre style='font-size: 12px; line-height: 1.3; white-space: pre-wrap'>"
                     + "\n".join(_html_escape(line) for line in lines)
                     + "</pre>"
                 )
-                draw_view(st, self.mode, fig=self.figure)
-                self.image.value = png(self.figure)
             finally:
                 self._busy = False
 

@@ -5,6 +5,9 @@ JupyterLab, choose Kernel -> Restart Kernel and Run All Cells, and wait.
 Then it checks what is on the screen: every code cell has an execution
 number, no cell shows a traceback (unless tagged ``raises-exception``),
 figures are images, termcolor output is coloured, and widgets are live.
+In notebooks 01 and 05 it then drives the linked view (conv_lab.views): it
+types a new stride into the stride slider, as a student would, and checks
+that both the printed values and the picture change.
 
 JupyterLab runs on localhost with a random token, on a temporary *copy* of
 the notebooks, with its own settings and workspace folders, so nothing can
@@ -16,6 +19,7 @@ A screenshot of each notebook is saved in ``test-artifacts/`` (not committed).
 
 import json
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -28,7 +32,11 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+# CONV_LAB_NOTEBOOKS points the test at another folder of notebooks (e.g. scratch copies being prepared)
+NOTEBOOK_DIR = Path(os.environ.get("CONV_LAB_NOTEBOOKS", ROOT / "notebooks"))
+NOTEBOOKS = sorted(NOTEBOOK_DIR.glob("[0-9][0-9]_*.ipynb"))
+LINKED_VIEWS = {"01_sliding_windows.ipynb": "forward", "05_rot180.ipynb": "backward"}  # must have a linked view
+VIEW_UPDATE_S = 30  # the view must redraw within this after a control changes
 CHROMIUM = Path(os.environ.get("CONV_LAB_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "test-artifacts"
 SERVER_START_S = 90  # JupyterLab must answer within this
@@ -69,7 +77,7 @@ class Lab:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         work = tmp / "work"
-        shutil.copytree(ROOT / "notebooks", work / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        shutil.copytree(NOTEBOOK_DIR, work / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
         shutil.copytree(ROOT / "benchmarks", work / "benchmarks")  # notebook 06 loads the benchmark module
         for name, values in SETTINGS.items():
             path = tmp / "settings" / name
@@ -206,6 +214,30 @@ IMAGES_SHOWN = """(n) => Array.from(document.querySelectorAll('PANEL .jp-Rendere
 
 IDLE = f"{PANEL} .jp-Notebook-ExecutionIndicator[data-status='idle']"
 
+# The linked view (conv_lab.views.linked_view) carries this CSS class. Its picture is an <img> whose bytes
+# are fetched and hashed here, so "the picture changed" means the image data changed, not just its URL.
+VIEW = f"{PANEL} .conv-lab-linked-view"
+READ_VIEW = """async (sel) => {
+    const views = document.querySelectorAll(sel);
+    if (views.length !== 1) return {count: views.length};
+    const view = views[0];
+    const img = view.querySelector('img');
+    const values = view.querySelector('.widget-html-content');
+    let picture = '';
+    if (img && img.src) {
+        const bytes = new Uint8Array(await (await fetch(img.src)).arrayBuffer());
+        let h = 2166136261;  // FNV-1a
+        for (const b of bytes) { h = Math.imul(h ^ b, 16777619) >>> 0; }
+        picture = bytes.length + ':' + h.toString(16);
+    }
+    return {count: 1, values: values ? values.innerText : '', picture: picture};
+}"""
+VIEW_CHANGED = """(arg) => {
+    const view = document.querySelector(arg.sel);
+    const values = view && view.querySelector('.widget-html-content');
+    return values !== null && values.innerText !== arg.before && values.innerText.includes(arg.expect);
+}"""
+
 
 def _menu(page, menu, item):
     page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click()
@@ -215,9 +247,59 @@ def _menu(page, menu, item):
 def _accept_dialog(page, name, what):
     dialog = page.locator(".jp-Dialog")
     try:
-        dialog.locator(".jp-mod-accept").click(timeout=10_000)
+        dialog.locator(".jp-mod-accept").click(timeout=30_000)  # a loaded machine can be slow to show it
     except Exception as exc:  # noqa: BLE001 - report in terms of the notebook
-        raise AssertionError(f"{name}: no confirmation dialog appeared for {what}") from exc
+        ARTIFACTS.mkdir(exist_ok=True)
+        shot = ARTIFACTS / f"{Path(name).stem}-no-dialog.png"
+        page.screenshot(path=str(shot), full_page=True)
+        raise AssertionError(f"{name}: no confirmation dialog appeared for {what} (screenshot: {shot.name})") from exc
+
+
+def _drive_linked_view(page, name):
+    """Change the stride of the notebook's linked view; return the problems seen (empty if it works)."""
+    before = page.evaluate(READ_VIEW, VIEW)
+    if before["count"] != 1:
+        return [
+            f"{name}: expected exactly one linked view (conv_lab.views.linked_view, CSS class "
+            f"conv-lab-linked-view) after Run All, found {before['count']}"
+        ]
+    problems = []
+    if not before["picture"]:
+        problems.append(f"{name}: the linked view shows no picture")
+    if "OH = " not in before["values"]:
+        problems.append(f"{name}: the linked view prints no formula values: {before['values'][:200]!r}")
+    view = page.locator(VIEW)
+    view.scroll_into_view_if_needed()
+    slider = view.locator(".widget-slider", has=page.locator(".widget-label", has_text=re.compile(r"^stride$")))
+    if slider.count() != 1:
+        return problems + [f"{name}: the linked view has {slider.count()} sliders labelled 'stride', expected 1"]
+    readout = slider.locator(".widget-readout")
+    old = readout.inner_text().strip()
+    new = "1" if old != "1" else "2"
+    readout.click()  # the readout is editable: type a value and press Enter, as a student can
+    page.keyboard.press("Control+A")
+    page.keyboard.type(new)
+    page.keyboard.press("Enter")
+    expect = f"stride ({new}, {new})"
+    try:
+        page.wait_for_function(
+            VIEW_CHANGED, arg={"sel": VIEW, "before": before["values"], "expect": expect}, timeout=VIEW_UPDATE_S * 1000
+        )
+    except Exception:  # noqa: BLE001 - reported below with what the page shows
+        pass
+    after = page.evaluate(READ_VIEW, VIEW)
+    deadline = time.monotonic() + VIEW_UPDATE_S
+    while after.get("picture") == before["picture"] and time.monotonic() < deadline:
+        page.wait_for_timeout(250)  # polling interval for the image bytes, not a guess at readiness
+        after = page.evaluate(READ_VIEW, VIEW)
+    if after.get("values") == before["values"] or expect not in after.get("values", ""):
+        problems.append(
+            f"{name}: after setting stride {old} -> {new} the printed values did not change to {expect!r} "
+            f"within {VIEW_UPDATE_S} s; they read {after.get('values', '')[:200]!r}"
+        )
+    if after.get("picture") == before["picture"]:
+        problems.append(f"{name}: after setting stride {old} -> {new} the picture (image data) did not change")
+    return problems
 
 
 @pytest.mark.parametrize("nb_path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
@@ -260,6 +342,9 @@ def test_restart_and_run_all_in_jupyterlab(lab, browser, nb_path):
             except Exception:  # noqa: BLE001, S110 - too few images is reported below, with the count
                 pass
             cells = page.evaluate(READ_CELLS)
+        linked_view_problems = []
+        if name in LINKED_VIEWS and not any(c["errors"] for c in cells):
+            linked_view_problems = _drive_linked_view(page, name)
         ARTIFACTS.mkdir(exist_ok=True)
         page.screenshot(path=str(ARTIFACTS / f"{nb_path.stem}.png"), full_page=True)
     finally:
@@ -288,4 +373,5 @@ def test_restart_and_run_all_in_jupyterlab(lab, browser, nb_path):
     widgets = sum(c["widgets"] for c in cells)
     if expect["widgets"] and not widgets:
         problems.append(f"{name}: no live widget (slider) rendered, expected {expect['widgets']} widget output(s)")
+    problems += linked_view_problems
     assert not problems, "\n".join(problems)
