@@ -239,3 +239,17 @@ def test_output_padding(capsys):
     assert "can't be negative" in answer(first_wrong_at(0, -1))
     for odd in ("1, 2, 2, 0", None, [1], 7, (1.5, 2, 2, 0), object(), {"A": 1}):
         assert answer(odd)  # a message, never a traceback
+
+
+def test_the_notebook_states_the_checkers_layers():
+    """The layers the prediction exercises describe in words are the ones their checkers use."""
+    import json
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "notebooks" / "05_rot180.ipynb"
+    text = "".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"])
+    for name, layer in zip("ABCD", nb05.OUTPUT_PADDING_LAYERS):
+        H, K, s, p, d = nb05._layer_args(layer)
+        assert f"| {name} | {H} | {K} | {s} | {p} | {d} |" in text
+    H, K, s, p, d = nb05._layer_args(nb05.PADS_LAYER)
+    assert f"$H = {H}$, $K = {K}$, stride {s}, padding {p} and dilation {d}" in text
