@@ -110,11 +110,9 @@ class DigitNet:
         rng = np.random.default_rng(rng)
         self.dtype = np.dtype(dtype)
         C1, C2 = channels
-        self.conv1 = Conv2d(1, C1, 3, padding=1, rng=rng, backward_method=backward_method)
-        self.conv2 = Conv2d(C1, C2, 3, stride=2, padding=1, rng=rng, backward_method=backward_method)
-        for conv in (self.conv1, self.conv2):
-            conv.weight = conv.weight.astype(self.dtype)
-            conv.bias = conv.bias.astype(self.dtype)
+        settings = dict(rng=rng, backward_method=backward_method, dtype=self.dtype)
+        self.conv1 = Conv2d(1, C1, 3, padding=1, **settings)
+        self.conv2 = Conv2d(C1, C2, 3, stride=2, padding=1, **settings)
         D = C2 * 4 * 4
         self.W = rng.normal(0.0, np.sqrt(1.0 / D), size=(D, n_classes)).astype(self.dtype)
         self.c = np.zeros(n_classes, self.dtype)
