@@ -4,6 +4,7 @@ import numpy as np
 from termcolor import colored
 
 from ..blocks import output_size
+from ..columns import im2col
 from ..conv import conv2d, conv2d_backward
 from ._common import check_value as _check_value
 from ._common import matches as _matches
@@ -111,6 +112,12 @@ def _two_conv_variant(x, w1, w2, dy, stride, padding, mask="z1", layer2_input="a
     return dx, dw1, dw2
 
 
+def _dw2_without_transpose(x, w1, w2, dy, stride, padding):
+    a1 = np.maximum(conv2d(x, w1, padding=1), 0)
+    F = w2.shape[0]
+    return (dy.reshape(-1, F).T @ im2col(a1, w2.shape[2:], stride, padding)).reshape(w2.shape)
+
+
 def _two_conv_reference(x, w1, w2, dy, stride, padding):
     return _two_conv_variant(x, w1, w2, dy, stride, padding)
 
@@ -136,6 +143,12 @@ def check_two_conv_backward(fn):
         if not _matches(dw2, expected[2]):
             if _matches(dw2, variant(layer2_input="z1")[2]):
                 return "layer 2's input is a1 = relu(z1), not z1: dw2 correlates dy with a1's windows"
+            if _matches(dw2, _dw2_without_transpose(**case)):
+                return (
+                    "dy.reshape(-1, F) mixes up the axes: move F last first, "
+                    "dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F), so that row n*OH*OW + oh*OW + ow "
+                    "matches the rows of im2col"
+                )
             return (
                 "dw2 = dy_mat.T @ im2col(a1, (KH2, KW2), stride, padding), with dy_mat = dy moved to "
                 "(N, OH, OW, F) and flattened to rows, reshaped to w2's shape"

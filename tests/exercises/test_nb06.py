@@ -90,13 +90,13 @@ def test_readout_detects_mutation_and_tuple_shape(capsys):
 # --- 2. the two-layer backward --------------------------------------------------------------------
 
 
-def two_conv(mask="z1", layer2_input="a1", dx_kernel="w1", route="columns"):
+def two_conv(mask="z1", layer2_input="a1", dx_kernel="w1", route="columns", transpose_dy=True):
     """A student's two-layer backward from im2col/col2im (or the rot180 route without the leftover)."""
 
     def layer_backward(dy, x, w, stride, padding):
         F = w.shape[0]
         cols = cl.im2col(x, w.shape[2:], stride, padding)
-        dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F)
+        dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F) if transpose_dy else dy.reshape(-1, F)
         dw = (dy_mat.T @ cols).reshape(w.shape)
         dx = cl.col2im(dy_mat @ w.reshape(F, -1), x.shape, w.shape[2:], stride, padding)
         return dx, dw
@@ -134,6 +134,7 @@ def two_conv(mask="z1", layer2_input="a1", dx_kernel="w1", route="columns"):
         (dict(layer2_input="z1"), "not z1"),
         (dict(dx_kernel="flipped"), "dx = col2im(dz1_mat @ w1_mat"),
         (dict(route="rot180"), "leftover rows included"),
+        (dict(transpose_dy=False), "move F last first"),
     ],
 )
 def test_two_conv_hints(flags, hint, capsys):
