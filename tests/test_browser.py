@@ -333,7 +333,7 @@ def test_restart_and_run_all_in_jupyterlab(lab, browser, nb_path):
                 f"{name}: Restart and Run All did not finish within {RUN_ALL_S} s; prompts: {prompts}; "
                 f"finished: {page.evaluate(FINISHED, expect['code_cells'])}"
             ) from exc
-        page.wait_for_selector(IDLE, timeout=30_000)
+        page.wait_for_selector(IDLE, timeout=60_000)
         cells = page.evaluate(READ_CELLS)
         if not any(c["errors"] for c in cells):
             # Images are decoded after their cell finishes; wait for them, bounded, then look again.
