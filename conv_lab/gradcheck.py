@@ -1,5 +1,7 @@
 """Tools to check a gradient or a result against an independent reference."""
 
+import math
+
 import numpy as np
 from termcolor import colored
 
@@ -59,6 +61,7 @@ def _difference(a, b):
     return diff
 
 
+@ck.quiet_nonfinite
 def rel_error(a, b, floor=1e-12):
     """Relative error ``||a - b|| / max(||a||, ||b||, floor)`` (Frobenius norms), in float64.
 
@@ -76,13 +79,21 @@ def rel_error(a, b, floor=1e-12):
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
     if np.isnan(a).any() or np.isnan(b).any():
         return float("nan")
-    diff = _difference(a, b)
-    if np.isinf(diff).any():
+    same = np.asarray(a == b)  # equal infinities included
+    if (~same & (np.isinf(a) | np.isinf(b))).any():
         return float("inf")
-    with np.errstate(over="ignore"):  # a norm beyond the float64 range is inf
-        return float(np.linalg.norm(diff) / max(np.linalg.norm(a), np.linalg.norm(b), floor))
+    if np.isinf(a).any():  # equal infinities: a finite difference over an infinite norm
+        return 0.0
+    # The ratio does not change when a, b and floor are divided by one power of two (exactly, so
+    # the digits do not change either); dividing by one near the largest entry keeps a - b and
+    # the norms from overflowing.
+    largest = max(float(np.max(np.abs(a))), float(np.max(np.abs(b))))
+    scale = math.ldexp(1.0, max(0, math.frexp(largest)[1] - 1))  # a power of two, at most the largest entry
+    a, b = a / scale, b / scale
+    return float(np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), floor / scale))
 
 
+@ck.quiet_nonfinite
 def check_close(got, expected, label="result", atol=1e-10, rtol=1e-7, equal_nan=True):
     """Print the largest difference between two arrays, and raise if it is too big.
 

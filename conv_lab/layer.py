@@ -96,6 +96,7 @@ class Conv2d:
             raise TypeError(f"weight must be a floating-point array, got dtype {weight.dtype}")
         return ck.work_dtype(weight)
 
+    @ck.quiet_nonfinite
     def forward(self, x):
         """Compute ``y (N, F, OH, OW)`` from ``x (N, C, H, W)`` and keep ``x`` for backward.
 
@@ -109,6 +110,7 @@ class Conv2d:
 
     __call__ = forward
 
+    @ck.quiet_nonfinite
     def backward(self, dy):
         """Given ``dy (N, F, OH, OW)``, store ``dweight``/``dbias`` and return ``dx (N, C, H, W)``.
 
@@ -125,6 +127,7 @@ class Conv2d:
         self.dbias = db if self.bias is not None else None
         return dx
 
+    @ck.quiet_nonfinite
     def sgd_step(self, lr):
         """Plain gradient descent: ``weight = weight - lr * dweight`` (and the bias likewise).
 

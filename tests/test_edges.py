@@ -719,3 +719,29 @@ class TestComparingNonFinite:
         assert cl.rel_error(np.array(np.inf), np.inf) == 0.0
         with pytest.raises(AssertionError, match=r"at index \(\): got 1.0, expected 2"):
             cl.check_close(1.0, 2)
+
+
+def test_layer_passes_non_finite_values_silently():
+    """A float32 layer fed float64 values beyond float32's range: inf, no warning (filterwarnings=error)."""
+    layer = cl.Conv2d(1, 1, 1, rng=0, dtype=np.float32)
+    y = layer.forward(np.full((1, 1, 2, 2), 1e300))
+    assert y.dtype == np.float32 and np.isinf(y).all()
+    layer.backward(np.full(y.shape, np.inf))
+    layer.sgd_step(0.1)
+    assert not np.isfinite(layer.weight).any()
+
+
+@given(
+    a=st.lists(st.floats(-1e6, 1e6), min_size=1, max_size=5),
+    shift=st.one_of(st.just(0.0), st.floats(1e-6, 1e3), st.floats(-1e3, -1e-6)),
+    exponent=st.integers(-200, 200),  # squares neither overflow nor underflow: the norms are exact formulas
+)
+def test_rel_error_is_the_formula_at_every_scale(a, shift, exponent):
+    """Same digits as ||a - b|| / max(||a||, ||b||, floor) where that formula does not overflow; 2.0 at 1e308."""
+    a = np.array(a)
+    b = a + shift
+    direct = np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), 1e-12)
+    assert cl.rel_error(a, b) == direct
+    k = 2.0**exponent  # scaling both arrays and the floor by a power of two changes nothing
+    assert cl.rel_error(a * k, b * k, floor=1e-12 * k) == direct
+    assert cl.rel_error(np.array([1.7e308, -1.7e308]), np.array([-1.7e308, 1.7e308])) == 2.0
