@@ -78,6 +78,9 @@ class Conv2d:
             raise TypeError(f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}") from None
         if dt not in (np.float32, np.float64):
             raise TypeError(f"dtype must be numpy.float32 or numpy.float64, got {dt}")
+        ck.check_elements(
+            (F, C, KH, KW), "the weight (F, C, KH, KW)", f"in_channels={C}, out_channels={F}, kernel_size={(KH, KW)}"
+        )
         rng = _generator(rng)
         std = np.sqrt(2.0 / (C * KH * KW))
         self.weight = rng.normal(0.0, std, size=(F, C, KH, KW)).astype(dt)

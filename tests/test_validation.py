@@ -290,6 +290,10 @@ class TestAbsurdSizes:
             (lambda: cl.corr2d(X1[0, 0], W1[0, 0], padding=10**12), r"padding="),
             (lambda: cl.rows_read(10**12, 3), r"size=1000000000000"),
             (lambda: cl.Conv2d(1, 1, 3, padding=10**12).forward(X1), r"padding="),
+            (
+                lambda: cl.Conv2d(10**4, 10**4, 10**2),
+                r"in_channels=10000, out_channels=10000, kernel_size=\(100, 100\)",
+            ),
         ],
     )
     def test_refused_naming_the_parameter(self, call, name):
