@@ -602,6 +602,11 @@ _RANGES = {
     "dilation": (1, 3, 1),
     "output_padding": (0, 2, 0),
 }
+# the pixels the view starts on: in 01 an input pixel in the unread row, in 05 one that two outputs read
+_PIXELS = {
+    "forward": {"out_i": 1, "out_j": 0, "in_r": 5, "in_q": 0},
+    "backward": {"out_i": 1, "out_j": 0, "in_r": 2, "in_q": 1},
+}
 
 
 @functools.cache
@@ -635,7 +640,7 @@ def _linked_view_class():
             for name, desc in (("out_i", "output row i"), ("out_j", "output col j"), ("in_r", "input row r"),
                                ("in_q", "input col q")):  # fmt: skip
                 self.controls[name] = widgets.IntSlider(
-                    value=initial.pop(name, 0),
+                    value=initial.pop(name, _PIXELS[mode][name]),
                     min=0,
                     max=9,
                     description=desc,
@@ -734,7 +739,10 @@ def linked_view(mode="forward", **initial):
         kernel taps that carry its gradient.
     **initial
         Starting values for the sliders: H, W, KH, KW, stride, padding,
-        dilation, output_padding, out_i, out_j, in_r, in_q.
+        dilation, output_padding, out_i, out_j, in_r, in_q. By default the
+        view starts on H = W = 6, K = 3, stride 2 (one unread row), output
+        pixel (1, 0), and input pixel (5, 0) (forward: in the unread row) or
+        (2, 1) (backward: read by two outputs).
 
     Returns
     -------

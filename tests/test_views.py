@@ -294,6 +294,14 @@ class TestLinkedView:
         assert view.values.value != text and view.image.value != picture
         assert f"= {cl.output_size(6, 3, 1)}, OW" in view.values.value
 
+    @pytest.mark.parametrize("mode, in_pixel", [("forward", (5, 0)), ("backward", (2, 1))])
+    def test_starts_on_the_setting_the_notebooks_print(self, mode, in_pixel):
+        """The notebooks' plain cell next to the view prints view_state for the view's starting setting."""
+        view = views.linked_view(mode)
+        expected = views.view_state(6, 6, 3, 3, stride=2, padding=0, out_pixel=(1, 0), in_pixel=in_pixel)
+        assert view.state.summary(mode) == expected.summary(mode)
+        assert ("unread input rows: 5;" in view.values.value) and view.state.out_pixel == (1, 0)
+
     def test_pixel_sliders_follow_the_output_size(self):
         view = views.linked_view("forward", H=9, stride=1, out_i=6)
         assert view.controls["out_i"].max == 6 and view.state.out_pixel[0] == 6
