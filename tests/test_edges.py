@@ -535,7 +535,11 @@ def layouts():
     def broadcast(a):  # a read-only view with zero strides where an axis has length 1
         return np.broadcast_to(a, a.shape)
 
-    return st.sampled_from([readonly, strided, reversed_, fortran, broadcast, lambda a: a.tolist()])
+    return st.sampled_from([readonly, strided, reversed_, fortran, broadcast, as_list])
+
+
+def as_list(a):
+    return a.tolist()
 
 
 @given(
@@ -552,6 +556,25 @@ def test_no_public_function_modifies_its_inputs(layout, dtype):
     other_public_calls(*given_)
     for g, a in zip(given_, base):
         np.testing.assert_array_equal(np.asarray(g), a)
+
+
+@given(
+    layout=st.lists(layouts(), min_size=5, max_size=5),
+    dtype=st.sampled_from([np.float64, np.float32, np.int16, np.uint8]),
+)
+@settings(max_examples=25)
+def test_memory_layout_does_not_change_results(layout, dtype):
+    """The same values in any memory layout (or as nested lists) give the same results."""
+    base = base_arrays(dtype)
+    want = {name: call() for name, (call, _) in public_calls(*base).items()}
+    got = {name: call() for name, (call, _) in public_calls(*[f(a) for f, a in zip(layout, base)]).items()}
+    for name in want:
+        w_, g_ = want[name], got[name]
+        for g, w in zip(g_ if isinstance(g_, tuple) else (g_,), w_ if isinstance(w_, tuple) else (w_,)):
+            if as_list not in layout:  # a list of numbers has no dtype to keep
+                assert g.dtype == w.dtype, name
+            tol = 1e-5 if np.float32 in (g.dtype, w.dtype) else 1e-12
+            np.testing.assert_allclose(g, w, rtol=tol, atol=tol, err_msg=name)
 
 
 def test_layer_keeps_its_own_copy_of_x():
