@@ -152,19 +152,19 @@ def matrix(ax, m, title=None, highlight=None, shade=None, labels=None, fontsize=
     ax.set_aspect("equal")
     ax.set_xticks([])
     ax.set_yticks([])
-    face = np.empty((R, Q), dtype=object)
-    face[:] = "white"
+    face = np.ones((R, Q, 4))  # RGBA, white
+    hatched = np.zeros((R, Q), dtype=bool)  # cells whose fill is PAD
     fills = []
     if shade is not None:
         fills.append((PAD, np.asarray(shade, dtype=bool)))
     fills += [(colour, np.asarray(mask, dtype=bool)) for colour, mask in (highlight or {}).items()]
     for colour, mask in fills:
-        face[mask] = colour
+        face[mask] = to_rgba(colour)
+        hatched[mask] = to_rgba(colour) == to_rgba(PAD)
     every = np.ones((R, Q), dtype=bool)
     ax.add_collection(
-        PolyCollection(_cells(every), facecolors=list(face.ravel()), edgecolors="#555555", linewidths=0.8, zorder=1)
+        PolyCollection(_cells(every), facecolors=face.reshape(-1, 4), edgecolors="#555555", linewidths=0.8, zorder=1)
     )
-    hatched = face == PAD
     if hatched.any():
         ax.add_collection(
             PolyCollection(
