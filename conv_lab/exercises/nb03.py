@@ -3,24 +3,13 @@
 import numpy as np
 from termcolor import colored
 
-from .. import speed as _speed  # noqa: F401 - loaded so that its routines can be forbidden
 from ..conv import conv2d
+from ._common import FORWARD_ROUTINES
 from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
 
-# Everything that computes the forward pass, or copies windows, for the student.
-FORWARD_FORBID = (
-    "conv2d",
-    "im2col",
-    "sliding_windows",
-    "corr2d",
-    "convolve2d",
-    "Conv2d.forward",
-    "speed.conv2d_textbook",
-    "speed.forward_contenders",
-    "columns.gemm_forward",
-)
+FORWARD_FORBID = FORWARD_ROUTINES  # everything that computes the forward pass, or copies windows
 
 
 def _ordinal(n):
