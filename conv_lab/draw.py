@@ -298,7 +298,7 @@ def window_step(x, w, i, j, stride=1, padding=0, dilation=1, bias=0, fig=None, l
     labels_in = [[f"{v:g}" for v in row] for row in xp]
     rows, cols = np.nonzero(mask)
     for (r, q), wv in zip(zip(rows, cols), w.ravel()):
-        labels_in[r][q] = f"{xp[r, q]:g}×{wv:g}"
+        labels_in[r][q] = f"{xp[r, q]:g}×{wv:g}" if wv >= 0 else f"{xp[r, q]:g}×({wv:g})"
     if fig is None:
         fig = plt.figure(figsize=(3 + 0.75 * (xp.shape[1] + w.shape[1] + y.shape[1]), 0.75 * xp.shape[0] + 1.6))
     fig.clear()
