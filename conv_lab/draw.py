@@ -879,7 +879,7 @@ def gemm_diagram(x_shape, w_shape, stride=1, padding=0, dilation=1, fig=None):
             gap = max(
                 1.6,
                 g["top_ext"] + margin + op_w + margin + right_reach,
-                g["name_ext"] + 2 * margin + nxt["name_ext"],
+                g["name_ext"] + 3 * margin + nxt["name_ext"],
             )
             op_x.append((x + g["top_ext"] + x + gap - right_reach) / 2)
             x += gap
