@@ -13,13 +13,14 @@ from termcolor import colored
 from ..blocks import output_size, rows_read
 from ..columns import im2col
 from ..conv import conv2d_backward
+from ._common import GRADIENT_ROUTINES
 from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
 from ._common import same as _same
 
 # Routines that would do the scattering (or the whole backward pass) for the student.
-_BACKWARD_ROUTINES = ("col2im", "conv2d_backward", "conv_transpose2d", "Conv2d.backward")
+_BACKWARD_ROUTINES = GRADIENT_ROUTINES
 
 
 def _arrays(got, count):

@@ -237,7 +237,9 @@ def test_conv_backward_span_buffer_with_minus_crop_gets_a_hint(capsys):
     assert not ok and "-0 is 0" in out
 
 
-@pytest.mark.parametrize("routine", ["conv2d_backward", "col2im", "conv_transpose2d", "Conv2d.backward"])
+@pytest.mark.parametrize(
+    "routine", ["conv2d_backward", "col2im", "conv_transpose2d", "Conv2d.backward", "numerical_gradient"]
+)
 def test_conv_backward_rejects_library_routines(routine, capsys):
     def delegating(dy, x, w, stride, padding, dilation):
         F, C, KH, KW = w.shape
@@ -250,7 +252,10 @@ def test_conv_backward_rejects_library_routines(routine, capsys):
             return layer.backward(dy), layer.dweight, dy.sum(axis=(0, 2, 3))
         dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F)
         cols = cl.im2col(x, (KH, KW), stride, padding, dilation)
-        if routine == "col2im":
+        if routine == "numerical_gradient":  # exact up to rounding: the forward pass is linear in x
+            forward = lambda t: cl.conv2d(t, w, stride=stride, padding=padding, dilation=dilation)
+            dx = cl.numerical_gradient(forward, x, dy)
+        elif routine == "col2im":
             dx = cl.col2im(dy_mat @ w.reshape(F, -1), x.shape, (KH, KW), stride, padding, dilation)
         else:
             dx = cl.conv_transpose2d(dy, w, stride, padding, dilation=dilation)
