@@ -100,6 +100,17 @@ def test_dx_rot180_index_error_hint(capsys):
     assert "w[f, c]" in run(ex.check_dx_rot180, wrong_kernel_index, capsys)[1]
 
 
+def _forward_by_corr2d(x, w, stride, padding, dilation):
+    N, C, H, W = x.shape
+    F = w.shape[0]
+    return np.stack(
+        [
+            np.stack([sum(cl.corr2d(x[n, c], w[f, c], stride, padding, dilation) for c in range(C)) for f in range(F)])
+            for n in range(N)
+        ]
+    )  # (N, F, OH, OW)
+
+
 @pytest.mark.parametrize(
     "delegate, name",
     [
@@ -114,6 +125,13 @@ def test_dx_rot180_index_error_hint(capsys):
             "conv2d_backward",
         ),
         (lambda dy, w, x_shape, stride, padding, dilation: cl.conv2d(dy, w), "conv2d"),
+        (
+            # the forward pass is linear in x, so its central difference is exactly dx
+            lambda dy, w, x_shape, stride, padding, dilation: cl.numerical_gradient(
+                lambda x: _forward_by_corr2d(x, w, stride, padding, dilation), np.zeros(x_shape), dy, eps=1.0
+            ),
+            "numerical_gradient",
+        ),
     ],
 )
 def test_dx_rot180_rejects_delegation(delegate, name, capsys):
