@@ -5,6 +5,7 @@ import pytest
 
 import conv_lab as cl
 from conv_lab import exercises as ex
+from conv_lab import net
 from conv_lab.exercises import nb06
 from tests.exercises.helpers import load, not_done, run
 
@@ -187,6 +188,18 @@ def test_two_conv_rejects_the_library_backward(capsys):
     for fn, name in [(delegating, "conv2d_backward"), (by_layer, "Conv2d.backward")]:
         ok, out = run(ex.check_two_conv_backward, fn, capsys)
         assert not ok and f"without {name}" in out, out
+
+
+def test_readout_refuses_the_linear_classifiers_backward(capsys):
+    def by_classifier(h, W, dlogits):
+        clf = net.LinearClassifier(W.shape[0], W.shape[1])
+        clf.W = W
+        clf.forward(h)
+        clf.backward(dlogits)
+        return clf.grads["W"], clf.grads["c"], (dlogits @ W.T).reshape(h.shape)
+
+    ok, out = run(ex.check_readout_backward, by_classifier, capsys)
+    assert not ok and "without net.LinearClassifier.backward" in out, out
 
 
 def test_two_conv_cases_cover_unread_rows():
