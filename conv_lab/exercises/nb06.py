@@ -227,7 +227,7 @@ _MASKS = ("z1", "gradient", "none", "z1>=0")  # how a student's ReLU backward ma
 
 
 def _net_cases():
-    """Stride 1 first (the function shown passes those), then a = p, a = 0 on rows, a > p, a <= p, a crop.
+    """Stride 1 first (the function shown passes those), then a = 0, 0 < a <= p and a > p, and a crop (p > K-1).
 
     Small integers, so that z1 is exactly 0 at some positions (where z1 >= 0 and z1 > 0 differ), and every
     gradient is computed exactly.
