@@ -33,8 +33,7 @@ with the kernel flipped). Each setting of the layer is handled as follows:
 
 Dtypes: float64 input is transformed in complex128; float32 (and float16,
 computed as float32) in complex64, as GPU FFT convolutions do, so float32
-in gives float32 out with float32 rounding error that grows with the size
-of the transform. Integer and bool input is not transformed at all: an FFT
+in gives float32 out, with rounding errors of float32's size. Integer and bool input is not transformed at all: an FFT
 works in floating point and rounds, so the exact int64 result of the default
 method (``"im2col"``) is returned instead.
 
