@@ -24,7 +24,7 @@ with the kernel flipped). Each setting of the layer is handled as follows:
   discarded.
 - **stride:** the full stride-1 correlation is computed, then subsampled:
   ``y = full[:, :, 0 : HR-EH+1 : sh, 0 : WR-EW+1 : sw]``. (This computes
-  ``sh*sw`` times more outputs than are kept.)
+  about ``sh*sw`` times more outputs than are kept.)
 - **channels and groups:** transforms are linear, so the sum over input
   channels is done between the transforms, frequency by frequency:
   ``Y[n, f] = sum_c X[n, c] * conj(Wk[f, c])``, a batched matrix product over
