@@ -3,8 +3,13 @@
 NCHW shapes and PyTorch semantics throughout: ``padding`` is zeros per side,
 ``dilation=1`` means none, and
 ``OH = floor((H + 2p - d*(KH-1) - 1) / s) + 1``.
+
+Submodules reached as attributes: ``cl.grouped`` (grouped and depthwise
+convolution), ``cl.fft`` (``method="fft"``), ``cl.winograd``
+(``method="winograd"``, with its transform matrices ``B_T``, ``G``, ``A_T``).
 """
 
+from . import fft, grouped, winograd  # noqa: F401  (submodules, reached as cl.fft, cl.grouped, cl.winograd)
 from .blocks import (
     convolve2d,
     corr2d,

@@ -227,14 +227,28 @@ class Geometry(NamedTuple):
     OH: int
     OW: int
     leftover: tuple  # (a_h, a_w): rows/cols of the *padded* input below/right of the last window
+    groups: int = 1  # G: channels and filters split into G blocks; filter block g reads channel block g only
 
     @property
     def padded_shape(self):
         return (self.H + 2 * self.padding[0], self.W + 2 * self.padding[1])
 
+    @property
+    def Cg(self):
+        """Input channels per group, C / groups."""
+        return self.C // self.groups
 
-def geometry(x_shape, kernel_size, F, stride, padding, dilation, shape_name="x"):
-    """Validate hyper-parameters against an (N, C, H, W) input and return a Geometry."""
+    @property
+    def Fg(self):
+        """Filters per group, F / groups."""
+        return self.F // self.groups
+
+
+def geometry(x_shape, kernel_size, F, stride, padding, dilation, shape_name="x", groups=1):
+    """Validate hyper-parameters against an (N, C, H, W) input and return a Geometry.
+
+    ``groups`` must already be checked (see :func:`conv_inputs`).
+    """
     N, C, H, W = (int(v) for v in x_shape)
     KH, KW = pair(kernel_size, "kernel_size", minimum=1)
     s = pair(stride, "stride", minimum=1)
@@ -249,17 +263,38 @@ def geometry(x_shape, kernel_size, F, stride, padding, dilation, shape_name="x")
         (H + 2 * p[0] - extent(KH, d[0])) % s[0],
         (W + 2 * p[1] - extent(KW, d[1])) % s[1],
     )
-    return Geometry(N, C, H, W, int(F), KH, KW, s, p, d, OH, OW, a)
+    return Geometry(N, C, H, W, int(F), KH, KW, s, p, d, OH, OW, a, int(groups))
 
 
-def conv_inputs(x, w, stride, padding, dilation):
-    """Check x (N, C, H, W) and w (F, C, KH, KW) together; return arrays and Geometry."""
+def groups_for(groups, C, F, c_desc, f_desc):
+    """Check ``groups`` (an int >= 1) against C input and F output channels; return it as a Python int.
+
+    ``c_desc``/``f_desc`` say where C and F come from, for the messages
+    (``"x has C=4 (shape (2, 4, 6, 6))"``, ``"in_channels=4"``).
+    """
+    G = integer(groups, "groups", minimum=1)
+    if C % G:
+        raise ValueError(f"groups={G} must divide C, the input channels, but {c_desc}: {C} % {G} = {C % G}")
+    if F % G:
+        raise ValueError(f"groups={G} must divide F, the number of filters, but {f_desc}: {F} % {G} = {F % G}")
+    return G
+
+
+def conv_inputs(x, w, stride, padding, dilation, groups=1):
+    """Check x (N, C, H, W) and w (F, C/groups, KH, KW) together; return arrays and Geometry."""
     x = numeric_array(x, "x", 4, "(N, C, H, W)")
-    w = numeric_array(w, "w", 4, "(F, C, KH, KW)")
-    if x.shape[1] != w.shape[1]:
+    w = numeric_array(w, "w", 4, "(F, C/groups, KH, KW)" if _as_int(groups) != 1 else "(F, C, KH, KW)")
+    C, F = x.shape[1], w.shape[0]
+    G = groups_for(groups, C, F, f"x has C={C} (shape {x.shape})", f"w has F={F} filters (shape {w.shape})")
+    if w.shape[1] * G != C:
+        if G == 1:
+            raise ValueError(
+                f"channel mismatch: x has C={C} channels (shape {x.shape}) "
+                f"but w expects C={w.shape[1]} (shape {w.shape})"
+            )
         raise ValueError(
-            f"channel mismatch: x has C={x.shape[1]} channels (shape {x.shape}) "
-            f"but w expects C={w.shape[1]} (shape {w.shape})"
+            f"channel mismatch: x has C={C} channels (shape {x.shape}) in groups={G}, so w must have "
+            f"C/groups = {C // G} channels per filter, but w has {w.shape[1]} (shape {w.shape})"
         )
-    g = geometry(x.shape, w.shape[2:], w.shape[0], stride, padding, dilation)
+    g = geometry(x.shape, w.shape[2:], F, stride, padding, dilation, groups=G)
     return x, w, g

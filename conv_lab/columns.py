@@ -15,6 +15,9 @@ same idea, arranged for speed (see benchmarks/conv_speed.py):
   innermost run is C numbers. With few channels (an RGB stem) it is
   channels-first per sample, as in Caffe: a (C*KH*KW, OH*OW) matrix whose
   innermost run is a row of OW outputs.
+- With ``groups = G`` the columns of each layout are split by group, and
+  each matrix product is one batched call over the G groups (see
+  conv_lab.grouped); the layout follows the channels per group, C/G.
 
 Both layouts hold exactly the numbers of the public ``cols``, reordered.
 """
@@ -146,19 +149,23 @@ def _block_size(g, itemsize):
 class _Workspace:
     """Buffers for one block of ``step`` samples, in one of two memory layouts.
 
-    Channels-last: windows as rows, (n*OH*OW, KH*KW*C), columns (kh, kw, c).
-    Channels-first: per sample a (C*KH*KW, OH*OW) matrix, one column per window.
-    Both hold exactly the numbers of the public ``cols``, reordered.
+    Channels-last: windows as rows, (n*OH*OW, G, KH*KW*C/G), columns (kh, kw, c) within each group.
+    Channels-first: per sample and group a (C/G*KH*KW, OH*OW) matrix, one column per window.
+    Both hold exactly the numbers of the public ``cols``, reordered. With
+    ``groups = G`` every matrix product is batched over the G groups (one
+    call, no Python loop over them); ``G = 1`` is the ordinary layer. The
+    layout is chosen by the channels per group, C/G: a depthwise layer
+    (C/G = 1) is channels-first whatever C is.
     """
 
     def __init__(self, g, dtype, backward=False):
         self.g = g
         self.step = _block_size(g, np.dtype(dtype).itemsize)
-        self.last = g.C >= CHANNELS_LAST_MIN_C
+        self.last = g.Cg >= CHANNELS_LAST_MIN_C
         n, (Hp, Wp) = self.step, g.padded_shape
         if self.last:
             image = (n, Hp, Wp, g.C)
-            self.cols = np.empty((n, g.OH, g.OW, g.KH, g.KW, g.C), dtype)
+            self.cols = np.empty((n, g.OH, g.OW, g.groups, g.KH, g.KW, g.Cg), dtype)
         else:
             image = (n, g.C, Hp, Wp)
             self.cols = np.empty((n, g.C, g.KH, g.KW, g.OH, g.OW), dtype)
@@ -169,10 +176,11 @@ class _Workspace:
             self.dy_mat = np.empty((n * g.OH * g.OW, g.F), dtype) if self.last else None
 
     def weights(self, w):
+        """w (F, C/G, KH, KW) as one matrix per group, columns ordered like the cols buffer."""
         g = self.g
         if self.last:
-            return w.transpose(0, 2, 3, 1).reshape(g.F, -1)  # (F, KH*KW*C)
-        return w.reshape(g.F, -1)  # (F, C*KH*KW)
+            return w.transpose(0, 2, 3, 1).reshape(g.groups, g.Fg, -1)  # (G, F/G, KH*KW*C/G)
+        return w.reshape(g.groups, g.Fg, -1)  # (G, F/G, C/G*KH*KW)
 
     def blocks(self):
         for n0 in range(0, self.g.N, self.step):
@@ -180,56 +188,62 @@ class _Workspace:
             yield slice(n0, n1), n1 - n0
 
     def unfold(self, x):
-        """Copy the windows of a block x (n, C, H, W) into the cols buffer; return it as a matrix."""
+        """Copy the windows of a block x (n, C, H, W) into the cols buffer; return it as matrices."""
         g, n = self.g, x.shape[0]
         (ph, pw), xp = g.padding, self.xp[:n]
         if self.last:
             xp[:, ph : ph + g.H, pw : pw + g.W, :] = x.transpose(0, 2, 3, 1)  # (n, H, W, C)
             view = _window_view(xp, (g.KH, g.KW), g.stride, g.dilation, axes=(1, 2))  # (n, OH, OW, C, KH, KW)
-            np.copyto(self.cols[:n], view.transpose(0, 1, 2, 4, 5, 3))  # (n, OH, OW, KH, KW, C)
-            return self.cols[:n].reshape(n * g.OH * g.OW, -1)  # (n*OH*OW, KH*KW*C)
+            view = view.reshape(n, g.OH, g.OW, g.groups, g.Cg, g.KH, g.KW)  # C split into (G, C/G): still a view
+            np.copyto(self.cols[:n], view.transpose(0, 1, 2, 3, 5, 6, 4))  # (n, OH, OW, G, KH, KW, C/G)
+            return self.cols[:n].reshape(n * g.OH * g.OW, g.groups, -1)  # (n*OH*OW, G, KH*KW*C/G)
         xp[:, :, ph : ph + g.H, pw : pw + g.W] = x
         view = _window_view(xp, (g.KH, g.KW), g.stride, g.dilation)  # (n, C, OH, OW, KH, KW)
         np.copyto(self.cols[:n], view.transpose(0, 1, 4, 5, 2, 3))  # (n, C, KH, KW, OH, OW)
-        return self.cols[:n].reshape(n, -1, g.OH * g.OW)  # (n, C*KH*KW, OH*OW)
+        return self.cols[:n].reshape(n, g.groups, -1, g.OH * g.OW)  # (n, G, C/G*KH*KW, OH*OW)
 
     def forward(self, cols, w_mat, out):
         """out (n, F, OH, OW) = the block's outputs."""
         g, n = self.g, out.shape[0]
         if self.last:
-            y = (cols @ w_mat.T).reshape(n, g.OH, g.OW, g.F)  # (n, OH, OW, F)
-            out[...] = y.transpose(0, 3, 1, 2)  # (n, F, OH, OW)
+            y = np.matmul(cols.transpose(1, 0, 2), w_mat.transpose(0, 2, 1))  # (G, n*OH*OW, F/G)
+            y = y.reshape(g.groups, n, g.OH, g.OW, g.Fg).transpose(1, 0, 4, 2, 3)  # (n, G, F/G, OH, OW)
+            out.reshape(n, g.groups, g.Fg, g.OH, g.OW)[...] = y
         else:
-            np.matmul(w_mat, cols, out=out.reshape(n, g.F, g.OH * g.OW))  # (n, F, OH*OW)
+            np.matmul(w_mat, cols, out=out.reshape(n, g.groups, g.Fg, g.OH * g.OW))  # (n, G, F/G, OH*OW)
 
     def backward(self, dy, cols, w_mat, dx_out):
-        """dx_out (n, C, H, W) = col2im(dcols) for the block; return the block's dw matrix."""
+        """dx_out (n, C, H, W) = col2im(dcols) for the block; return the block's dw matrices (G, F/G, ...)."""
         g, n = self.g, dy.shape[0]
         dxp = self.dxp[:n]
         dxp[...] = 0
         if self.last:
-            dy_mat = self.dy_mat[: n * g.OH * g.OW]
+            rows = n * g.OH * g.OW
+            dy_mat = self.dy_mat[:rows]
             np.copyto(dy_mat.reshape(n, g.OH, g.OW, g.F), dy.transpose(0, 2, 3, 1))  # (n*OH*OW, F)
-            dcols = self.dcols[:n]
-            np.matmul(dy_mat, w_mat, out=dcols.reshape(n * g.OH * g.OW, -1))  # (n*OH*OW, KH*KW*C)
-            dx = _scatter_taps(dxp, lambda kh, kw: dcols[:, :, :, kh, kw, :], g, (1, 2))  # (n, H, W, C)
-            dx_out[...] = dx.transpose(0, 3, 1, 2)  # (n, C, H, W)
-            return dy_mat.T @ cols  # (F, KH*KW*C)
-        dy3 = dy.reshape(n, g.F, g.OH * g.OW)  # (n, F, OH*OW)
+            dy_g = dy_mat.reshape(rows, g.groups, g.Fg).transpose(1, 0, 2)  # (G, n*OH*OW, F/G)
+            dcols = self.dcols[:n]  # (n, OH, OW, G, KH, KW, C/G)
+            np.matmul(dy_g, w_mat, out=dcols.reshape(rows, g.groups, -1).transpose(1, 0, 2))  # (G, n*OH*OW, KH*KW*C/G)
+            Hp, Wp = g.padded_shape
+            dxp5 = dxp.reshape(n, Hp, Wp, g.groups, g.Cg)  # (n, Hp, Wp, G, C/G): a view
+            dx = _scatter_taps(dxp5, lambda kh, kw: dcols[:, :, :, :, kh, kw, :], g, (1, 2))  # (n, H, W, G, C/G)
+            dx_out[...] = dx.reshape(n, g.H, g.W, g.C).transpose(0, 3, 1, 2)  # (n, C, H, W)
+            return dy_g.transpose(0, 2, 1) @ cols.transpose(1, 0, 2)  # (G, F/G, KH*KW*C/G)
+        dy4 = dy.reshape(n, g.groups, g.Fg, g.OH * g.OW)  # (n, G, F/G, OH*OW)
         dcols = self.dcols[:n]
-        np.matmul(w_mat.T, dy3, out=dcols.reshape(n, -1, g.OH * g.OW))  # (n, C*KH*KW, OH*OW)
+        np.matmul(w_mat.transpose(0, 2, 1), dy4, out=dcols.reshape(n, g.groups, -1, g.OH * g.OW))  # (n, G, ., OH*OW)
         dx_out[...] = _scatter_taps(dxp, lambda kh, kw: dcols[:, :, kh, kw], g, (2, 3))  # (n, C, H, W)
-        return (dy3 @ cols.transpose(0, 2, 1)).sum(axis=0)  # (F, C*KH*KW)
+        return (dy4 @ cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, F/G, C/G*KH*KW)
 
     def dw(self, dw_mat):
         g = self.g
         if self.last:
-            return dw_mat.reshape(g.F, g.KH, g.KW, g.C).transpose(0, 3, 1, 2)  # (F, C, KH, KW)
-        return dw_mat.reshape(g.F, g.C, g.KH, g.KW)
+            return dw_mat.reshape(g.F, g.KH, g.KW, g.Cg).transpose(0, 3, 1, 2)  # (F, C/G, KH, KW)
+        return dw_mat.reshape(g.F, g.Cg, g.KH, g.KW)
 
 
 def gemm_forward(x, w, g):
-    """conv2d by blocked im2col + GEMM; x, w already validated and of one dtype."""
+    """conv2d by blocked im2col + GEMM (batched over groups); x, w already validated and of one dtype."""
     ws = _Workspace(g, np.result_type(x, w))
     w_mat = ws.weights(w)
     y = np.empty((g.N, g.F, g.OH, g.OW), dtype=np.result_type(x, w))
@@ -239,7 +253,7 @@ def gemm_forward(x, w, g):
 
 
 def gemm_backward(dy, x, w, g):
-    """dx and dw by blocked im2col + GEMM + col2im; inputs validated, one dtype."""
+    """dx and dw by blocked im2col + GEMM + col2im (batched over groups); inputs validated, one dtype."""
     dtype = np.result_type(dy, x, w)
     ws = _Workspace(g, dtype, backward=True)
     w_mat = ws.weights(w)

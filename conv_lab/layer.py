@@ -3,7 +3,8 @@
 import numpy as np
 
 from . import _checks as ck
-from .conv import BACKWARD_METHODS, FORWARD_METHODS, conv2d, conv2d_backward
+from . import winograd
+from .conv import BACKWARD_METHODS, FORWARD_METHODS, FORWARD_ONLY, conv2d, conv2d_backward
 
 
 class Conv2d:
@@ -16,19 +17,32 @@ class Conv2d:
     kernel_size : int or (KH, KW)
     stride, padding, dilation : int or pair
         As in :func:`conv_lab.conv2d`.
+    groups : int, default 1
+        As in :func:`conv_lab.conv2d`: must divide C and F; ``groups=C`` is
+        depthwise. The weight has shape ``(F, C/groups, KH, KW)``.
     bias : bool, default True
     rng : None, int, numpy.random.Generator, BitGenerator, SeedSequence or RandomState
-        Source of the initial weights (He normal, ``std = sqrt(2 / (C*KH*KW))``).
+        Source of the initial weights (He normal, ``std = sqrt(2 / fan_in)``
+        with ``fan_in = C/groups*KH*KW``, the inputs each output reads).
         Pass a seed (an int >= 0) or a Generator for reproducible runs.
-    forward_method, backward_method : str
-        Passed on to :func:`conv2d` and :func:`conv2d_backward`.
+    forward_method : str, default "im2col"
+        One of :data:`conv_lab.FORWARD_METHODS`, passed on to :func:`conv2d`.
+        ``"winograd"`` needs a 3x3 kernel, stride 1 and dilation 1, checked
+        here.
+    backward_method : str, default "im2col"
+        One of :data:`conv_lab.BACKWARD_METHODS`, passed on to
+        :func:`conv2d_backward`. The backward pass does not depend on how the
+        forward pass was computed (only on ``x`` and the weight), so a layer
+        with ``forward_method="fft"`` or ``"winograd"``, which have no
+        backward, trains with any backward method. Asking for
+        ``backward_method="fft"`` or ``"winograd"`` raises ``ValueError``.
     dtype : {numpy.float64, numpy.float32}, default numpy.float64
         The dtype of the parameters. The same seed gives the same initial
         weights in either dtype (float32 rounds the float64 ones).
 
     Attributes
     ----------
-    weight : ndarray, shape (F, C, KH, KW)
+    weight : ndarray, shape (F, C/groups, KH, KW)
     bias : ndarray, shape (F,), or None
     dweight, dbias : ndarray or None
         Gradients from the latest :meth:`backward`; None before it.
@@ -56,6 +70,7 @@ class Conv2d:
         stride=1,
         padding=0,
         dilation=1,
+        groups=1,
         bias=True,
         rng=None,
         forward_method="im2col",
@@ -68,9 +83,18 @@ class Conv2d:
         self.stride = ck.pair(stride, "stride", minimum=1)
         self.padding = ck.pair(padding, "padding", minimum=0)
         self.dilation = ck.pair(dilation, "dilation", minimum=1)
+        self.groups = ck.groups_for(groups, C, F, f"in_channels={C}", f"out_channels={F}")
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"bias must be True or False, got {bias!r}")
         self.forward_method = ck.method_name(forward_method, FORWARD_METHODS)
+        if self.forward_method == "winograd":
+            winograd.check_layer((KH, KW), self.stride, self.dilation)
+        if isinstance(backward_method, str) and backward_method in FORWARD_ONLY:
+            raise ValueError(
+                f"backward_method {backward_method!r} is a forward method only; the backward methods are "
+                + ", ".join(repr(m) for m in BACKWARD_METHODS)
+                + f" (forward_method={backward_method!r} with any of them is fine)"
+            )
         self.backward_method = ck.method_name(backward_method, BACKWARD_METHODS)
         try:
             dt = np.dtype(dtype).newbyteorder("=")
@@ -78,23 +102,26 @@ class Conv2d:
             raise TypeError(f"dtype must be numpy.float32 or numpy.float64, got {dtype!r}") from None
         if dt not in (np.float32, np.float64):
             raise TypeError(f"dtype must be numpy.float32 or numpy.float64, got {dt}")
+        Cg = C // self.groups
         ck.check_elements(
-            (F, C, KH, KW), "the weight (F, C, KH, KW)", f"in_channels={C}, out_channels={F}, kernel_size={(KH, KW)}"
+            (F, Cg, KH, KW),
+            "the weight (F, C/groups, KH, KW)",
+            f"in_channels={C}, out_channels={F}, kernel_size={(KH, KW)}",
         )
         rng = _generator(rng)
-        std = np.sqrt(2.0 / (C * KH * KW))
-        self.weight = rng.normal(0.0, std, size=(F, C, KH, KW)).astype(dt)
+        std = np.sqrt(2.0 / (Cg * KH * KW))  # fan-in: the C/groups*KH*KW inputs each output reads
+        self.weight = rng.normal(0.0, std, size=(F, Cg, KH, KW)).astype(dt)
         self.bias = np.zeros(F, dtype=dt) if bias else None
         self.dweight = None
         self.dbias = None
         self._x = None
 
     def _settings(self):
-        return dict(stride=self.stride, padding=self.padding, dilation=self.dilation)
+        return dict(stride=self.stride, padding=self.padding, dilation=self.dilation, groups=self.groups)
 
     @property
     def dtype(self):
-        weight = ck.numeric_array(self.weight, "weight", 4, "(F, C, KH, KW)")
+        weight = ck.numeric_array(self.weight, "weight", 4, "(F, C/groups, KH, KW)")
         if weight.dtype.kind != "f":
             raise TypeError(f"weight must be a floating-point array, got dtype {weight.dtype}")
         return ck.work_dtype(weight)
@@ -145,10 +172,11 @@ class Conv2d:
             self.bias = (self.bias - lr * self.dbias).astype(self.bias.dtype, copy=False)
 
     def __repr__(self):
-        F, C, KH, KW = self.weight.shape
+        F, Cg, KH, KW = self.weight.shape
+        groups = f", groups={self.groups}" if self.groups != 1 else ""  # shown only when not the default, as PyTorch
         return (
-            f"Conv2d({C}, {F}, kernel_size={(KH, KW)}, stride={self.stride}, "
-            f"padding={self.padding}, dilation={self.dilation}, bias={self.bias is not None})"
+            f"Conv2d({Cg * self.groups}, {F}, kernel_size={(KH, KW)}, stride={self.stride}, "
+            f"padding={self.padding}, dilation={self.dilation}{groups}, bias={self.bias is not None})"
         )
 
 

@@ -103,12 +103,25 @@ class TestHyperParameters:
             cl.im2col(X, (3, 3, 3))
 
     @pytest.mark.parametrize(
-        "func, valid", [(cl.conv2d, "'loops', 'im2col', 'einsum'"), (cl.conv2d_backward, "'loops', 'im2col', 'rot180'")]
+        "func, valid",
+        [
+            (cl.conv2d, "'loops', 'im2col', 'einsum', 'fft', 'winograd'"),
+            (cl.conv2d_backward, "'loops', 'im2col', 'rot180'"),
+        ],
     )
     def test_unknown_method_lists_valid_ones(self, func, valid):
         args = (X, W) if func is cl.conv2d else (DY, X, W)
-        with pytest.raises(ValueError, match=rf"unknown method 'fft'; valid methods are {valid}"):
-            func(*args, method="fft")
+        with pytest.raises(ValueError, match=rf"unknown method 'fast'; valid methods are {valid}$"):
+            func(*args, method="fast")
+
+    @pytest.mark.parametrize("method", ["fft", "winograd"])
+    def test_forward_only_methods_in_backward(self, method):
+        with pytest.raises(
+            ValueError,
+            match=rf"^method '{method}' computes only the forward pass \(conv2d\); "
+            r"conv2d_backward's methods are 'loops', 'im2col', 'rot180'$",
+        ):
+            cl.conv2d_backward(DY, X, W, method=method)
 
     def test_output_padding_not_smaller_than_stride_or_dilation(self):
         with pytest.raises(
