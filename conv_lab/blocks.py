@@ -62,9 +62,10 @@ def stride_leftover(size, kernel_size, stride=1, padding=0, dilation=1):
     The last window ends ``a`` rows before the bottom (right) edge of the
     padded input. The first ``min(a, padding)`` of those rows, counted from
     the bottom edge, are padding, so only ``max(0, a - padding)`` of them are
-    input rows. Rows inside the image can go unread too (stride larger than
-    the dilated kernel span, or stride and dilation sharing a factor): use
-    :func:`rows_read` to see exactly which input rows a layer reads.
+    input rows. Rows inside the image can go unread too: a repeating
+    pattern of them exactly when ``kernel_size < stride`` or when stride and
+    dilation share a factor, and with dilation a few more near the edges.
+    Use :func:`rows_read` to see exactly which input rows a layer reads.
     ``output_padding = a`` recovers ``size`` in :func:`conv_transpose2d`.
     Same parameters as :func:`output_size`.
 

@@ -751,7 +751,7 @@ def multichannel_picture(C=3, H=6, W=6, F=4, kernel_size=3, at=(1, 2), stride=1,
 
     # the F filters, one column, each C sheets of KH x KW
     fx = in_right + 6.5
-    faces = ["#f4c7a1", "#c9b8e0", "#b9dcc9", "#e6d39a"]
+    faces = ["#f4c7a1", "#c9b8e0", "#b3cde8", "#e6d39a"]  # no green: green marks the output pixel (OUTPUT)
     gap = KH + (C - 1) * step + 0.5
     rows = [f * gap for f in range(F)]
     for f, fy in enumerate(rows):
@@ -761,13 +761,13 @@ def multichannel_picture(C=3, H=6, W=6, F=4, kernel_size=3, at=(1, 2), stride=1,
     ax.text((fx + f_right) / 2, top, f"{F} filters,\neach ({C}, {KH}, {KW})", **title)
 
     # the output, F maps of OH x OW, map f in the colour of filter f
-    ox = f_right + 6.0
+    ox = f_right + 7.5
     _stack(ax, ox, 0, F, OH, OW, [faces[f % len(faces)] for f in range(F)], step=step)
     ax.add_patch(Rectangle((ox + j, i), 1, 1, facecolor=OUTPUT, edgecolor="black", lw=1.5, zorder=60))
     ax.text(ox + (OW + (F - 1) * step) / 2, top, f"output y[n]:\n{F} maps of {OH}×{OW}", **title)
 
     # window -> filter 0 -> one output pixel
-    ax.annotate("", xy=(fx - 1.6, KH / 2), xytext=(c0 + KW + 0.1, r0 + KH / 2), arrowprops=arrow, zorder=70)
+    ax.annotate("", xy=(fx - 2.0, KH / 2), xytext=(c0 + KW + 0.1, r0 + KH / 2), arrowprops=arrow, zorder=70)
     ax.text(
         (in_right + fx) / 2 + 0.2,
         (r0 + KH / 2 + KH / 2) / 2 + 0.8,
@@ -778,12 +778,13 @@ def multichannel_picture(C=3, H=6, W=6, F=4, kernel_size=3, at=(1, 2), stride=1,
     )
     ax.annotate("", xy=(ox + j - 0.05, i + 0.5), xytext=(f_right + 0.2, KH / 2), arrowprops=arrow, zorder=70)
     ax.text(
-        (f_right + ox) / 2 + 0.9,
+        (f_right + ox) / 2 + 0.2,
         KH / 2 + 1.0,
         f"sum of {C * KH * KW}\nproducts + b[0]\n= y[n, 0, {i}, {j}]",
         ha="center",
         va="top",
         fontsize=9,
+        zorder=80,
     )
     ax.text(
         (f_right + ox) / 2 + 0.3,

@@ -125,8 +125,10 @@ class ViewState:
     def summary(self, mode="forward"):
         """The formula values, as the lines the view prints.
 
-        ``mode="forward"`` says which outputs read the chosen input pixel;
-        ``"backward"`` writes its dx as the sum over those outputs.
+        ``mode="forward"`` says which outputs read the chosen input pixel, and
+        writes its gradient as the sum notebook 04 derives (names only: the
+        forward view shows no dy); ``"backward"`` writes its dx as that sum,
+        with the values.
         """
         (sh, sw), (ph, pw), (dh, dw) = self.stride, self.padding, self.dilation
         lines = [
@@ -150,7 +152,10 @@ class ViewState:
             terms = " + ".join(f"{t.x}·{_paren(t.w)}" for t in self.window)
             lines.append(f"y[{i},{j}] = {terms} = {self.y_value}")
         if self.in_pixel is not None:
-            lines.append(self.dx_text() if mode == "backward" else self.reads_text())
+            if mode == "backward":
+                lines.append(self.dx_text())
+            else:
+                lines += [self.reads_text(), self.gradient_text()]
         return lines
 
     def reads_text(self):
@@ -160,6 +165,14 @@ class ViewState:
             return f"x[{r},{q}] is read by no window, so its gradient dx[{r},{q}] is 0"
         reads = ", ".join(f"y[{t.i},{t.j}] (with w[{t.u},{t.v}])" for t in self.touching)
         return f"x[{r},{q}] is read by {len(self.touching)} output(s): {reads}"
+
+    def gradient_text(self):
+        """The chosen input pixel's gradient as a sum over the outputs that read it, by name (forward mode)."""
+        r, q = self.in_pixel
+        if not self.touching:
+            return f"its gradient (notebook 04): dx[{r},{q}] = 0, a sum with no terms"
+        names = " + ".join(f"dy[{t.i},{t.j}]·w[{t.u},{t.v}]" for t in self.touching)
+        return f"its gradient (notebook 04): dx[{r},{q}] = {names}"
 
     def dx_text(self):
         """dx at the chosen input pixel, written as the sum over the outputs that read it."""
@@ -481,8 +494,15 @@ def _route_panel(ax, st):
     return kinds
 
 
-def _legend_handles(kinds, with_pixel):
+def _legend_handles(kinds, with_pixel, mode="forward"):
     handles = [draw._patch_for(k) for k in kinds]
+    if mode == "backward":  # the chosen output pixel is marked on dy here, which it does not produce
+        handles = [
+            Patch(facecolor=draw.OUTPUT, edgecolor="#555555", lw=0.8, label="the chosen output pixel")
+            if k == "output"
+            else h
+            for k, h in zip(kinds, handles)
+        ]
     if with_pixel:
         handles.append(
             Patch(facecolor="none", edgecolor=PIXEL, lw=2.5, label="input pixel, the outputs and taps it meets")
@@ -537,7 +557,7 @@ def draw_view(st, mode="forward", fig=None):
     else:
         top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.15])
         axes = top.subplots(1, 4, gridspec_kw={"width_ratios": [Wp, st.KW + 0.5, st.OW + 0.5, st.W]})
-        has_pad, has_unread = _padded_input_panel(axes[0], st, products=False)
+        has_pad, has_unread = _padded_input_panel(axes[0], st, products=True)
         _kernel_panel(axes[1], st)
         _output_panel(axes[2], st, st.dy, "dy")
         unread = ~st.rows_read[:, None] | ~st.cols_read[None, :]
@@ -563,7 +583,7 @@ def draw_view(st, mode="forward", fig=None):
             ax.axis("off")
             ax.text(0.5, 0.5, _wrap(st.transposed_message, 90), ha="center", va="center", fontsize=10, wrap=True)
     fig.legend(
-        handles=_legend_handles(kinds, st.in_pixel is not None),
+        handles=_legend_handles(kinds, st.in_pixel is not None, mode),
         loc="lower center",
         ncol=4,
         fontsize=8,

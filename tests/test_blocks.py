@@ -1,5 +1,7 @@
 """The building blocks: output_size, stride_leftover, sliding_windows, pad2d, dilate2d, rot180, corr2d, convolve2d."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given
@@ -58,6 +60,13 @@ class TestRowsRead:
         a = cl.stride_leftover(size, k, s, p, d)
         below = size - max(0, a - p)
         assert cl.rows_read(size, k, s, p, d)[below:].sum() == 0
+
+    @given(k=st.integers(1, 6), s=st.integers(1, 6), p=st.integers(0, 3), d=st.integers(1, 6))
+    def test_a_repeating_gap_exactly_when_k_below_s_or_a_shared_factor(self, k, s, p, d):
+        # the rule README and stride_leftover state; far from both edges only the repeating pattern is left
+        size = 8 * (d * k + s) + 2 * p
+        middle = oracle.coverage(size, 1, k, 1, (s, 1), (p, 0), (d, 1))[:, 0][size // 3 : 2 * size // 3]
+        assert bool((middle == 0).any()) == (k < s or math.gcd(s, d) > 1)
 
     @pytest.mark.parametrize(
         "args, unread",

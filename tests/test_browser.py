@@ -321,7 +321,7 @@ def test_restart_and_run_all_in_jupyterlab(lab, browser, nb_path):
 
         # Clear the stored outputs first, so everything checked below comes from this run.
         _menu(page, "Edit", "Clear Outputs of All Cells")
-        page.wait_for_function(NONE_NUMBERED, timeout=10_000)
+        page.wait_for_function(NONE_NUMBERED, timeout=60_000)  # a loaded machine clears slowly
 
         _menu(page, "Kernel", "Restart Kernel and Run All Cells")
         _accept_dialog(page, name, "Restart Kernel and Run All Cells")

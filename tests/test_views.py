@@ -222,11 +222,14 @@ class TestViewState:
     def test_the_printed_sum_lists_every_output_that_read_the_pixel(self):
         state = views.view_state(6, 6, 3, 3, stride=1, in_pixel=(2, 3))  # stride 1: nine outputs read (2, 3)
         assert len(state.touching) == 9
-        forward, backward = state.summary("forward")[-1], state.summary("backward")[-1]
+        forward, backward = state.summary("forward")[-2], state.summary("backward")[-1]
+        gradient = state.summary("forward")[-1]
         assert forward.startswith("x[2,3] is read by 9 output(s): ")
+        assert gradient.startswith("its gradient (notebook 04): dx[2,3] = ") and gradient.count("·") == 9
         for t in state.touching:
             assert f"y[{t.i},{t.j}] (with w[{t.u},{t.v}])" in forward
             assert f"dy[{t.i},{t.j}]·w[{t.u},{t.v}]" in backward
+            assert f"dy[{t.i},{t.j}]·w[{t.u},{t.v}]" in gradient
         assert backward.endswith(f"= {state.dx_value} (cl.conv2d_backward: {state.dx_library})")
 
     def test_crop_is_named(self):
@@ -332,3 +335,16 @@ class TestLinkedView:
             views.linked_view("sideways")
         with pytest.raises(ValueError, match="unknown settings \\['K'\\]"):
             views.linked_view("forward", K=3)
+
+
+class TestLegendWords:
+    """The legend names what each colour marks in that mode."""
+
+    @pytest.mark.parametrize(
+        "mode, label", [("forward", "output it produces"), ("backward", "the chosen output pixel")]
+    )
+    def test_the_output_colour(self, mode, label):
+        state = views.view_state(6, 6, 3, 3, stride=2, out_pixel=(1, 0), in_pixel=(2, 1))
+        fig = views.draw_view(state, mode)
+        texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
+        assert label in texts and len(texts) == len(set(texts))

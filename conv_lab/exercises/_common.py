@@ -20,12 +20,41 @@ hidden cases, a reference that computes the expected answer, and a
 
 import functools
 import sys
+import warnings
 from contextlib import contextmanager
 
 import numpy as np
 from termcolor import colored
 
+from .. import columns, draw, speed, views  # noqa: F401 - loaded so that their routines can be forbidden
+
 PASS_TEXT = "hidden cases pass"
+
+# What the checkers forbid, by what it would do for the student (names as in run_checker's ``forbid``).
+# Everything that computes a whole forward pass, or copies all the windows at once:
+FORWARD_ROUTINES = (
+    "conv2d",
+    "im2col",
+    "sliding_windows",
+    "corr2d",
+    "convolve2d",
+    "Conv2d.forward",
+    "speed.conv2d_textbook",
+    "speed.forward_contenders",
+    "columns.gemm_forward",
+)
+# Everything that computes a gradient. numerical_gradient belongs here: on a linear function, such as a
+# forward pass without bias, its central difference is exact, so it would compute dx or dw for the student.
+GRADIENT_ROUTINES = (
+    "conv2d_backward",
+    "col2im",
+    "conv_transpose2d",
+    "Conv2d.backward",
+    "columns.gemm_backward",
+    "numerical_gradient",
+)
+# Everything that lists the rows a layer reads:
+READ_ROWS_ROUTINES = ("rows_read", "draw.unread_mask", "views.view_state")
 
 
 class UsedForbidden(Exception):
@@ -249,14 +278,25 @@ def _changed(before, after):
 
 
 def _safe(hook, *args, fallback):
-    """Call a hint function; if it raises, fall back to a plain hint instead of raising."""
+    """Call a hint function; if it raises, fall back to a plain hint instead of raising. No warnings escape."""
     if hook is None:
         return fallback
     try:
-        hint = hook(*args)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. ComplexWarning when a hint casts a complex answer
+            hint = hook(*args)
     except Exception:  # noqa: BLE001
         return fallback
-    return hint or fallback
+    return hint if isinstance(hint, str) and hint else fallback
+
+
+def _message(exc):
+    """The first line of an exception's message; never raises, even if its __str__ does."""
+    try:
+        text = str(exc)
+    except Exception:  # noqa: BLE001 - a student's exception class may have a broken __str__
+        return ""
+    return text.splitlines()[0] if isinstance(text, str) and text else ""
 
 
 def run_checker(
@@ -310,9 +350,16 @@ def _check(title, fn, cases, reference, diagnose, forbid, diagnose_error, compar
         print(colored(f"{title}: pass your function itself, not {short(fn)}.", "red"))
         return
     for number, (case, expected) in enumerate(zip(cases, expected_all), start=1):
-        failure = _one_case(
-            title, fn, name, number, len(cases), case, expected, forbid, diagnose, diagnose_error, compare, generic_hint
-        )
+        try:
+            failure = _one_case(
+                title, fn, name, number, len(cases), case, expected, forbid, diagnose, diagnose_error, compare,
+                generic_hint,
+            )  # fmt: skip
+        except Exception as exc:  # noqa: BLE001 - the last guard: a checker prints, it never raises
+            failure = colored(f"{title}: case {number} of {len(cases)} could not be judged.", "red") + (
+                f"\n  Your function returned or raised something unusual ({type(exc).__name__}). "
+                "Return a numpy array of numbers, as the exercise asks."
+            )
         if failure is not None:
             print(failure)
             return
@@ -352,14 +399,16 @@ def _one_case(title, fn, name, number, total, case, expected, forbid, diagnose, 
     if exc is not None:
         specific = _safe(diagnose_error, case, exc, fallback=None)
         hint = specific or exception_hint(exc) or "read the error message, then run your function on the case shown"
-        message = str(exc).splitlines()[0] if str(exc) else ""
+        message = _message(exc)
         return colored(f"{head} raised {type(exc).__name__}: {message}", "red") + f"\n  call: {call}\n  hint: {hint}"
     if got is None:
         return (
             colored(f"{head} returned None.", "red") + f"\n  call: {call}\n  hint: did you forget the return statement?"
         )
     try:
-        ok = compare(got, expected)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            ok = bool(compare(got, expected))
     except Exception:  # noqa: BLE001
         ok = False
     if ok:

@@ -4,6 +4,7 @@ import numpy as np
 from termcolor import colored
 
 from ..blocks import convolve2d, corr2d, output_size, rows_read, stride_leftover
+from ._common import FORWARD_ROUTINES, GRADIENT_ROUTINES, READ_ROWS_ROUTINES
 from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
@@ -268,7 +269,7 @@ def check_corr2d(fn):
         _corr_cases(),
         lambda x, w, stride, padding, dilation: corr2d(x, w, stride, padding, dilation),
         diagnose,
-        forbid=("corr2d", "convolve2d", "conv2d", "sliding_windows", "im2col", "conv_transpose2d"),
+        forbid=FORWARD_ROUTINES + ("conv_transpose2d",),
         diagnose_error=diagnose_error,
     )
 
@@ -337,7 +338,7 @@ def check_unread_rows(fn):
         UNREAD_CASES,
         _unread,
         diagnose,
-        forbid=("rows_read", "conv2d_backward", "col2im", "conv_transpose2d", "Conv2d.backward"),
+        forbid=READ_ROWS_ROUTINES + GRADIENT_ROUTINES,
     )
 
 

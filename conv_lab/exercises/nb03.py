@@ -3,23 +3,19 @@
 import numpy as np
 from termcolor import colored
 
-from .. import speed as _speed  # noqa: F401 - loaded so that its routines can be forbidden
 from ..conv import conv2d
+from ._common import FORWARD_ROUTINES
 from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
 
-# Everything that computes the forward pass, or copies windows, for the student.
-FORWARD_FORBID = (
-    "conv2d",
-    "im2col",
-    "sliding_windows",
-    "corr2d",
-    "convolve2d",
-    "Conv2d.forward",
-    "speed.conv2d_textbook",
-    "speed.forward_contenders",
-)
+FORWARD_FORBID = FORWARD_ROUTINES  # everything that computes the forward pass, or copies windows
+
+
+def _ordinal(n):
+    """2 -> '2nd', 3 -> '3rd', 4 -> '4th', 11 -> '11th'."""
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 def _ints(rng, shape):
@@ -98,7 +94,7 @@ def check_conv1x1(fn):
         y0 = conv2d(x, w, None, s)
         got_arr = np.asarray(got)
         if s > 1 and got_arr.shape == conv2d(x, w, b).shape:
-            return f"the stride is ignored: a 1×1 kernel at stride {s} reads only every {s}-th row and column"
+            return f"the stride is ignored: a 1×1 kernel at stride {s} reads only every {_ordinal(s)} row and column"
         hint = _layout_hints(got, expected, y0, b)
         if hint:
             return hint
@@ -268,6 +264,21 @@ def _strided_taps(x, w, b, stride, padding):
     return y
 
 
+def _start_at_i(x, w, b, stride, padding):
+    """A half fix of exercise 3: taps adjacent, but window (i, j) still starts at (i, j)."""
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    OH = (H + 2 * padding - KH) // stride + 1
+    OW = (W + 2 * padding - KW) // stride + 1
+    y = np.empty((N, F, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            window = xp[:, :, i : i + KH, j : j + KW]  # (N, C, KH, KW)
+            y[:, :, i, j] = window.reshape(N, -1) @ w.reshape(F, -1).T + b  # (N, F)
+    return y
+
+
 def check_conv_forward_fixed(fn):
     """Check the repaired ``fn(x, w, b, stride, padding) -> y (N, F, OH, OW)`` at strides 1, 2 and 3."""
 
@@ -278,6 +289,11 @@ def check_conv_forward_fixed(fn):
                     "still the same bug: at stride 2 a window reads the wrong rows. Print the rows of xp that "
                     "window (1, 0) reads, and compare them with the definition: y[n, f, i, j] sums "
                     "xp[n, c, i*s + u, j*s + v] over c, u, v"
+                )
+            if _matches(got, _start_at_i(**case)):
+                return (
+                    "half fixed: the taps are adjacent now, but window (i, j) still starts at row i and column j. "
+                    "At stride s it starts at (i*s, j*s)"
                 )
         except ValueError:
             pass
@@ -315,6 +331,18 @@ def _counts():
     return OH, OW, (rows, columns), rows * columns * L["F"]
 
 
+def _int_pair(v):
+    """Any sequence of two whole numbers (tuple, list, array, numpy ints) as a tuple of ints; None otherwise."""
+    try:
+        if isinstance(v, (str, bytes)) or len(v) != 2:
+            return None
+        if any(isinstance(e, (bool, np.bool_, str, bytes)) or not float(e).is_integer() for e in v):
+            return None
+        return tuple(int(e) for e in v)
+    except Exception:  # noqa: BLE001 - anything else is not a pair of numbers
+        return None
+
+
 def check_layer_counts(cols_shape, mult_adds):
     """Check predictions for the layer :data:`COUNTS_LAYER`: the shape of its cols, its multiply-adds."""
     if cols_shape is None and mult_adds is None:
@@ -325,9 +353,8 @@ def check_layer_counts(cols_shape, mult_adds):
     N, C, F, K, H = L["N"], L["C"], L["F"], L["K"], L["H"]
 
     def shape_hint(got, expected):
-        try:
-            got = tuple(int(v) for v in got)
-        except Exception:  # noqa: BLE001
+        got = _int_pair(got)
+        if got is None:
             return "give the shape as a pair of ints: (rows, columns)"
         if got == expected[::-1]:
             return "rows and columns are swapped: one row per window (N·OH·OW of them), one column per tap (C·KH·KW)"
@@ -340,6 +367,11 @@ def check_layer_counts(cols_shape, mult_adds):
         return "rows: N·OH·OW windows; columns: C·KH·KW taps"
 
     def macs_hint(got, expected):
+        if _matches(got, 2 * expected):
+            return (
+                "that counts the multiplication and the addition separately (2 FLOPs per multiply-add); "
+                "the question counts multiply-adds"
+            )
         if _matches(got, expected * F) or _matches(got, N * OH * OW * C * K * K * F * F):
             return "F is counted twice: the product (N·OH·OW × C·KH·KW) @ (C·KH·KW × F) has rows × inner × F terms"
         if _matches(got, expected // F):
@@ -350,7 +382,7 @@ def check_layer_counts(cols_shape, mult_adds):
             return "one multiply-add per tap per output pixel: OH·OW output pixels per map, not H·W"
         return "each of the N·F·OH·OW output pixels costs C·KH·KW multiply-adds"
 
-    _check_value("cols shape", cols_shape, shape, shape_hint)
+    _check_value("cols shape", cols_shape, shape, shape_hint, compare=lambda got, expected: _int_pair(got) == expected)
     _check_value("multiply-adds", mult_adds, macs, macs_hint)
 
 

@@ -2,6 +2,7 @@
 
 import sys
 import types
+import warnings
 
 import numpy as np
 import pytest
@@ -140,6 +141,27 @@ class TestInputsAndAnswers:
 
         assert hint in output(raising, capsys)
 
+    @pytest.mark.parametrize("text", [RuntimeError("str() itself fails"), 42, None])
+    def test_an_exception_whose_message_is_broken(self, text, capsys):
+        class Odd(Exception):
+            def __str__(self):
+                if isinstance(text, Exception):
+                    raise text
+                return text
+
+        def raising(x, w):
+            raise Odd()
+
+        out = output(raising, capsys)
+        assert "raised Odd" in out and _common.PASS_TEXT not in out
+
+    def test_a_complex_answer_gives_no_warning(self, capsys):
+        # as in a notebook: warnings are shown, not turned into errors; none may reach the student
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = _run_with_diagnose(lambda case, got, expected: str(np.asarray(got, dtype=float).sum()), capsys, 1j)
+        assert "is wrong" in out and not caught
+
     def test_a_broken_hint_does_not_raise(self, capsys):
         def bad_diagnose(case, got, expected):
             raise KeyError("bug in the hint")
@@ -157,8 +179,8 @@ class TestInputsAndAnswers:
         assert "not implemented yet" in output(stub, capsys)
 
 
-def _run_with_diagnose(diagnose, capsys):
-    _common.run_checker("demo", lambda x, w: np.zeros(1), CASES, lambda x, w: cl.corr2d(x, w), diagnose)
+def _run_with_diagnose(diagnose, capsys, scale=1.0):
+    _common.run_checker("demo", lambda x, w: np.ones(1) * scale, CASES, lambda x, w: cl.corr2d(x, w), diagnose)
     return capsys.readouterr().out
 
 

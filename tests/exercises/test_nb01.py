@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import conv_lab as cl
+from conv_lab import draw, speed, views
 from conv_lab import exercises as ex
 from tests.exercises.helpers import load, not_done, run
 
@@ -267,6 +268,12 @@ def test_corr2d_window_past_the_end_gets_a_hint(capsys):
     assert not ok and "raised ValueError" in out and "pad both sides" in out
 
 
+def _corr_by_layer(x, w, stride, padding, dilation):
+    layer = cl.Conv2d(1, 1, w.shape, stride, padding, dilation, bias=False)
+    layer.weight = w[None, None].astype(float)
+    return layer.forward(x[None, None].astype(float))[0, 0]
+
+
 def test_corr2d_rejects_the_library_and_mutation(capsys):
     for fn, name in (
         (lambda x, w, stride, padding, dilation: cl.corr2d(x, w, stride, padding, dilation), "corr2d"),
@@ -281,6 +288,13 @@ def test_corr2d_rejects_the_library_and_mutation(capsys):
                 "ijuv,uv->ij", cl.sliding_windows(np.pad(x, padding), w.shape, stride, dilation), w
             ),
             "sliding_windows",
+        ),
+        (_corr_by_layer, "Conv2d.forward"),
+        (
+            lambda x, w, stride, padding, dilation: speed.conv2d_textbook(
+                x[None, None], w[None, None], stride=stride, padding=padding, dilation=dilation
+            )[0, 0],
+            "speed.conv2d_textbook",
         ),
     ):
         ok, out = run(ex.check_corr2d, fn, capsys)
@@ -373,7 +387,26 @@ def test_unread_rows_rejects_the_library(capsys):
         dx = cl.conv2d_backward(dy, x, w, stride, padding, dilation)[0]
         return list(np.nonzero(dx[0, 0, :, 0] == 0)[0])
 
-    for fn, name in ((by_mask, "rows_read"), (by_gradient, "conv2d_backward")):
+    def by_numerical_gradient(size, kernel_size, stride, padding, dilation):
+        x, w = np.zeros((1, 1, size, 1)), np.ones((1, 1, kernel_size, 1))
+        dy = np.ones((1, 1, cl.output_size(size, kernel_size, stride, padding, dilation), 1))
+        dx = cl.numerical_gradient(lambda x: cl.conv2d(x, w, None, stride, padding, dilation), x, dy)
+        return list(np.nonzero(dx[0, 0, :, 0] == 0)[0])
+
+    def by_view(size, kernel_size, stride, padding, dilation):
+        return list(views.view_state(size, 1, kernel_size, 1, stride, padding, dilation).unread_rows)
+
+    def by_drawing_mask(size, kernel_size, stride, padding, dilation):
+        mask = draw.unread_mask(size, 1, (kernel_size, 1), stride, padding, dilation)
+        return list(np.nonzero(mask[padding : padding + size, 0])[0])
+
+    for fn, name in (
+        (by_mask, "rows_read"),
+        (by_gradient, "conv2d_backward"),
+        (by_numerical_gradient, "numerical_gradient"),
+        (by_view, "views.view_state"),
+        (by_drawing_mask, "draw.unread_mask"),
+    ):
         ok, out = run(ex.check_unread_rows, fn, capsys)
         assert not ok and f"without {name}" in out
 

@@ -123,6 +123,13 @@ class TestConvForward:
                 ),
                 "sliding_windows",
             ),
+            (
+                lambda x, w, b, stride, padding, dilation: (
+                    cl.columns.gemm_forward(x, w, cl._checks.conv_inputs(x, w, stride, padding, dilation)[2])
+                    + b[None, :, None, None]
+                ),
+                "columns.gemm_forward",
+            ),
         ],
     )
     def test_delegating_is_refused(self, delegate, name, capsys):
@@ -189,7 +196,7 @@ def conv1x1(x, w, b, stride, bug=None):
 
 
 CONV1X1_BUGS = {
-    "no stride": "the stride is ignored",
+    "no stride": "reads only every 2nd row and column",
     "mixed batch": "x.reshape(C, -1) mixes samples and channels",
     "F/C swapped": "w[:, :, 0, 0] is (F, C)",
     "no transpose": "transpose it to (N, F, OH, OW)",
@@ -252,6 +259,10 @@ class TestFindTheBug:
         ok, out = run(ex.check_conv_forward_fixed, half_fixed, capsys)
         assert not ok and "raised" in out and "a window came out smaller" in out
 
+    def test_the_other_half_fix_gets_its_hint(self, capsys):
+        ok, out = run(ex.check_conv_forward_fixed, nb03._start_at_i, capsys)
+        assert not ok and "half fixed: the taps are adjacent now" in out and "case 2 of" in out
+
     def test_delegating_is_refused(self, capsys):
         out = run(
             ex.check_conv_forward_fixed, lambda x, w, b, stride, padding: cl.conv2d(x, w, b, stride, padding), capsys
@@ -279,6 +290,17 @@ class TestLayerCounts:
         assert cols.shape == SOLUTIONS.cols_shape
         assert cols.shape[0] * cols.shape[1] * L["F"] == SOLUTIONS.mult_adds
 
+    @pytest.mark.parametrize(
+        "as_given", [list, np.array, lambda t: tuple(np.int64(v) for v in t), lambda t: tuple(map(float, t))]
+    )
+    def test_the_shape_may_be_any_pair_of_whole_numbers(self, as_given, capsys):
+        out = counts_output(capsys, as_given(SOLUTIONS.cols_shape), SOLUTIONS.mult_adds)
+        assert out.count("correct") == 2 and "not yet" not in out
+
+    @pytest.mark.parametrize("cols_shape", [("800", "400"), (True, 400), (800.5, 400), (800, 400, 1)])
+    def test_not_a_pair_of_whole_numbers(self, cols_shape, capsys):
+        assert "cols shape: not yet" in counts_output(capsys, cols_shape, SOLUTIONS.mult_adds)
+
     def test_unanswered(self, capsys):
         assert "not answered yet" in counts_output(capsys, None, None)
 
@@ -305,6 +327,7 @@ class TestLayerCounts:
             (100 * 400 * 32, "one image"),
             (8 * 400 * 400 * 32, "OH·OW output pixels per map, not H·W"),
             ("many", "each of the N·F·OH·OW output pixels"),
+            (2 * 800 * 400 * 32, "2 FLOPs per multiply-add"),
         ],
     )
     def test_mult_adds_hints(self, mult_adds, hint, capsys):
