@@ -3,25 +3,21 @@
 import numpy as np
 from termcolor import colored
 
-from .. import speed as _speed  # noqa: F401 - loaded so that its routines can be forbidden
+from .. import fft as _fft  # noqa: F401 - loaded so that its routines can be forbidden
+from .. import winograd as _winograd  # noqa: F401
 from ..blocks import output_size
 from ..conv import conv2d
+from ._common import FORWARD_ROUTINES
 from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
 
-# Everything that computes a forward pass for the student. In exercise 2 the window copiers stay
-# allowed (cl.im2col, cl.sliding_windows): the exercise is the grouping, not the windows.
-_CONV_ROUTINES = (
-    "conv2d",
-    "corr2d",
-    "convolve2d",
-    "Conv2d.forward",
-    "speed.conv2d_textbook",
-    "speed.forward_contenders",
-)
-# Exercise 3 is about the FFT route: no window copies either.
-_FFT_FORBID = _CONV_ROUTINES + ("im2col", "sliding_windows")
+# The library's own routes to a forward pass, besides those every forward exercise forbids.
+_FAST_FORWARDS = ("fft.forward", "winograd.forward")
+# Exercise 2 is about the grouping, not the windows: the window copiers stay allowed.
+_GROUPED_FORBID = tuple(r for r in FORWARD_ROUTINES if r not in ("im2col", "sliding_windows")) + _FAST_FORWARDS
+# Exercise 3 is about the FFT route: everything that computes a forward pass or copies windows is off.
+_FFT_FORBID = FORWARD_ROUTINES + _FAST_FORWARDS
 
 
 def _is_whole(v):
@@ -251,7 +247,7 @@ def check_grouped_conv(fn):
         _grouped_cases(),
         _grouped_reference,
         diagnose,
-        forbid=_CONV_ROUTINES,
+        forbid=_GROUPED_FORBID,
         diagnose_error=diagnose_error,
     )
 
