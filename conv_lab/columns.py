@@ -7,9 +7,10 @@ is the forward pass.
 ``conv2d(method="im2col")`` and ``conv2d_backward(method="im2col")`` run the
 same idea, arranged for speed (see benchmarks/conv_speed.py):
 
-- The batch is processed a few samples at a time, so that each block of
-  copied windows (about 2.5 MB) is still in cache when the matrix multiply
-  reads it, and when col2im adds the gradient back.
+- The batch is processed in blocks of samples whose copied windows take
+  about BLOCK_BYTES (2.5 MiB), at least one sample a block: a small batch is
+  one block. Each block of copied windows is then still in cache when the
+  matrix multiply reads it, and when col2im adds the gradient back.
 - The copy is laid out so that its innermost run is long and contiguous.
   With many channels that is channels-last: columns (kh, kw, c), the
   innermost run is C numbers. With few channels (an RGB stem) it is

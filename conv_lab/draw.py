@@ -298,7 +298,7 @@ def window_step(x, w, i, j, stride=1, padding=0, dilation=1, bias=0, fig=None, l
     labels_in = [[f"{v:g}" for v in row] for row in xp]
     rows, cols = np.nonzero(mask)
     for (r, q), wv in zip(zip(rows, cols), w.ravel()):
-        labels_in[r][q] = f"{xp[r, q]:g}×{wv:g}"
+        labels_in[r][q] = f"{xp[r, q]:g}×{wv:g}" if wv >= 0 else f"{xp[r, q]:g}×({wv:g})"
     if fig is None:
         fig = plt.figure(figsize=(3 + 0.75 * (xp.shape[1] + w.shape[1] + y.shape[1]), 0.75 * xp.shape[0] + 1.6))
     fig.clear()
@@ -802,12 +802,29 @@ def multichannel_picture(C=3, H=6, W=6, F=4, kernel_size=3, at=(1, 2), stride=1,
     return fig
 
 
+_PT_PER_UNIT = 24.0  # gemm_diagram's fixed scale: one data unit is 24 points, so label sizes are known in units
+
+
+def _text_size(text, fontsize, weight="normal"):
+    """(width, height) of a possibly multi-line label, in gemm_diagram's data units."""
+    from matplotlib.backends.backend_agg import RendererAgg
+    from matplotlib.font_manager import FontProperties
+
+    renderer = RendererAgg(1, 1, 72)  # at 72 dpi one pixel is one point
+    prop = FontProperties(size=fontsize, weight=weight)
+    lines = text.split("\n")
+    width = max(renderer.get_text_width_height_descent(line, prop, ismath=False)[0] for line in lines)
+    return width / _PT_PER_UNIT, len(lines) * 1.2 * fontsize / _PT_PER_UNIT
+
+
 def gemm_diagram(x_shape, w_shape, stride=1, padding=0, dilation=1, fig=None):
     """The forward pass as one matrix product, drawn to scale, with the sizes of ``x_shape`` and ``w_shape``.
 
     ``cols (N·OH·OW × C·KH·KW) @ w_mat.T (C·KH·KW × F) -> y_mat (N·OH·OW × F)
     -> reshape (N, OH, OW, F) -> transpose (N, F, OH, OW)``. Thin lines split the
-    rows of cols and y_mat by sample n. Returns the figure.
+    rows of cols and y_mat by sample n. The longest side is 8 units; the gaps
+    between the pieces are measured from their labels, so no two labels
+    overlap. Returns the figure (a given ``fig`` is resized to fit).
     """
     N, C, H, W = (ck.integer(v, "x_shape", minimum=1) for v in x_shape)
     F, Cw, KH, KW = (ck.integer(v, "w_shape", minimum=1) for v in w_shape)
@@ -819,51 +836,134 @@ def gemm_diagram(x_shape, w_shape, stride=1, padding=0, dilation=1, fig=None):
     )
     OH, OW = output_size(H, KH, sh, ph, dh), output_size(W, KW, sw, pw, dw)
     R, K = N * OH * OW, C * KH * KW
-    scale = 8.0 / max(R, K)  # the largest side is 8 units long
-    if fig is None:
-        fig = plt.figure(figsize=(13, 4.2))
-    ax = fig.add_subplot(1, 1, 1)
-    font = dict(ha="center", va="center", fontsize=10)
+    scale = 8.0 / max(R, K, F)  # the longest side is 8 units long
+    margin = 0.25  # between neighbouring labels
+    label, name_size, op_size, stage_size, arrow_size = 10, 11, 16, 10, 9
 
-    def matrix_box(x0, rows, cols, face, name, row_label, col_label, split=None):
-        h, w = rows * scale, cols * scale
-        ax.add_patch(Rectangle((x0, 0), w, h, facecolor=face, edgecolor="#333333", lw=1.2))
+    # (rows, columns, face, name, row label, column label, dotted line every `split` rows)
+    boxes = [
+        (R, K, "#d9e3f3", "cols", f"N·OH·OW = {R}", f"C·KH·KW = {K}", OH * OW),
+        (K, F, "#f4c7a1", "w.reshape(F, -1).T", f"C·KH·KW = {K}", f"F = {F}", None),
+        (R, F, "#b9dcc9", "y_mat", f"N·OH·OW = {R}", f"F = {F}", OH * OW),
+    ]
+    ops = ["@", "="]
+    y_mid = R * scale / 2  # the operators and arrows run along the middle of cols and y_mat
+    geo = []
+    for rows, columns, _, name, row_label, col_label, _ in boxes:
+        bw = columns * scale
+        col_w, col_h = _text_size(col_label, label)
+        row_len, row_thick = _text_size(row_label, label)  # drawn rotated: its width is its length
+        name_w, name_h = _text_size(name, name_size, "bold")
+        geo.append(
+            dict(
+                bw=bw,
+                h=rows * scale,
+                col_h=col_h,
+                top_ext=max(0.0, col_w / 2 - bw / 2),  # how far the column label reaches past each side
+                name_ext=max(0.0, name_w / 2 - bw / 2),
+                name_h=name_h,
+                row_len=row_len,
+                row_reach=row_thick + 0.1,  # the row label sits left of the box
+            )
+        )
+
+    # x positions: each gap holds the operator clear of the labels on both sides
+    x0s, x = [], 0.2 + max(geo[0]["row_reach"], geo[0]["top_ext"], geo[0]["name_ext"])
+    op_x = []
+    for k, g in enumerate(geo):
+        x0s.append(x)
+        x += g["bw"]
+        if k < len(ops):
+            nxt = geo[k + 1]
+            op_w = _text_size(ops[k], op_size)[0]
+            right_reach = max(nxt["row_reach"], nxt["top_ext"])
+            gap = max(
+                1.6,
+                g["top_ext"] + margin + op_w + margin + right_reach,
+                g["name_ext"] + 3 * margin + nxt["name_ext"],
+            )
+            op_x.append((x + g["top_ext"] + x + gap - right_reach) / 2)
+            x += gap
+    box_end = x
+
+    tallest = max(max(g["h"], g["row_len"]) for g in geo)
+    name_y = tallest + 0.2 + max(g["name_h"] for g in geo) / 2
+    font = dict(ha="center", va="center", fontsize=label)
+    artists = []  # (kind, args, kwargs), drawn once the figure has its size
+    for (rows, _, face, name, row_label, col_label, split), g, x0 in zip(boxes, geo, x0s):
+        artists.append(("rect", ((x0, 0), g["bw"], g["h"]), dict(facecolor=face, edgecolor="#333333", lw=1.2)))
         if split:
             for k in range(1, rows // split):
-                ax.plot([x0, x0 + w], [k * split * scale] * 2, color="#333333", lw=0.6, ls=":")
-        ax.text(x0 + w / 2, -0.35, f"{col_label} = {cols}", **font)
-        ax.text(x0 - 0.3, h / 2, f"{row_label} = {rows}", rotation=90, **font)
-        ax.text(x0 + w / 2, h + 0.45, name, fontsize=11, ha="center", va="center", weight="bold")
-        return x0 + w
-
-    x = 0.6
-    end = matrix_box(x, R, K, "#d9e3f3", "cols", "N·OH·OW", "C·KH·KW", split=OH * OW)
-    ax.text(end + 0.5, R * scale / 2, "@", fontsize=16, ha="center", va="center")
-    end = matrix_box(end + 1.6, K, F, "#f4c7a1", "w.reshape(F, -1).T", "C·KH·KW", "F")
-    ax.text(end + 0.5, R * scale / 2, "=", fontsize=16, ha="center", va="center")
-    end = matrix_box(end + 1.6, R, F, "#b9dcc9", "y_mat", "N·OH·OW", "F", split=OH * OW)
+                artists.append(("line", ([x0, x0 + g["bw"]], [k * split * scale] * 2), dict(lw=0.6, ls=":")))
+        artists.append(("text", (x0 + g["bw"] / 2, -0.15 - g["col_h"] / 2, col_label), font))
+        row_y = max(g["h"], g["row_len"]) / 2  # a label longer than its box starts at the box's top
+        artists.append(("text", (x0 - g["row_reach"] / 2 - 0.05, row_y, row_label), dict(font, rotation=90)))
+        artists.append(
+            (
+                "text",
+                (x0 + g["bw"] / 2, name_y, name),
+                dict(ha="center", va="center", fontsize=name_size, weight="bold"),
+            )
+        )
+    for op, ox in zip(ops, op_x):
+        artists.append(("text", (ox, y_mid, op), dict(ha="center", va="center", fontsize=op_size)))
 
     # reshape and transpose: the 4-D arrays as labelled boxes
-    arrow = dict(arrowstyle="-|>", color="#333333", lw=1.2, mutation_scale=14)
     stages = [
         ("reshape", f"(N, OH, OW, F)\n= ({N}, {OH}, {OW}, {F})\nthe rows (n, oh, ow)\nunfold; F stays last"),
         ("transpose\n(0, 3, 1, 2)", f"(N, F, OH, OW)\n= ({N}, {F}, {OH}, {OW})\nF maps of {OH}×{OW}\nper sample"),
     ]
-    x_prev = end
-    for label, text in stages:
-        x0 = x_prev + 3.4
-        ax.annotate("", xy=(x0 - 0.1, R * scale / 2), xytext=(x_prev + 0.1, R * scale / 2), arrowprops=arrow)
-        ax.text((x_prev + x0) / 2, R * scale / 2 - 0.35, label, fontsize=9, ha="center", va="bottom")
-        ax.add_patch(Rectangle((x0, R * scale / 2 - 1.5), 4.6, 3.0, facecolor="#f0f0f0", edgecolor="#333333"))
-        ax.text(x0 + 2.3, R * scale / 2, text, **font)
-        x_prev = x0 + 4.6
-    ax.set_title(
+    x_prev = box_end + max(geo[-1]["top_ext"], geo[-1]["name_ext"])
+    top = -0.35 - max(g["col_h"] for g in geo)
+    bottom = name_y + max(g["name_h"] for g in geo) / 2 + 0.2
+    for arrow_label, text in stages:
+        lw, lh = _text_size(arrow_label, arrow_size)
+        tw, th = _text_size(text, stage_size)
+        sbw, sbh = tw + 0.6, th + 0.6
+        x_box = x_prev + max(3.4, lw + 2 * margin)
+        y_box = max(y_mid, sbh / 2)  # the box's top stays at or below the matrices' tops
+        artists.append(("arrow", ((x_box - 0.1, y_mid), (x_prev + 0.1, y_mid)), {}))
+        artists.append(
+            (
+                "text",
+                ((x_prev + x_box) / 2, y_mid - 0.12, arrow_label),
+                dict(fontsize=arrow_size, ha="center", va="bottom"),
+            )
+        )
+        artists.append(("rect", ((x_box, y_box - sbh / 2), sbw, sbh), dict(facecolor="#f0f0f0", edgecolor="#333333")))
+        artists.append(("text", (x_box + sbw / 2, y_box, text), dict(font, fontsize=stage_size)))
+        top = min(top, y_mid - 0.12 - lh - 0.2)
+        bottom = max(bottom, y_box + sbh / 2 + 0.2)
+        x_prev = x_box + sbw
+    right = x_prev + 0.2
+
+    title = (
         f"x {(N, C, H, W)}, w {(F, C, KH, KW)}, stride {stride}, padding {padding}, dilation {dilation}: "
-        f"OH = {OH}, OW = {OW}; dotted lines separate the samples",
-        fontsize=10,
+        f"OH = {OH}, OW = {OW}; dotted lines separate the samples"
     )
-    ax.set_xlim(-0.3, x_prev + 0.3)
-    ax.set_ylim(max(R, K) * scale + 0.9, -0.8)
+    # the figure: data units at _PT_PER_UNIT, a strip above for the title, wide enough for the title
+    inch = _PT_PER_UNIT / 72
+    ax_w, ax_h = right * inch, (bottom - top) * inch
+    title_w = _text_size(title, 10)[0] * inch
+    fig_w, fig_h = max(ax_w, title_w) + 0.3, ax_h + 0.5
+    if fig is None:
+        fig = plt.figure(figsize=(fig_w, fig_h))
+    else:
+        fig.set_size_inches(fig_w, fig_h)
+    ax = fig.add_axes([(fig_w - ax_w) / 2 / fig_w, 0.1 / fig_h, ax_w / fig_w, ax_h / fig_h])
+    arrow = dict(arrowstyle="-|>", color="#333333", lw=1.2, mutation_scale=14)
+    for kind, args, kwargs in artists:
+        if kind == "rect":
+            ax.add_patch(Rectangle(*args, **kwargs))
+        elif kind == "line":
+            ax.plot(*args, color="#333333", **kwargs)
+        elif kind == "arrow":
+            ax.annotate("", xy=args[0], xytext=args[1], arrowprops=arrow)
+        else:
+            ax.text(*args, **kwargs)
+    ax.set_title(title, fontsize=10)
+    ax.set_xlim(0, right)
+    ax.set_ylim(bottom, top)
     ax.set_aspect("equal")
     ax.axis("off")
     return fig

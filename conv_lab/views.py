@@ -144,9 +144,12 @@ class ViewState:
             f"a = ({ah}, {aw}) padded rows/cols below/right of the last window; "
             f"input rows/cols among them: max(0, a − p) = ({lh}, {lw})",
             f"unread input rows: {_listing(self.unread_rows)}; unread input columns: {_listing(self.unread_cols)}",
-            f"rot180 route for dx{' (notebook 05)' if mode == 'forward' else ''} pads dy by d(K−1) − p on top/left, "
-            f"d(K−1) − p + a on bottom/right: " + _pads_text(self.rot_pad),
         ]
+        if mode == "backward":  # notebook 05's padding; the forward view (notebook 01) has not met it yet
+            lines.append(
+                "rot180 route for dx pads dy by d(K−1) − p on top/left, d(K−1) − p + a on bottom/right: "
+                + _pads_text(self.rot_pad)
+            )
         if self.out_pixel is not None:
             i, j = self.out_pixel
             terms = " + ".join(f"{t.x}·{_paren(t.w)}" for t in self.window)
@@ -438,7 +441,8 @@ def _padded_input_panel(ax, st, products):
         window[t.r, t.q] = True
         if products:
             labels[t.r][t.q] = f"{t.x}×{_paren(t.w)}"
-    _grid(ax, xp, "x, zero-padded", {draw.UNREAD: unread}, shade=pad_mask, labels=labels, outline={draw.WINDOW: window})
+    title = "x, zero-padded" if pad_mask.any() else "x (no padding)"
+    _grid(ax, xp, title, {draw.UNREAD: unread}, shade=pad_mask, labels=labels, outline={draw.WINDOW: window})
     if st.in_pixel is not None:
         _outline(ax, [(st.in_pixel[0] + ph, st.in_pixel[1] + pw)], PIXEL, lw=3)
     return pad_mask.any(), unread.any()

@@ -9,11 +9,11 @@ def my_windows_1d(x, K, stride):
     return np.array([x[i * stride : i * stride + K] for i in range(OH)])  # (OH, K)
 
 
-def my_im2col(x, kernel_size, stride, padding, dilation):
-    """One row per window, rows (n, oh, ow), columns (c, kh, kw), taps `dilation` apart."""
+def my_im2col_nhwc(x, kernel_size, stride, padding, dilation):
+    """x (N, H, W, C) -> cols (N*OH*OW, KH*KW*C): rows (n, oh, ow), columns (kh, kw, c), taps `dilation` apart."""
     KH, KW = (kernel_size, kernel_size) if isinstance(kernel_size, int) else kernel_size
-    N, C, H, W = x.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    N, H, W, C = x.shape
+    xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding), (0, 0)))  # pad H and W, not C
     span_h, span_w = dilation * (KH - 1) + 1, dilation * (KW - 1) + 1  # what one window spans
     OH = (H + 2 * padding - span_h) // stride + 1
     OW = (W + 2 * padding - span_w) // stride + 1
@@ -22,9 +22,9 @@ def my_im2col(x, kernel_size, stride, padding, dilation):
         for i in range(OH):
             for j in range(OW):
                 top, left = i * stride, j * stride
-                window = xp[n, :, top : top + span_h : dilation, left : left + span_w : dilation]  # (C, KH, KW)
-                rows.append(window.ravel())  # (c, kh, kw) order
-    return np.array(rows)  # (N*OH*OW, C*KH*KW)
+                window = xp[n, top : top + span_h : dilation, left : left + span_w : dilation]  # (KH, KW, C)
+                rows.append(window.ravel())  # (kh, kw, c) order
+    return np.array(rows)  # (N*OH*OW, KH*KW*C)
 
 
 def col2im_by_loops(cols, x_shape, kernel_size, stride, padding):

@@ -3,9 +3,11 @@
 import numpy as np
 import pytest
 from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 import conv_lab as cl
 import conv_lab.columns as columns
+from conv_lab._checks import geometry
 from tests import oracle
 from tests.strategies import HARD_CASES, cases
 
@@ -99,6 +101,30 @@ class TestBlockedGemmPaths:
 
     def test_both_layouts_are_reached(self):
         assert columns.CHANNELS_LAST_MIN_C <= 20
+
+    @given(N=st.integers(1, 64), C=st.integers(1, 64), H=st.integers(1, 80), K=st.integers(1, 5))
+    @settings(max_examples=200)
+    def test_a_block_holds_about_block_bytes_and_at_least_one_sample(self, N, C, H, K):
+        g = geometry((N, C, H, H), K, 1, 1, K // 2, 1)
+        per_sample = g.OH * g.OW * C * K * K * 8  # bytes of copied windows, float64
+        step = columns._block_size(g, 8)
+        assert 1 <= step <= N
+        if step > 1:
+            assert step * per_sample <= 4 / 3 * columns.BLOCK_BYTES
+        if step < N:
+            assert (step + 1) * per_sample > columns.BLOCK_BYTES  # one more sample would not fit
+
+    @pytest.mark.parametrize(
+        "x_shape, kernel_size, stride, padding, samples",
+        [
+            ((2, 3, 7, 6), (3, 2), 2, 1, 2),  # notebook 02, section 2: 2304 bytes a sample, one block
+            ((32, 64, 32, 32), 3, 1, 1, 1),  # notebook 02, section 5: 4.5 MiB a sample, one sample a block
+        ],
+    )
+    def test_notebook_02s_blocks(self, x_shape, kernel_size, stride, padding, samples):
+        assert columns.BLOCK_BYTES == 2.5 * 2**20
+        g = geometry(x_shape, kernel_size, 4, stride, padding, 1)
+        assert columns._block_size(g, 8) == samples
 
 
 class TestConv2dBackward:

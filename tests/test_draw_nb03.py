@@ -35,6 +35,40 @@ class TestGemmDiagram:
         with pytest.raises(ValueError, match="channels"):
             draw.gemm_diagram((1, 3, 5, 5), (2, 4, 3, 3))
 
+    @pytest.mark.parametrize(
+        "x_shape, w_shape, s, p",
+        [
+            ((2, 3, 7, 6), (4, 3, 3, 2), 2, 1),  # notebook 02
+            ((2, 3, 7, 6), (4, 3, 3, 3), 2, 1),  # notebook 03
+            ((5, 2, 9, 8), (3, 2, 2, 3), 1, 0),  # tall and thin: labels longer than the w box
+            ((1, 16, 3, 3), (64, 16, 3, 3), 1, 0),  # one window: cols and y_mat are single rows
+            ((1, 3, 8, 8), (256, 3, 3, 3), 1, 0),  # F is the longest side
+            ((1, 1, 1, 1), (1, 1, 1, 1), 1, 0),  # every side 1
+        ],
+    )
+    def test_no_two_labels_overlap_and_all_are_inside_the_figure(self, x_shape, w_shape, s, p):
+        fig = draw.gemm_diagram(x_shape, w_shape, s, p)
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        labels = [t for ax in fig.axes for t in [*ax.texts, ax.title] if t.get_text()]
+        boxes = [t.get_window_extent(renderer) for t in labels]
+        inside = fig.bbox
+        plt.close(fig)
+        assert len(labels) == 16  # 3 matrices x 3 labels, @, =, 2 arrow labels, 2 stage boxes, the title
+        overlapping = [
+            (labels[i].get_text(), labels[j].get_text())
+            for i in range(len(labels))
+            for j in range(i + 1, len(labels))
+            if boxes[i].overlaps(boxes[j])
+        ]
+        assert overlapping == []
+        outside = [
+            t.get_text()
+            for t, b in zip(labels, boxes)
+            if b.x0 < inside.x0 or b.x1 > inside.x1 or b.y0 < inside.y0 or b.y1 > inside.y1
+        ]
+        assert outside == []
+
 
 class TestMultichannelPicture:
     def test_labels_follow_the_arguments(self):

@@ -235,7 +235,8 @@ class TestViewState:
     def test_crop_is_named(self):
         state = views.view_state(**HARD[5])
         top = state.rot_pad[0][0]
-        assert top < 0 and f"top {top} (crop {-top})" in "\n".join(state.summary())
+        assert top < 0 and f"top {top} (crop {-top})" in "\n".join(state.summary("backward"))
+        assert "rot180" not in "\n".join(state.summary("forward"))  # notebook 01 has not met the route yet
 
     @pytest.mark.parametrize(
         "kw, error, match",

@@ -67,13 +67,18 @@ def check_padding_for(fn):
         H, K, s, d, want = (case[k] for k in ("size", "kernel_size", "stride", "dilation", "out_size"))
         need = (want - 1) * s + d * (K - 1) + 1 - H  # total padding the last window needs
         if not _is_whole(got):
-            return "a padding is a whole number of rows: round the half up (an int, not a float)"
+            return "a padding is a whole number of rows: round the half up"
         got = int(got)
         if got < 0:
             return "a padding can't be negative: when the input already has room for the windows, the answer is 0"
         theirs = _size_or_none(H, K, s, got, d)
         if theirs == want and got > expected:
             return f"padding {got} gives {want} outputs, but a smaller padding does too: return the smallest"
+        if got == d * (K - 1) // 2 and s > 1:
+            return (
+                "that is the 'same' padding d(K-1)//2, which keeps the size only at stride 1. Work out the rows "
+                "the last window needs, (out_size - 1)*stride + d(K-1) + 1, and pad half the shortfall on each side"
+            )
         if got == need // 2 and need % 2:
             return (
                 "rounded down: p = floor(((out_size-1)*s + d(K-1) + 1 - H) / 2), a formula several tutorials "
@@ -136,7 +141,7 @@ def check_layer_prediction(name, answer):
     def diagnose(got, expected):
         try:
             got_oh, got_a, got_rows = got
-            got_rows = [int(r) for r in got_rows]
+            got_rows = sorted(int(r) for r in got_rows)
         except Exception:  # noqa: BLE001
             return "answer with a tuple (OH, a, [unread input rows]), e.g. (5, 0, [3, 4])"
         if not (_is_whole(got_oh) and int(got_oh) == OH):
@@ -167,7 +172,7 @@ def _as_triple(answer):
         rows = list(rows)
         if not all(_is_whole(v) for v in [oh, a, *rows]):
             return None
-        return int(oh), int(a), [int(r) for r in rows]
+        return int(oh), int(a), sorted(int(r) for r in rows)  # any order: the question asks for a list of rows
     except Exception:  # noqa: BLE001
         return None
 

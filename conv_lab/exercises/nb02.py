@@ -1,7 +1,8 @@
 """Exercise checkers for notebook 02: im2col and col2im.
 
 1. warm-up: the windows of a 1-D signal as the rows of a matrix;
-2. im2col of a batch with stride, padding, dilation and a non-square kernel;
+2. im2col of a channels-last batch (N, H, W, C), columns (kh, kw, c), with stride, padding, dilation and
+   int or non-square kernels;
 3. find the bug: a col2im by loops that is right at stride 1 only;
 4. predict, then check: how many windows read a given pixel.
 """
@@ -64,73 +65,107 @@ def check_windows_1d(fn):
     _run("1-D windows", fn, WINDOWS_1D_CASES, _windows_1d, diagnose, forbid=_WINDOW_ROUTINES)
 
 
-# --- 2. im2col with dilation and a non-square kernel ------------------------------------------------------
+# --- 2. im2col for channels-last images -------------------------------------------------------------------
 
-_IM2COL_SPECS = [  # x shape, kernel, stride, padding, dilation
-    ((1, 1, 4, 4), (3, 3), 1, 0, 1),
-    ((2, 3, 7, 8), (3, 2), 1, 0, 2),
-    ((2, 2, 9, 7), (2, 3), 2, 1, 2),
-    ((1, 3, 8, 10), (3, 2), 3, 2, 3),
+_NHWC_SPECS = [  # x shape (N, H, W, C), kernel, stride, padding, dilation
+    ((1, 4, 4, 1), 3, 1, 0, 1),  # int kernel_size; one channel, so (kh, kw, c) and (c, kh, kw) agree
+    ((2, 7, 8, 3), (3, 2), 1, 0, 2),
+    ((2, 9, 7, 2), (2, 3), 2, 1, 2),  # a = (1, 0): a leftover row
+    ((1, 8, 10, 3), (3, 2), 3, 2, 3),
+    ((2, 6, 5, 4), 2, 2, 1, 1),  # int kernel_size, even; a = (0, 1)
 ]
 
 
-def _im2col_cases():
+def _nhwc_cases():
     rng = np.random.default_rng(202)
     return [
         dict(x=rng.integers(-9, 10, xs).astype(float), kernel_size=k, stride=s, padding=p, dilation=d)
-        for xs, k, s, p, d in _IM2COL_SPECS
+        for xs, k, s, p, d in _NHWC_SPECS
     ]
 
 
-def _im2col_reference(x, kernel_size, stride, padding, dilation):
-    return im2col(x, kernel_size, stride, padding, dilation)
+def _to_khkwc(cols, C, KH, KW):
+    """Columns (c, kh, kw) -> (kh, kw, c)."""
+    return cols.reshape(-1, C, KH, KW).transpose(0, 2, 3, 1).reshape(cols.shape)  # (R, KH, KW, C) flattened
 
 
-def _diagnose_im2col(case, got, expected):
+def _nhwc_reference(x, kernel_size, stride, padding, dilation):
+    KH, KW = _pair(kernel_size)
+    cols = im2col(x.transpose(0, 3, 1, 2), (KH, KW), stride, padding, dilation)  # (N*OH*OW, C*KH*KW)
+    return _to_khkwc(cols, x.shape[3], KH, KW)
+
+
+def _windows(xp, KH, KW, s, tap, span, axes):
+    """cols of a padded array by loops: windows over ``axes`` (a pair), the other non-batch axis last.
+
+    ``tap`` is the distance between taps, ``span`` the dilation used for the output size. Returns
+    (N*OH*OW, KH*KW*depth), columns (kh, kw, depth). None if no window fits.
+    """
+    a, b = axes
+    other = ({1, 2, 3} - {a, b}).pop()
+    v = np.moveaxis(xp, (a, b, other), (1, 2, 3))  # (N, rows, cols, depth)
+    N, Hp, Wp, _ = v.shape
+    OH, OW = (Hp - span * (KH - 1) - 1) // s + 1, (Wp - span * (KW - 1) - 1) // s + 1
+    if OH < 1 or OW < 1:
+        return None
+    rows = [
+        v[n, i * s : i * s + tap * (KH - 1) + 1 : tap, j * s : j * s + tap * (KW - 1) + 1 : tap].ravel()
+        for n in range(N)
+        for i in range(OH)
+        for j in range(OW)
+    ]
+    return np.array(rows)
+
+
+def _diagnose_nhwc(case, got, expected):
     x, k, s, p, d = (case[key] for key in ("x", "kernel_size", "stride", "padding", "dilation"))
     KH, KW = _pair(k)
-    N, C, H, W = x.shape
+    N, H, W, C = x.shape
     OH, OW = output_size(H, KH, s, p, d), output_size(W, KW, s, p, d)
     got = np.asarray(got)
-    if got.shape == (C * KH * KW, N * OH * OW) and got.shape != expected.shape:
+    pad_hw = ((0, 0), (p, p), (p, p), (0, 0))
+    # x read as (N, C, H, W), as section 3's im2col_strided does: windows over axes 2 and 3 (W and C)
+    as_nchw = _windows(np.pad(x, ((0, 0), (0, 0), (p, p), (p, p))), KH, KW, s, d, d, axes=(2, 3))
+    if as_nchw is not None and got.shape == as_nchw.shape and got.shape != expected.shape:
         return (
-            "your windows are columns, shape (C*KH*KW, N*OH*OW): the layout of cs231n and Caffe. This series "
-            "puts one window per row, cols (N*OH*OW, C*KH*KW), so that cols @ w.reshape(F, -1).T is the forward"
+            "you slid the windows over the last two axes, as for (N, C, H, W). Here x is channels-last, "
+            "(N, H, W, C): the windows move along axes 1 and 2 (H and W), and axis 3 holds the channels. "
+            "Section 3's im2col_strided assumes (N, C, H, W), so it can't be used on x as it is"
         )
-    if got.shape in {(N, C * KH * KW, OH * OW), (N, OH * OW, C * KH * KW)}:
-        return "stack the batch into the rows too: cols has shape (N*OH*OW, C*KH*KW), rows ordered (n, oh, ow)"
+    if got.shape == (KH * KW * C, N * OH * OW) and got.shape != expected.shape:
+        return (
+            "your windows are columns, shape (KH*KW*C, N*OH*OW). This exercise keeps one window per row: "
+            "cols (N*OH*OW, KH*KW*C)"
+        )
+    if got.shape in {(N, KH * KW * C, OH * OW), (N, OH * OW, KH * KW * C), (N, OH, OW, KH * KW * C)}:
+        return "stack the batch into the rows too: cols has shape (N*OH*OW, KH*KW*C), rows ordered (n, oh, ow)"
+    if got.ndim == 2 and p and got.shape == (N * output_size(H, KH, s, 0, d) * OW, KH * KW * (C + 2 * p)):
+        return (
+            "np.pad padded the wrong axes: ((0, 0), (0, 0), (p, p), (p, p)) pads W and C of an (N, H, W, C) "
+            "array. Pad H and W: ((0, 0), (p, p), (p, p), (0, 0))"
+        )
     if got.shape == expected.shape:
-        as_khkwc = expected.reshape(-1, C, KH, KW).transpose(0, 2, 3, 1).reshape(expected.shape)
-        if _matches(got, as_khkwc):
+        as_chw = expected.reshape(-1, KH, KW, C).transpose(0, 3, 1, 2).reshape(expected.shape)
+        if _matches(got, as_chw):
             return (
-                "columns are in (kh, kw, c) order; they must run c first, then kh, then kw: the order of "
-                "w.reshape(F, -1). Move the C axis just before KH, KW before the reshape"
+                "columns are in (c, kh, kw) order, the order of section 3's cols for (N, C, H, W) input. Here a "
+                "window is flattened (kh, kw, c): the C values of tap (0, 0), then those of tap (0, 1), ..., so "
+                "that cols @ w.transpose(0, 2, 3, 1).reshape(F, -1).T is the forward pass"
             )
-        as_owoh = expected.reshape(N, OH, OW, -1).transpose(0, 2, 1, 3).reshape(expected.shape)
-        if _matches(got, as_owoh):
+        if _matches(got, expected.reshape(N, OH, OW, -1).transpose(0, 2, 1, 3).reshape(expected.shape)):
             return "rows are in (n, ow, oh) order; walk the windows row by row: (n, oh, ow)"
-        if d > 1:
-            xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-            adjacent = np.array(
-                [
-                    xp[n, :, i * s : i * s + KH, j * s : j * s + KW].ravel()
-                    for n in range(N)
-                    for i in range(OH)
-                    for j in range(OW)
-                ]
+        if d > 1 and _matches(got, _windows(np.pad(x, pad_hw), KH, KW, s, 1, d, axes=(1, 2))):
+            return (
+                f"dilation ignored inside the window: with dilation {d}, the taps of a window are {d} "
+                f"pixels apart: rows i*s, i*s + d, ..., i*s + d*(KH-1) of the padded x"
             )
-            if _matches(got, adjacent):
-                return (
-                    f"dilation ignored inside the window: with dilation {d}, the taps of a window are {d} "
-                    f"pixels apart: rows i*s, i*s + d, ..., i*s + d*(KH-1) of the padded x"
-                )
         return (
             "right shape, wrong numbers: row (n*OH + i)*OW + j holds the window whose top-left tap is at "
-            "(i*stride, j*stride) of the padded x, its taps dilation apart, flattened in (c, kh, kw) order"
+            "(i*stride, j*stride) of the padded x, its taps dilation apart, flattened in (kh, kw, c) order"
         )
-    if got.ndim == 2 and got.shape[1] == C * KH * KW:
+    if got.ndim == 2 and got.shape[1] == KH * KW * C:
         if p and got.shape[0] == N * output_size(H, KH, s, 0, d) * output_size(W, KW, s, 0, d):
-            return "padding ignored: pad x with zeros on every side before taking windows"
+            return "padding ignored: pad the H and W axes with zeros on both sides before taking windows"
         if d > 1 and got.shape[0] == N * output_size(H, KH, s, p, 1) * output_size(W, KW, s, p, 1):
             return (
                 "dilation ignored in the output size: a dilated window spans d*(K-1) + 1 pixels, so "
@@ -138,12 +173,31 @@ def _diagnose_im2col(case, got, expected):
             )
         if s > 1 and got.shape[0] == N * output_size(H, KH, 1, p, d) * output_size(W, KW, 1, p, d):
             return "stride ignored: consecutive windows start `stride` pixels apart"
-    return f"cols must have shape (N*OH*OW, C*KH*KW) = {expected.shape}"
+    return f"cols must have shape (N*OH*OW, KH*KW*C) = {expected.shape}"
 
 
-def check_im2col(fn):
-    """Check ``fn(x, kernel_size, stride, padding, dilation) -> cols (N*OH*OW, C*KH*KW)``, without im2col."""
-    _run("im2col", fn, _im2col_cases(), _im2col_reference, _diagnose_im2col, forbid=_WINDOW_ROUTINES)
+def _diagnose_nhwc_error(case, exc):
+    if isinstance(exc, ValueError) and "window shape cannot be larger" in str(exc):
+        return (
+            "a window does not fit along an axis you slid it over: in (N, H, W, C) the windows move along "
+            "axes 1 and 2 (H and W); axis 3 holds the channels. (Section 3's im2col_strided assumes (N, C, H, W).)"
+        )
+    if isinstance(exc, TypeError) and isinstance(case["kernel_size"], int) and "int" in str(exc):
+        return "kernel_size can be a single int (a square kernel) as well as a pair: turn an int k into (k, k) first"
+    return None
+
+
+def check_im2col_nhwc(fn):
+    """Check ``fn(x, kernel_size, stride, padding, dilation) -> cols (N*OH*OW, KH*KW*C)`` for x (N, H, W, C)."""
+    _run(
+        "channels-last im2col",
+        fn,
+        _nhwc_cases(),
+        _nhwc_reference,
+        _diagnose_nhwc,
+        forbid=_WINDOW_ROUTINES,
+        diagnose_error=_diagnose_nhwc_error,
+    )
 
 
 # --- 3. find the bug: col2im by loops ------------------------------------------------------------------------
@@ -277,6 +331,6 @@ __all__ = [
     "COVERAGE_PIXELS",
     "check_col2im",
     "check_coverage_prediction",
-    "check_im2col",
+    "check_im2col_nhwc",
     "check_windows_1d",
 ]

@@ -93,6 +93,7 @@ def largest_padding(size, kernel_size, stride, dilation, out_size):
         (padding_formula(use_dilation=False), "dilation ignored"),
         (padding_formula(windows_minus_one=False), "off by one window"),
         (largest_padding, "return the smallest"),
+        (lambda size, kernel_size, stride, dilation, out_size: dilation * (kernel_size - 1) // 2, "'same' padding"),
         (
             lambda size, kernel_size, stride, dilation, out_size: (out_size * stride - size + kernel_size) / 2,
             "whole number",
@@ -138,6 +139,15 @@ def test_prediction_accepts_any_sequence_of_whole_numbers(capsys):
 def test_padding_for_wants_a_number(capsys):
     ok, out = run(ex.check_padding_for, lambda size, kernel_size, stride, dilation, out_size: "1", capsys)
     assert not ok and "whole number" in out
+
+
+@pytest.mark.parametrize("order", [list, lambda rows: rows[::-1], set, tuple, np.array])
+def test_prediction_rows_in_any_order(order, capsys):
+    for name in ex.PREDICTION_LAYERS:
+        OH, a, rows = getattr(SOLUTION, name)
+        ex.check_layer_prediction(name, (OH, a, order(list(rows))))
+        out = capsys.readouterr().out
+        assert "correct." in out and "not yet" not in out, (name, out)
 
 
 def test_prediction_answers_match_an_independent_count():

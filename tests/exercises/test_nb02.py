@@ -1,6 +1,8 @@
 """Checkers of notebook 02: reference solutions pass, each documented mistake gets its own hint."""
 
+import json
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,13 +12,14 @@ from conv_lab import exercises as ex
 from tests.exercises.helpers import load, not_done, run
 
 SOL = load("nb02")
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "02_im2col.ipynb"
 
 
 @pytest.mark.parametrize(
     "checker, solution",
     [
         (ex.check_windows_1d, "my_windows_1d"),
-        (ex.check_im2col, "my_im2col"),
+        (ex.check_im2col_nhwc, "my_im2col_nhwc"),
         (ex.check_col2im, "col2im_by_loops"),
     ],
 )
@@ -79,28 +82,43 @@ def test_windows_1d_never_raises(value, capsys):
     assert not ok and "hint" in out
 
 
-# --- 2. im2col with dilation --------------------------------------------------------------------------
+# --- 2. im2col for channels-last images ----------------------------------------------------------------
 
 
-def im2col_student(order="chw", rows="hw", dilate=True, pad=True, stride_on=True, layout="rows", span_dilated=True):
+def nhwc_student(
+    order="hwc",
+    rows="hw",
+    dilate=True,
+    pad=True,
+    pad_axes="hw",
+    stride_on=True,
+    layout="rows",
+    span_dilated=True,
+    int_kernel=True,
+):
     """The solution with one documented mistake; no forbidden routine."""
 
     def fn(x, kernel_size, stride, padding, dilation):
-        KH, KW = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
-        N, C, H, W = x.shape
+        if int_kernel and isinstance(kernel_size, int):
+            kernel_size = (kernel_size, kernel_size)
+        KH, KW = kernel_size
+        N, H, W, C = x.shape
         p = padding if pad else 0
         s = stride if stride_on else 1
         d = dilation if dilate else 1
-        xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+        if pad_axes == "hw":
+            xp = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
+        else:  # section 3's np.pad, copied onto (N, H, W, C): pads W and C
+            xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
         sd = dilation if span_dilated else 1
-        OH = (H + 2 * p - sd * (KH - 1) - 1) // s + 1
-        OW = (W + 2 * p - sd * (KW - 1) - 1) // s + 1
-        out = np.zeros((N, OH, OW, C * KH * KW))
+        OH = (xp.shape[1] - sd * (KH - 1) - 1) // s + 1
+        OW = (xp.shape[2] - sd * (KW - 1) - 1) // s + 1
+        out = np.zeros((N, OH, OW, KH * KW * xp.shape[3]))
         for n in range(N):
             for i in range(OH):
                 for j in range(OW):
-                    win = xp[n, :, i * s : i * s + d * (KH - 1) + 1 : d, j * s : j * s + d * (KW - 1) + 1 : d]
-                    out[n, i, j] = (win.transpose(1, 2, 0) if order == "hwc" else win).ravel()
+                    win = xp[n, i * s : i * s + d * (KH - 1) + 1 : d, j * s : j * s + d * (KW - 1) + 1 : d]
+                    out[n, i, j] = (win.transpose(2, 0, 1) if order == "chw" else win).ravel()
         if rows == "wh":
             out = out.transpose(0, 2, 1, 3)
         cols = out.reshape(N * OH * OW, -1)
@@ -112,68 +130,121 @@ def im2col_student(order="chw", rows="hw", dilate=True, pad=True, stride_on=True
 @pytest.mark.parametrize(
     "flags, hint",
     [
-        (dict(order="hwc"), "(kh, kw, c) order"),
+        (dict(order="chw"), "(c, kh, kw) order"),
         (dict(rows="wh"), "(n, ow, oh) order"),
         (dict(dilate=False), "dilation ignored inside the window"),
         (dict(dilate=False, span_dilated=False), "dilation ignored in the output size"),
-        (dict(layout="columns"), "cs231n and Caffe"),
+        (dict(layout="columns"), "your windows are columns"),
         (dict(pad=False), "padding ignored"),
+        (dict(pad_axes="wc"), "np.pad padded the wrong axes"),
         (dict(stride_on=False), "stride ignored"),
+        (dict(int_kernel=False), "turn an int k into (k, k)"),
     ],
 )
-def test_im2col_hints(flags, hint, capsys):
-    ok, out = run(ex.check_im2col, im2col_student(**flags), capsys)
+def test_im2col_nhwc_hints(flags, hint, capsys):
+    ok, out = run(ex.check_im2col_nhwc, nhwc_student(**flags), capsys)
     assert not ok and hint in out, out
 
 
-def test_im2col_per_sample_layout_hint(capsys):
-    def per_sample(x, kernel_size, stride, padding, dilation):
-        cols = SOL.my_im2col(x, kernel_size, stride, padding, dilation)
-        return cols.reshape(x.shape[0], -1, cols.shape[1])  # (N, OH*OW, C*KH*KW)
+def test_im2col_nhwc_int_kernel_case_is_there():
+    kernels = [case["kernel_size"] for case in ex.nb02._nhwc_cases()]
+    assert any(isinstance(k, int) for k in kernels) and any(isinstance(k, tuple) and k[0] != k[1] for k in kernels)
 
-    ok, out = run(ex.check_im2col, per_sample, capsys)
+
+def _notebook_im2col_strided():
+    """Section 3's im2col_strided, exactly as the notebook shows it."""
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    source = next("".join(c["source"]) for c in nb["cells"] if "def im2col_strided" in "".join(c["source"]))
+    code = source[: source.index("\n\n\nfor ")]
+    namespace = {"np": np}
+    exec(code, namespace)  # noqa: S102 - the notebook's own cell
+    return namespace["im2col_strided"]
+
+
+def test_a_wrapper_around_the_notebooks_im2col_strided_is_rejected_with_its_hint(capsys):
+    im2col_strided = _notebook_im2col_strided()
+
+    def wrapper(x, kernel_size, stride, padding, dilation):
+        KH, KW = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
+        return im2col_strided(x, KH, KW, stride, padding, dilation)
+
+    ok, out = run(ex.check_im2col_nhwc, wrapper, capsys)
+    assert not ok and "axes 1 and 2" in out and "im2col_strided" in out, out
+
+    def wrapper_on_nchw(x, kernel_size, stride, padding, dilation):
+        KH, KW = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
+        return im2col_strided(x.transpose(0, 3, 1, 2), KH, KW, stride, padding, dilation)
+
+    ok, out = run(ex.check_im2col_nhwc, wrapper_on_nchw, capsys)
+    assert not ok and "(c, kh, kw) order" in out, out
+
+
+def test_im2col_nhwc_per_sample_layout_hint(capsys):
+    def per_sample(x, kernel_size, stride, padding, dilation):
+        cols = SOL.my_im2col_nhwc(x, kernel_size, stride, padding, dilation)
+        return cols.reshape(x.shape[0], -1, cols.shape[1])  # (N, OH*OW, KH*KW*C)
+
+    ok, out = run(ex.check_im2col_nhwc, per_sample, capsys)
     assert not ok and "stack the batch into the rows" in out
 
 
 @pytest.mark.parametrize("routine", ["im2col", "sliding_windows"])
-def test_im2col_rejects_library(routine, capsys):
+def test_im2col_nhwc_rejects_library(routine, capsys):
     def delegating(x, kernel_size, stride, padding, dilation):
+        KH, KW = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
+        C = x.shape[3]
+        x_nchw = x.transpose(0, 3, 1, 2)
         if routine == "im2col":
-            return cl.im2col(x, kernel_size, stride, padding, dilation)
-        v = cl.sliding_windows(cl.pad2d(x, padding), kernel_size, stride, dilation)  # (N, C, OH, OW, KH, KW)
-        N, C, OH, OW, KH, KW = v.shape
-        return v.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, -1)
+            cols = cl.im2col(x_nchw, kernel_size, stride, padding, dilation)
+        else:
+            v = cl.sliding_windows(cl.pad2d(x_nchw, padding), kernel_size, stride, dilation)  # (N, C, OH, OW, KH, KW)
+            cols = v.transpose(0, 2, 3, 1, 4, 5).reshape(-1, C * KH * KW)
+        return cols.reshape(-1, C, KH, KW).transpose(0, 2, 3, 1).reshape(cols.shape)
 
-    ok, out = run(ex.check_im2col, delegating, capsys)
+    ok, out = run(ex.check_im2col_nhwc, delegating, capsys)
     assert not ok and f"without {routine}" in out
 
 
-def test_im2col_numpy_stride_tricks_allowed(capsys):
+def test_im2col_nhwc_numpy_stride_tricks_allowed(capsys):
     def strided(x, kernel_size, stride, padding, dilation):
         KH, KW = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
-        xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+        xp = np.pad(x, ((0, 0), (padding, padding), (padding, padding), (0, 0)))
         span = (dilation * (KH - 1) + 1, dilation * (KW - 1) + 1)
-        v = np.lib.stride_tricks.sliding_window_view(xp, span, axis=(2, 3))
-        v = v[:, :, ::stride, ::stride, ::dilation, ::dilation]  # (N, C, OH, OW, KH, KW)
-        N, C, OH, OW = v.shape[:4]
-        return v.transpose(0, 2, 3, 1, 4, 5).reshape(N * OH * OW, C * KH * KW)
+        v = np.lib.stride_tricks.sliding_window_view(xp, span, axis=(1, 2))  # (N, OH', OW', C, span_h, span_w)
+        v = v[:, ::stride, ::stride, :, ::dilation, ::dilation]  # (N, OH, OW, C, KH, KW)
+        N, OH, OW, C = v.shape[:4]
+        return v.transpose(0, 1, 2, 4, 5, 3).reshape(N * OH * OW, KH * KW * C)  # (kh, kw, c) columns
 
-    ok, out = run(ex.check_im2col, strided, capsys)
+    ok, out = run(ex.check_im2col_nhwc, strided, capsys)
     assert ok, out
 
 
-def test_im2col_reports_mutation(capsys):
+def test_im2col_nhwc_solution_against_the_forward_pass():
+    """The statement's promise: cols @ w.transpose(0, 2, 3, 1).reshape(F, -1).T is the forward pass."""
+    rng = np.random.default_rng(7)
+    for case in ex.nb02._nhwc_cases():
+        x = case["x"]
+        KH, KW = (case["kernel_size"],) * 2 if isinstance(case["kernel_size"], int) else case["kernel_size"]
+        w = rng.standard_normal((3, x.shape[3], KH, KW))
+        s, p, d = case["stride"], case["padding"], case["dilation"]
+        cols = SOL.my_im2col_nhwc(x, case["kernel_size"], s, p, d)
+        y = cl.conv2d(x.transpose(0, 3, 1, 2), w, stride=s, padding=p, dilation=d, method="loops")  # (N, F, OH, OW)
+        y_gemm = cols @ w.transpose(0, 2, 3, 1).reshape(3, -1).T  # (N*OH*OW, F)
+        np.testing.assert_allclose(y_gemm, y.transpose(0, 2, 3, 1).reshape(-1, 3), atol=1e-12)
+
+
+def test_im2col_nhwc_reports_mutation(capsys):
     def mutating(x, kernel_size, stride, padding, dilation):
         x += 1
-        return SOL.my_im2col(x - 1, kernel_size, stride, padding, dilation)
+        return SOL.my_im2col_nhwc(x - 1, kernel_size, stride, padding, dilation)
 
-    ok, out = run(ex.check_im2col, mutating, capsys)
+    ok, out = run(ex.check_im2col_nhwc, mutating, capsys)
     assert not ok and "changed its input x" in out
 
 
 @pytest.mark.parametrize("value", ODD_RETURNS)
-def test_im2col_never_raises(value, capsys):
-    ok, out = run(ex.check_im2col, odd(value), capsys)
+def test_im2col_nhwc_never_raises(value, capsys):
+    ok, out = run(ex.check_im2col_nhwc, odd(value), capsys)
     assert not ok and "hint" in out
 
 
@@ -290,5 +361,5 @@ def test_coverage_prediction_unanswered(capsys):
 
 
 def test_odd_exit_is_caught(capsys):
-    ok, out = run(ex.check_im2col, lambda *a: sys.exit(2), capsys)
+    ok, out = run(ex.check_im2col_nhwc, lambda *a: sys.exit(2), capsys)
     assert not ok
