@@ -109,14 +109,19 @@ def _correlate(x, w, g):
     (sh, sw), (dh, dw), (ph, pw), (ah, aw) = g.stride, g.dilation, g.padding, g.leftover
     G, Cg, Fg = g.groups, g.Cg, g.Fg
     EH, EW = ck.extent(g.KH, dh), ck.extent(g.KW, dw)
-    xp = _pad_crop(x, ph, ph - ah, pw, pw - aw)  # (N, C, HR, WR): padded, rows no window reads cropped
-    HR, WR = xp.shape[2:]
+    HR, WR = g.H + 2 * ph - ah, g.W + 2 * pw - aw  # padded, without the rows/columns no window reads
     L, Lw = fast_length(HR), fast_length(WR)
     K = L * (Lw // 2 + 1)  # frequencies kept by rfft2 (the rest are complex conjugates)
-    culprit = f"method='fft' with stride={g.stride}"
-    ck.check_elements((g.N, max(g.C, g.F), L, Lw), "the FFT's stride-1 output (N, F, L, L')", culprit)
-    ck.check_elements((g.F, Cg, L, Lw), "the kernels' transforms (F, C/groups, L, L')", culprit)
+    ck.check_elements(
+        (g.N, max(g.C, g.F), L, Lw), "the FFT's stride-1 output (N, F, L, L')", f"method='fft' with stride={g.stride}"
+    )
+    ck.check_elements(
+        (g.F, Cg, L, Lw),
+        "the kernels' transforms (F, C/groups, L, L')",
+        f"method='fft' with w shape {w.shape} on a padded input of {HR}x{WR}",
+    )
 
+    xp = _pad_crop(x, ph, ph - ah, pw, pw - aw)  # (N, C, HR, WR)
     wd = np.zeros((g.F, Cg, EH, EW), dtype=w.dtype)
     wd[:, :, ::dh, ::dw] = w  # dilated kernel: d-1 zeros between taps
     X = np.fft.rfft2(xp, s=(L, Lw)).reshape(g.N, G, Cg, K)  # (N, G, C/G, K)

@@ -7,6 +7,10 @@ one explicit sum, written straight from the definition
 
 where xp is x with ph/pw zeros on each side. Index arithmetic that falls in
 the padding is simply skipped, so there is no padded copy to get wrong.
+
+With groups = G (PyTorch semantics), filter f belongs to group g = f // (F/G)
+and its sum runs over the input channels of that group only,
+c = g*C/G ... (g+1)*C/G - 1, reading weight channel c - g*C/G of w (F, C/G, KH, KW).
 """
 
 import numpy as np
@@ -16,17 +20,21 @@ def _out(size, k, s, p, d):
     return (size + 2 * p - d * (k - 1) - 1) // s + 1
 
 
-def _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation):
-    """Every (n, f, i, j, c, u, v, r, q): output (n, f, i, j) reads x[n, c, r, q] with weight w[f, c, u, v].
+def _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation, groups=1):
+    """Every (n, f, i, j, c, u, v, r, q): output (n, f, i, j) reads x[n, c, r, q] with weight w[f, c % (C/G), u, v].
 
-    Taps that fall in the zero padding are skipped, so there is no padded copy to get wrong.
+    c runs over the input channels of filter f's group only (all of them when groups=1,
+    where c % C == c). Taps that fall in the zero padding are skipped, so there is no
+    padded copy to get wrong.
     """
     (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    Cg, Fg = C // groups, F // groups
     for n in range(N):
         for f in range(F):
+            group = f // Fg
             for i in range(OH):
                 for j in range(OW):
-                    for c in range(C):
+                    for c in range(group * Cg, (group + 1) * Cg):
                         for u in range(KH):
                             for v in range(KW):
                                 r = i * sh + u * dh - ph
@@ -35,9 +43,10 @@ def _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation):
                                     yield n, f, i, j, c, u, v, r, q
 
 
-def conv_forward(x, w, b, stride, padding, dilation):
+def conv_forward(x, w, b, stride, padding, dilation, groups=1):
     N, C, H, W = x.shape
-    F, _, KH, KW = w.shape
+    F, Cg, KH, KW = w.shape
+    assert Cg * groups == C and F % groups == 0  # the oracle's own sanity check, not validation
     OH = _out(H, KH, stride[0], padding[0], dilation[0])
     OW = _out(W, KW, stride[1], padding[1], dilation[1])
     y = np.zeros((N, F, OH, OW))
@@ -45,33 +54,35 @@ def conv_forward(x, w, b, stride, padding, dilation):
         for n in range(N):
             for f in range(F):
                 y[n, f] = float(b[f])
-    for n, f, i, j, c, u, v, r, q in _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation):
-        y[n, f, i, j] += float(x[n, c, r, q]) * float(w[f, c, u, v])
+    for n, f, i, j, c, u, v, r, q in _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation, groups):
+        y[n, f, i, j] += float(x[n, c, r, q]) * float(w[f, c % Cg, u, v])
     return y
 
 
-def conv_backward(dy, x, w, stride, padding, dilation):
+def conv_backward(dy, x, w, stride, padding, dilation, groups=1):
     """Scatter each dy[n, f, i, j] to every x and w entry its output used."""
     N, C, H, W = x.shape
-    F, _, KH, KW = w.shape
+    F, Cg, KH, KW = w.shape
+    assert Cg * groups == C and F % groups == 0
     OH, OW = dy.shape[2:]
     dx, dwt = np.zeros(x.shape), np.zeros(w.shape)
     db = np.array([float(np.sum(dy[:, f])) for f in range(F)])
-    for n, f, i, j, c, u, v, r, q in _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation):
-        dx[n, c, r, q] += float(dy[n, f, i, j]) * float(w[f, c, u, v])
-        dwt[f, c, u, v] += float(dy[n, f, i, j]) * float(x[n, c, r, q])
+    for n, f, i, j, c, u, v, r, q in _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation, groups):
+        dx[n, c, r, q] += float(dy[n, f, i, j]) * float(w[f, c % Cg, u, v])
+        dwt[f, c % Cg, u, v] += float(dy[n, f, i, j]) * float(x[n, c, r, q])
     return dx, dwt, db
 
 
-def conv_transpose(y, w, stride, padding, output_padding, dilation):
-    """Each y[n, f, i, j] stamps y * w[f] onto the output, which is then cropped by padding."""
+def conv_transpose(y, w, stride, padding, output_padding, dilation, groups=1):
+    """Each y[n, f, i, j] stamps y * w[f] onto the output channels of f's group, then cropped by padding."""
     N, F, OH, OW = y.shape
-    _, C, KH, KW = w.shape
+    _, Cg, KH, KW = w.shape
+    C = Cg * groups
     H = (OH - 1) * stride[0] - 2 * padding[0] + dilation[0] * (KH - 1) + output_padding[0] + 1
     W = (OW - 1) * stride[1] - 2 * padding[1] + dilation[1] * (KW - 1) + output_padding[1] + 1
     out = np.zeros((N, C, H, W))
-    for n, f, i, j, c, u, v, r, q in _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation):
-        out[n, c, r, q] += float(y[n, f, i, j]) * float(w[f, c, u, v])
+    for n, f, i, j, c, u, v, r, q in _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation, groups):
+        out[n, c, r, q] += float(y[n, f, i, j]) * float(w[f, c % Cg, u, v])
     return out
 
 

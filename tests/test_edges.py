@@ -19,11 +19,27 @@ from hypothesis import strategies as st
 
 import conv_lab as cl
 from tests import oracle
-from tests.strategies import HARD_CASES, cases, make_case
+from tests.strategies import (
+    ANY_LAYER_METHODS,
+    GROUPED_CASES,
+    HARD_CASES,
+    WINOGRAD_CASES,
+    cases,
+    make_case,
+    methods_for,
+    winograd_cases,
+)
 
 INT_DTYPES = [np.bool_, np.int8, np.uint8, np.int16, np.uint16, np.int32, np.uint32, np.int64, np.uint64]
 FLOAT_DTYPES = [np.float16, np.float32, np.float64]
 MY_MODULES = {"conv_lab.blocks", "conv_lab.columns", "conv_lab.conv", "conv_lab.gradcheck", "conv_lab.layer"}
+
+
+def case_for(method, grouped=False):
+    """A named hard case the method computes: Winograd takes only 3x3 kernels at stride 1 and dilation 1."""
+    if method == "winograd":
+        return WINOGRAD_CASES["two groups" if grouped else "odd output, dense"]
+    return GROUPED_CASES["two groups, leftover, even kernel"] if grouped else HARD_CASES["dilation 3"]
 
 
 def spread_ints(rng, shape, dtype):
@@ -58,6 +74,17 @@ def assert_exact(got, want):
     np.testing.assert_array_equal(got.astype(object), want)
 
 
+def exact_conv_by_taps(x, w, b, c):
+    """The forward pass in Python ints, summed over the oracle's taps (any groups)."""
+    (N, C, H, W), (F, Cg, KH, KW) = x.shape, w.shape
+    OH, OW = cl.conv2d(np.zeros(x.shape), np.zeros(w.shape), **c.layer).shape[2:]
+    X, Wt = exact(x), exact(w)
+    y = np.zeros((N, F, OH, OW), dtype=object) + (0 if b is None else exact(b)[None, :, None, None])
+    for n, f, i, j, ch, u, v, r, q in oracle._taps(N, C, H, W, F, KH, KW, OH, OW, **c.layer):
+        y[n, f, i, j] += X[n, ch, r, q] * Wt[f, ch % Cg, u, v]
+    return y
+
+
 # ---------------------------------------------------------------------------------------------
 # 1. Integer widths
 # ---------------------------------------------------------------------------------------------
@@ -69,9 +96,9 @@ class TestIntegerWidths:
 
     case = HARD_CASES["dilation 3"]
 
-    def arrays(self, dtype, seed=0):
+    def arrays(self, dtype, seed=0, case=None):
         rng = np.random.default_rng(seed)
-        c = self.case
+        c = case or self.case
         x = spread_ints(rng, c.x.shape, dtype)
         w = spread_ints(rng, c.w.shape, dtype)
         b = spread_ints(rng, c.b.shape, dtype)
@@ -79,8 +106,15 @@ class TestIntegerWidths:
 
     @pytest.mark.parametrize("method", cl.FORWARD_METHODS)
     def test_conv2d(self, dtype, method):
-        x, w, b = self.arrays(dtype)
-        assert_exact(cl.conv2d(x, w, b, method=method, **self.case.settings), exact_conv(x, w, b, self.case))
+        c = case_for(method)
+        x, w, b = self.arrays(dtype, case=c)
+        assert_exact(cl.conv2d(x, w, b, method=method, **c.settings), exact_conv(x, w, b, c))
+
+    @pytest.mark.parametrize("method", cl.FORWARD_METHODS)
+    def test_conv2d_grouped(self, dtype, method):
+        c = case_for(method, grouped=True)
+        x, w, b = self.arrays(dtype, seed=4, case=c)
+        assert_exact(cl.conv2d(x, w, b, method=method, **c.layer), exact_conv_by_taps(x, w, b, c))
 
     @pytest.mark.parametrize("method", cl.BACKWARD_METHODS)
     def test_conv2d_backward(self, dtype, method):
@@ -136,7 +170,7 @@ class TestIntegerRange:
         x = np.full((1, 1, 3, 3), 2**40, dtype=np.int64)
         w = np.full((1, 1, 3, 3), 2**30, dtype=np.int64)  # 9 * 2**70 > 2**63
         for call in (
-            lambda: cl.conv2d(x, w),
+            *(lambda m=m: cl.conv2d(x, w, method=m) for m in cl.FORWARD_METHODS),
             lambda: cl.conv2d(x, -w),
             lambda: cl.conv2d_backward(np.full((1, 1, 1, 1), 2**40), x, w),
             lambda: cl.conv_transpose2d(np.full((1, 1, 1, 1), 2**40), w),
@@ -170,9 +204,32 @@ class TestIntegerRange:
             with pytest.raises(ValueError, match="could reach 9223372036854775808"):
                 cl.conv2d(x, w)
             return
-        for method in cl.FORWARD_METHODS:
+        for method in ANY_LAYER_METHODS:  # Winograd takes only 3x3 kernels: see the next test
             y = cl.conv2d(x, w, method=method)
             assert y.dtype == np.int64 and int(y[0, 0, 0, 0]) == want
+
+    @pytest.mark.parametrize("groups", [1, 2])
+    def test_winograd_exact_beyond_float64(self, groups, monkeypatch):
+        """Winograd's own integer path (2G, then / 4) is exact where float64 rounds: 3 * (2**53 + 1)."""
+        x = np.zeros((1, 2, 3, 3), dtype=np.int64)
+        x[0, :, 1, 1] = 2**53 + 1
+        w = np.zeros((2, 2 // groups, 3, 3), dtype=np.int64)
+        w[:, 0, 1, 1] = 3
+        w[:, 0, 0, 0] = -1  # reads x[.., 0, 0] = 0
+        want = exact_conv_by_taps(x, w, None, make_case(x.shape, w.shape, (1, 1), (0, 0), (1, 1), groups=groups))
+        assert want[0, 0, 0, 0] == 3 * (2**53 + 1)  # one channel of each filter is non-zero
+        monkeypatch.setattr(cl.winograd, "gemm_forward", None)  # the default path is not taken
+        assert_exact(cl.conv2d(x, w, method="winograd", groups=groups), want)
+        float_result = cl.conv2d(x.astype(np.float64), w.astype(np.float64), method="winograd", groups=groups)
+        assert int(float_result[0, 0, 0, 0]) != want[0, 0, 0, 0]  # float64 rounds: the test can tell
+
+    def test_winograd_falls_back_when_4y_could_overflow(self, monkeypatch):
+        """|y| fits in int64 but 4|y| might not: the default method computes it, exactly."""
+        x = np.full((1, 1, 3, 3), 2**29, dtype=np.int64)
+        w = np.full((1, 1, 3, 3), 2**30, dtype=np.int64)  # 9 * 2**59 < 2**63 <= 4 * 9 * 2**59
+        monkeypatch.setattr(cl.winograd, "_tiles", None)  # Winograd's own path is not taken
+        y = cl.conv2d(x, w, method="winograd")
+        assert y.dtype == np.int64 and int(y[0, 0, 0, 0]) == 9 * 2**59
 
 
 # ---------------------------------------------------------------------------------------------
@@ -268,6 +325,23 @@ class TestNumpyScalarArguments:
         np.testing.assert_array_equal(layer.weight, cl.Conv2d(3, 2, 3, 2, 1, 1, rng=7).weight)
         assert (layer.stride, layer.padding, layer.dilation) == ((2, 2), (1, 1), (1, 1))
         assert all(type(v) is int for v in layer.stride + layer.padding + layer.dilation)
+        wg = x[:, :1, :3, :3]  # (2, 1, 3, 3): depthwise on 3 channels needs F = 3, so take 6 filters
+        wg = np.concatenate([wg, wg + 1, wg - 1])  # (6, 1, 3, 3)
+        for method in cl.FORWARD_METHODS:
+            np.testing.assert_array_equal(
+                cl.conv2d(x, wg, groups=n(3), method=method), cl.conv2d(x, wg, groups=3, method=method)
+            )
+        dy = np.ones((2, 6, 4, 3))
+        for method in cl.BACKWARD_METHODS:
+            for got, want in zip(
+                cl.conv2d_backward(dy, x, wg, groups=n(3), method=method), cl.conv2d_backward(dy, x, wg, groups=3)
+            ):
+                np.testing.assert_array_equal(got, want)
+        np.testing.assert_array_equal(cl.conv_transpose2d(dy, wg, groups=n(3)), cl.conv_transpose2d(dy, wg, groups=3))
+        np.testing.assert_array_equal(cl.grouped.block_diagonal(wg, n(3)), cl.grouped.block_diagonal(wg, 3))
+        layer = cl.Conv2d(n(3), n(6), n(3), groups=n(3), rng=7)
+        assert type(layer.groups) is int and layer.groups == 3
+        np.testing.assert_array_equal(layer.weight, cl.Conv2d(3, 6, 3, groups=3, rng=7).weight)
 
     @pytest.mark.parametrize("kind", [np.float16, np.float32, np.float64, np.array, np.int8, np.uint64])
     def test_every_real_parameter(self, kind, capsys):
@@ -304,7 +378,8 @@ def sprinkle(draw, a, max_count=3):
 
 @st.composite
 def nonfinite_cases(draw):
-    case = draw(cases())
+    """Any layer, grouped ones and the layers Winograd takes included, with NaN, inf and 0 sprinkled in."""
+    case = draw(st.one_of(cases(grouped=True), winograd_cases()))
     y_shape = (case.x.shape[0], case.w.shape[0]) + tuple(
         oracle._out(case.x.shape[2 + k], case.w.shape[2 + k], case.stride[k], case.padding[k], case.dilation[k])
         for k in range(2)
@@ -324,6 +399,14 @@ def assert_same_values(got, want, what=""):
     np.testing.assert_allclose(got[finite], want[finite], rtol=1e-9, atol=1e-9, err_msg=what)
 
 
+def nonfinite_winograd_case():
+    """NaN, inf and -inf in x and w of a grouped 3x3 layer, where a transform would spread them."""
+    c = make_case((2, 4, 6, 5), (4, 2, 3, 3), (1, 1), (1, 1), (1, 1), seed=9, groups=2)
+    c.x[0, 0, 2, 2], c.x[1, 3, 0, 4], c.x[1, 2, 5, 0] = np.nan, np.inf, -np.inf
+    c.w[2, 1, 0, 0] = np.inf
+    return c
+
+
 def inf_weight_case():
     """The probe's case: an infinite weight, stride 2 (inserted zeros) and padding; dx is finite or inf, not NaN."""
     c = make_case((1, 2, 7, 6), (2, 2, 3, 2), (2, 2), (1, 1), (1, 1), seed=4)
@@ -335,27 +418,48 @@ def inf_weight_case():
 
 class TestNonFinite:
     @given(data=nonfinite_cases())
-    @settings(max_examples=60)
+    @example(data=(nonfinite_winograd_case(), None))
+    @settings(max_examples=80)
     def test_forward_methods_match_the_default(self, data):
+        """FFT and Winograd too: they hand non-finite input to the default method (see conv_lab.fft)."""
         c, _ = data
-        want = cl.conv2d(c.x, c.w, c.b, **c.settings)
-        for method in cl.FORWARD_METHODS:
-            assert_same_values(cl.conv2d(c.x, c.w, c.b, method=method, **c.settings), want, method)
+        want = cl.conv2d(c.x, c.w, c.b, **c.layer)
+        for method in methods_for(c):
+            assert_same_values(cl.conv2d(c.x, c.w, c.b, method=method, **c.layer), want, method)
         corr = cl.corr2d(c.x[0, 0], c.w[0, 0], **c.settings)
         assert_same_values(corr, cl.conv2d(c.x[:1, :1], c.w[:1, :1], **c.settings)[0, 0], "corr2d")
+
+    @pytest.mark.parametrize("method", ["fft", "winograd"])
+    def test_one_nan_stays_in_the_windows_that_read_it(self, method):
+        """The example the transform methods would get wrong: one NaN in x, NaN only in the outputs that read it."""
+        c = WINOGRAD_CASES["odd output, dense"]
+        x = c.x.copy()
+        x[0, 1, 0, 0] = np.nan  # read only by output (0, 0) of sample 0
+        y = cl.conv2d(x, c.w, method=method)
+        assert np.isnan(y[0, :, 0, 0]).all() and np.isnan(y).sum() == c.w.shape[0]
+
+    @pytest.mark.parametrize("method", ["fft", "winograd"])
+    def test_overflow_inside_the_transforms(self, method):
+        """Finite inputs whose transforms overflow (sums of 1e308s) but whose outputs do not: the default's result."""
+        x = np.full((1, 1, 6, 6), 1.5e308)
+        x[..., ::2, :] *= -1
+        w = np.full((1, 1, 3, 3), 1e-300)
+        want = cl.conv2d(x, w)
+        assert np.isfinite(want).all()
+        assert_same_values(cl.conv2d(x, w, method=method), want, method)
 
     @given(data=nonfinite_cases())
     @example(data=inf_weight_case())
     @settings(max_examples=60)
     def test_backward_methods_match_the_default_and_the_oracle(self, data):
         c, dy = data
-        want = cl.conv2d_backward(dy, c.x, c.w, **c.settings)
+        want = cl.conv2d_backward(dy, c.x, c.w, **c.layer)
         # dx is a sum over the taps that really read each pixel: the oracle computes exactly that
         with np.errstate(invalid="ignore"):  # the oracle's inf - inf warns
-            oracle_dx = oracle.conv_backward(dy, c.x, c.w, **c.settings)[0]
+            oracle_dx = oracle.conv_backward(dy, c.x, c.w, **c.layer)[0]
         assert_same_values(want[0], oracle_dx, "default dx vs oracle")
         for method in cl.BACKWARD_METHODS:
-            got = cl.conv2d_backward(dy, c.x, c.w, method=method, **c.settings)
+            got = cl.conv2d_backward(dy, c.x, c.w, method=method, **c.layer)
             for name, g, e in zip(("dx", "dw", "db"), got, want):
                 assert_same_values(g, e, f"{method} {name}")
 
@@ -364,10 +468,10 @@ class TestNonFinite:
     @settings(max_examples=60)
     def test_transpose_matches_dx_and_the_stamping_oracle(self, data):
         c, dy = data
-        got = cl.conv_transpose2d(dy, c.w, c.stride, c.padding, c.leftover(), c.dilation)
-        assert_same_values(got, cl.conv2d_backward(dy, c.x, c.w, **c.settings)[0], "vs default dx")
+        got = cl.conv_transpose2d(dy, c.w, c.stride, c.padding, c.leftover(), c.dilation, groups=c.groups)
+        assert_same_values(got, cl.conv2d_backward(dy, c.x, c.w, **c.layer)[0], "vs default dx")
         with np.errstate(invalid="ignore"):  # the oracle's inf - inf warns
-            want = oracle.conv_transpose(dy, c.w, c.stride, c.padding, c.leftover(), c.dilation)
+            want = oracle.conv_transpose(dy, c.w, c.stride, c.padding, c.leftover(), c.dilation, c.groups)
         assert_same_values(got, want, "vs stamping oracle")
 
     def test_an_infinite_weight_gives_no_nan_in_dx(self):
@@ -395,8 +499,14 @@ class TestNonFinite:
         """0 * inf warns in some numpy code paths and not in others; the library never warns (as PyTorch)."""
         c, dy = inf_weight_case()
         c.x[0, 0, 0, 0] = np.nan
-        for method in cl.FORWARD_METHODS:
+        for method in methods_for(c):
             cl.conv2d(c.x, c.w, c.b, method=method, **c.settings)  # filterwarnings=error makes a warning fail
+        wc = nonfinite_winograd_case()
+        for method in methods_for(wc):
+            cl.conv2d(wc.x, wc.w, wc.b, method=method, **wc.layer)
+        x = np.full((1, 1, 6, 6), 1e308)  # overflows inside the transforms
+        for method in cl.FORWARD_METHODS:
+            cl.conv2d(x, np.full((1, 1, 3, 3), 1e300), method=method)
         for method in cl.BACKWARD_METHODS:
             cl.conv2d_backward(dy * 0, c.x, c.w, method=method, **c.settings)
         cl.conv_transpose2d(dy, c.w, c.stride, c.padding, c.leftover(), c.dilation)
@@ -407,19 +517,47 @@ class TestNonFinite:
 # ---------------------------------------------------------------------------------------------
 
 
-def public_calls(x, w, b, dy, cols):
-    """Every public function of the library, called once: name -> (result, inputs it was given)."""
+def public_calls(x, w, b, dy, cols, w3):
+    """Every public function of the library, called once: name -> (result, inputs it was given).
+
+    ``w3`` is a 3x3 kernel, for Winograd. Grouped calls read the first two channels of x and the
+    first channel of w or w3 (views, in whatever layout those arrays have): two groups, depthwise.
+    """
     calls = {}
+    two = lambda a, n: np.asarray(a)[:, :n]  # noqa: E731
     for m in cl.FORWARD_METHODS:
+        if m == "winograd":  # 3x3 kernels at stride 1 only
+            call = lambda: cl.conv2d(x, w3, b, padding=1, method="winograd")  # noqa: E731
+            grouped = lambda: cl.conv2d(two(x, 2), two(w3, 1), b, padding=1, method="winograd", groups=2)  # noqa: E731
+            calls[f"conv2d[{m}]"], calls[f"conv2d[{m}] groups=2"] = (call, (x, w3, b)), (grouped, (x, w3, b))
+            continue
         calls[f"conv2d[{m}]"] = (lambda m=m: cl.conv2d(x, w, b, stride=2, padding=1, method=m), (x, w, b))
+        calls[f"conv2d[{m}] groups=2"] = (
+            lambda m=m: cl.conv2d(two(x, 2), two(w, 1), b, stride=2, padding=1, method=m, groups=2),
+            (x, w, b),
+        )
     for m in cl.BACKWARD_METHODS:
         calls[f"conv2d_backward[{m}]"] = (
             lambda m=m: cl.conv2d_backward(dy, x, w, stride=2, padding=1, method=m),
             (dy, x, w),
         )
+        calls[f"conv2d_backward[{m}] groups=2"] = (
+            lambda m=m: cl.conv2d_backward(dy, two(x, 2), two(w, 1), stride=2, padding=1, method=m, groups=2),
+            (dy, x, w),
+        )
     calls.update(
         {
             "conv_transpose2d": (lambda: cl.conv_transpose2d(dy, w, 2, 1, 0), (dy, w)),
+            "conv_transpose2d groups=2": (lambda: cl.conv_transpose2d(dy, two(w, 1), 2, 1, 0, groups=2), (dy, w)),
+            "grouped.block_diagonal": (lambda: cl.grouped.block_diagonal(w, 2), (w,)),
+            "Conv2d[winograd].forward": (
+                lambda: cl.Conv2d(3, 3, 3, padding=1, groups=3, forward_method="winograd", rng=0).forward(x),
+                (x,),
+            ),
+            "Conv2d[fft].forward": (
+                lambda: cl.Conv2d(3, 4, (3, 2), 2, 1, forward_method="fft", rng=0).forward(x),
+                (x,),
+            ),
             "im2col": (lambda: cl.im2col(x, (3, 2), 2, 1), (x,)),
             "col2im": (lambda: cl.col2im(cols, np.shape(x), (3, 2), 2, 1), (cols,)),
             "pad2d": (lambda: cl.pad2d(x, ((1, -1), (0, 2))), (x,)),
@@ -449,7 +587,7 @@ def _layer_backward(x, dy):
     return dx, layer.dweight, layer.dbias
 
 
-def other_public_calls(x, w, b, dy, cols):
+def other_public_calls(x, w, b, dy, cols, w3=None):
     """The public functions that return no array (or a view, by design), called for the mutation test."""
     cl.sliding_windows(x, (3, 2), 2)
     cl.rel_error(w, w)
@@ -465,9 +603,10 @@ def base_arrays(dtype=np.float64, seed=0):
     b = rng.standard_normal(4)
     dy = rng.standard_normal((2, 4, 4, 4))  # conv2d(x, w, stride=2, padding=1)
     cols = rng.standard_normal((2 * 4 * 4, 3 * 3 * 2))
+    w3 = rng.standard_normal((4, 3, 3, 3))  # for Winograd
     if np.dtype(dtype).kind != "f":
-        x, w, b, dy, cols = (np.round(4 * a) for a in (x, w, b, dy, cols))
-    return [a.astype(dtype) for a in (x, w, b, dy, cols)]
+        x, w, b, dy, cols, w3 = (np.round(4 * a) for a in (x, w, b, dy, cols, w3))
+    return [a.astype(dtype) for a in (x, w, b, dy, cols, w3)]
 
 
 def test_public_calls_cover_every_public_function():
@@ -543,7 +682,7 @@ def as_list(a):
 
 
 @given(
-    layout=st.lists(layouts(), min_size=5, max_size=5),
+    layout=st.lists(layouts(), min_size=6, max_size=6),
     dtype=st.sampled_from([np.float64, np.float32, np.float16, np.int8, np.uint8, np.int64, np.bool_]),
 )
 @settings(max_examples=40)
@@ -559,7 +698,7 @@ def test_no_public_function_modifies_its_inputs(layout, dtype):
 
 
 @given(
-    layout=st.lists(layouts(), min_size=5, max_size=5),
+    layout=st.lists(layouts(), min_size=6, max_size=6),
     dtype=st.sampled_from([np.float64, np.float32, np.int16, np.uint8]),
 )
 @settings(max_examples=25)
@@ -579,7 +718,7 @@ def test_memory_layout_does_not_change_results(layout, dtype):
 
 def test_layer_keeps_its_own_copy_of_x():
     layer = cl.Conv2d(3, 4, (3, 2), 2, 1, rng=0)
-    x, _, _, dy, _ = base_arrays()
+    x, _, _, dy, _, _ = base_arrays()
     layer.forward(x)
     want = cl.conv2d_backward(dy, x, layer.weight, 2, 1)[1]
     x[...] = 0  # the caller reuses its buffer
@@ -607,20 +746,20 @@ class TestDtypeRule:
     @given(dx=st.sampled_from(ALL_DTYPES), dw=st.sampled_from(ALL_DTYPES), db=st.sampled_from(ALL_DTYPES + [None]))
     @settings(max_examples=80)
     def test_conv2d(self, dx, dw, db):
-        c = HARD_CASES["leftover a=1"]
-        x, w = np.abs(np.round(c.x * 2)).astype(dx), np.abs(np.round(c.w * 2)).astype(dw)  # unsigned: no negatives
-        b = None if db is None else np.abs(np.round(c.b * 2)).astype(db)
         want = rule(dx, dw)
-        if b is not None and want.kind != "f":
+        if db is not None and want.kind != "f":
             want = rule(dx, dw, db)  # integer x and w with a floating b
-        ref = oracle.conv_forward(
-            x.astype(float), w.astype(float), None if b is None else b.astype(float), **c.settings
-        )
-        for method in cl.FORWARD_METHODS:
-            y = cl.conv2d(x, w, b, method=method, **c.settings)
-            assert y.dtype == want, (method, y.dtype, want)
-            tol = 1e-1 if want == np.float32 else 1e-9  # the values are small integers
-            np.testing.assert_allclose(y, ref, rtol=0, atol=tol)
+        for c in (HARD_CASES["leftover a=1"], WINOGRAD_CASES["two groups"]):
+            x, w = np.abs(np.round(c.x * 2)).astype(dx), np.abs(np.round(c.w * 2)).astype(dw)  # unsigned: no negatives
+            b = None if db is None else np.abs(np.round(c.b * 2)).astype(db)
+            ref = oracle.conv_forward(
+                x.astype(float), w.astype(float), None if b is None else b.astype(float), **c.layer
+            )
+            for method in methods_for(c):
+                y = cl.conv2d(x, w, b, method=method, **c.layer)
+                assert y.dtype == want, (method, y.dtype, want)
+                tol = 1e-1 if want == np.float32 else 1e-9  # the values are small integers
+                np.testing.assert_allclose(y, ref, rtol=0, atol=tol)
 
     @given(a=st.sampled_from(ALL_DTYPES), b=st.sampled_from(ALL_DTYPES), c_=st.sampled_from(ALL_DTYPES))
     @settings(max_examples=60)
@@ -647,11 +786,23 @@ class TestDtypeRule:
 
 
 class TestLayerDtype:
+    @pytest.mark.parametrize("method", cl.FORWARD_METHODS)
+    @pytest.mark.parametrize("groups", [1, 3])
+    def test_float32_forward_methods(self, method, groups):
+        layer = cl.Conv2d(3, 6, 3, padding=1, groups=groups, rng=0, dtype=np.float32, forward_method=method)
+        x, _, _, _, _, _ = base_arrays()
+        y = layer.forward(x)  # float64 x
+        assert y.dtype == np.float32
+        want = cl.conv2d(x, layer.weight.astype(np.float64), layer.bias, padding=1, groups=groups, method="loops")
+        np.testing.assert_allclose(y, want, rtol=1e-4, atol=1e-4)
+        dx = layer.backward(np.ones_like(y))
+        assert dx.dtype == layer.dweight.dtype == np.float32
+
     @pytest.mark.parametrize("method", cl.BACKWARD_METHODS)
     @pytest.mark.parametrize("x_dtype", [np.float32, np.float64, np.uint8, np.int64])
     def test_float32_end_to_end(self, method, x_dtype):
         layer = cl.Conv2d(3, 4, (3, 2), stride=2, padding=1, rng=0, dtype=np.float32, backward_method=method)
-        x, _, _, dy, _ = base_arrays()
+        x, _, _, dy, _, _ = base_arrays()
         for _ in range(2):
             y = layer.forward((x * 10).astype(x_dtype))
             dx = layer.backward(dy)  # a float64 dy too

@@ -99,3 +99,43 @@ def test_bad_constructor_arguments():
         layer = cl.Conv2d(1, 1, 3)
         layer.forward(np.zeros((1, 1, 5, 5)))
         layer.backward(np.zeros((1, 1, 2, 2)))
+
+
+class TestGroups:
+    def test_parameter_shapes_and_fan_in(self):
+        layer = cl.Conv2d(64, 128, 3, groups=32, rng=0)
+        assert layer.weight.shape == (128, 2, 3, 3) and layer.groups == 32
+        # He init with fan-in C/groups*KH*KW = 18 inputs per output, not C*KH*KW = 576
+        assert abs(layer.weight.std() / np.sqrt(2 / 18) - 1) < 0.05
+        depthwise = cl.Conv2d(16, 16, (3, 5), groups=16, rng=0)
+        assert depthwise.weight.shape == (16, 1, 3, 5)
+
+    def test_forward_backward_match_functions(self):
+        layer = cl.Conv2d(4, 6, (3, 2), stride=2, padding=1, dilation=(1, 2), groups=2, rng=0)
+        x = np.random.default_rng(1).standard_normal((2, 4, 7, 8))
+        settings = dict(stride=2, padding=1, dilation=(1, 2), groups=2)
+        y = layer.forward(x)
+        np.testing.assert_array_equal(y, cl.conv2d(x, layer.weight, layer.bias, **settings))
+        dy = np.random.default_rng(2).standard_normal(y.shape)
+        dx = layer.backward(dy)
+        for got, want in zip((dx, layer.dweight, layer.dbias), cl.conv2d_backward(dy, x, layer.weight, **settings)):
+            np.testing.assert_allclose(got, want, atol=1e-12)
+
+    def test_repr_shows_groups_only_when_not_1(self):
+        assert repr(cl.Conv2d(4, 6, 3, groups=2)) == (
+            "Conv2d(4, 6, kernel_size=(3, 3), stride=(1, 1), padding=(0, 0), dilation=(1, 1), groups=2, bias=True)"
+        )
+        assert "groups" not in repr(cl.Conv2d(4, 6, 3))
+
+
+@pytest.mark.parametrize("method", ["fft", "winograd"])
+def test_forward_only_methods_train_with_a_backward_method(method):
+    """The backward pass needs only x and the weight, so a layer may compute its forward pass by FFT or Winograd."""
+    layer = cl.Conv2d(4, 6, 3, padding=1, groups=2, rng=0, forward_method=method, backward_method="rot180")
+    ref = cl.Conv2d(4, 6, 3, padding=1, groups=2, rng=0)
+    x = np.random.default_rng(1).standard_normal((2, 4, 5, 6))
+    y = layer.forward(x)
+    cl.check_close(y, ref.forward(x), f"{method} layer forward vs im2col", atol=1e-12)
+    dy = np.random.default_rng(2).standard_normal(y.shape)
+    cl.check_close(layer.backward(dy), ref.backward(dy), f"{method} layer dx", atol=1e-12)
+    cl.check_close(layer.dweight, ref.dweight, f"{method} layer dweight", atol=1e-12)

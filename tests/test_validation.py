@@ -140,6 +140,110 @@ class TestHyperParameters:
             cl.output_size(size, 3)
 
 
+class TestGroups:
+    """groups must divide C and F, and w must have C/groups channels; every message names the values."""
+
+    X4 = np.zeros((2, 4, 6, 6))
+
+    @pytest.mark.parametrize("method", cl.FORWARD_METHODS)
+    def test_c_not_divisible(self, method):
+        with pytest.raises(
+            ValueError,
+            match=r"^groups=3 must divide C, the input channels, but x has C=4 \(shape \(2, 4, 6, 6\)\): "
+            r"4 % 3 = 1$",
+        ):
+            cl.conv2d(self.X4, np.zeros((3, 1, 3, 3)), groups=3, method=method)
+
+    def test_f_not_divisible(self):
+        with pytest.raises(
+            ValueError,
+            match=r"^groups=2 must divide F, the number of filters, but w has F=3 filters \(shape \(3, 2, 3, 3\)\): "
+            r"3 % 2 = 1$",
+        ):
+            cl.conv2d(self.X4, np.zeros((3, 2, 3, 3)), groups=2)
+
+    @pytest.mark.parametrize(
+        "w_shape, groups, expected", [((4, 4, 3, 3), 2, 2), ((4, 2, 3, 3), 4, 1), ((4, 1, 3, 3), 2, 2)]
+    )
+    def test_w_channels_must_be_c_over_groups(self, w_shape, groups, expected):
+        with pytest.raises(
+            ValueError,
+            match=rf"^channel mismatch: x has C=4 channels \(shape \(2, 4, 6, 6\)\) in groups={groups}, "
+            rf"so w must have C/groups = {expected} channels per filter, but w has {w_shape[1]} ",
+        ):
+            cl.conv2d(self.X4, np.zeros(w_shape), groups=groups)
+
+    def test_backward_checks_groups_like_the_forward(self):
+        dy = np.zeros((2, 4, 4, 4))
+        with pytest.raises(ValueError, match=r"^groups=3 must divide C"):
+            cl.conv2d_backward(dy, self.X4, np.zeros((4, 1, 3, 3)), groups=3)
+        with pytest.raises(ValueError, match=r"^channel mismatch: .* in groups=2, so w must have C/groups = 2"):
+            cl.conv2d_backward(dy, self.X4, np.zeros((4, 1, 3, 3)), groups=2)
+        with pytest.raises(
+            ValueError, match=r"dy must have the forward output's shape \(N, F, OH, OW\) = \(2, 4, 4, 4\)"
+        ):
+            cl.conv2d_backward(np.zeros((2, 2, 4, 4)), self.X4, np.zeros((4, 2, 3, 3)), groups=2)
+
+    def test_transpose_f_not_divisible(self):
+        with pytest.raises(
+            ValueError,
+            match=r"^groups=2 must divide F, the number of filters, but y and w have F=3 \(w shape \(3, 1, 3, 3\)\)",
+        ):
+            cl.conv_transpose2d(np.zeros((1, 3, 2, 2)), np.zeros((3, 1, 3, 3)), groups=2)
+
+    def test_layer(self):
+        with pytest.raises(
+            ValueError, match=r"^groups=4 must divide C, the input channels, but in_channels=6: 6 % 4 = 2$"
+        ):
+            cl.Conv2d(6, 8, 3, groups=4)
+        with pytest.raises(ValueError, match=r"^groups=3 must divide F, the number of filters, but out_channels=4: "):
+            cl.Conv2d(6, 4, 3, groups=3)
+
+    def test_block_diagonal(self):
+        with pytest.raises(ValueError, match=r"^groups=2 must divide F, the number of filters, but w has F=3 filters"):
+            cl.grouped.block_diagonal(np.zeros((3, 1, 3, 3)), 2)
+        with pytest.raises(ValueError, match=r"^w must be 4-D \(F, C/groups, KH, KW\)"):
+            cl.grouped.block_diagonal(np.zeros((3, 3, 3)), 1)
+
+
+class TestWinogradLayers:
+    """method='winograd' says what it needs (3x3, stride 1, dilation 1) and what it was given."""
+
+    @pytest.mark.parametrize(
+        "kernel, stride, dilation, got",
+        [
+            ((5, 5), 1, 1, r"kernel 5x5, stride=\(1, 1\), dilation=\(1, 1\)"),
+            ((3, 2), 1, 1, r"kernel 3x2, stride=\(1, 1\), dilation=\(1, 1\)"),
+            ((1, 1), 1, 1, r"kernel 1x1, stride=\(1, 1\), dilation=\(1, 1\)"),
+            ((3, 3), 2, 1, r"kernel 3x3, stride=\(2, 2\), dilation=\(1, 1\)"),
+            ((3, 3), (1, 2), 1, r"kernel 3x3, stride=\(1, 2\), dilation=\(1, 1\)"),
+            ((3, 3), 1, 2, r"kernel 3x3, stride=\(1, 1\), dilation=\(2, 2\)"),
+        ],
+    )
+    def test_other_layers_are_refused(self, kernel, stride, dilation, got):
+        msg = rf"^method='winograd' computes F\(2x2, 3x3\): it needs a 3x3 kernel, stride 1 and dilation 1; got {got}$"
+        x = np.zeros((1, 2, 9, 9))
+        with pytest.raises(ValueError, match=msg):
+            cl.conv2d(x, np.zeros((2, 2, *kernel)), stride=stride, dilation=dilation, method="winograd")
+        with pytest.raises(ValueError, match=msg):  # refused when the layer is built, not at its first forward
+            cl.Conv2d(2, 2, kernel, stride=stride, dilation=dilation, forward_method="winograd")
+
+    def test_any_padding_and_groups_are_fine(self):
+        for padding in (0, 1, 2, 5, (0, 3)):
+            assert cl.conv2d(
+                np.ones((1, 2, 4, 5)), np.ones((4, 1, 3, 3)), padding=padding, groups=2, method="winograd"
+            ).size
+
+    @pytest.mark.parametrize("method", ["fft", "winograd"])
+    def test_forward_only_methods_in_the_layer(self, method):
+        with pytest.raises(
+            ValueError,
+            match=rf"^backward_method '{method}' is a forward method only; the backward methods are "
+            rf"'loops', 'im2col', 'rot180' \(forward_method='{method}' with any of them is fine\)$",
+        ):
+            cl.Conv2d(1, 1, 3, backward_method=method)
+
+
 class TestDtypes:
     @pytest.mark.parametrize(
         "bad, kind",
@@ -250,6 +354,14 @@ INT_PARAMETERS = {
     "Conv2d in_channels": ("in_channels", lambda v: cl.Conv2d(v, 1, 3)),
     "Conv2d kernel_size": ("kernel_size", lambda v: cl.Conv2d(1, 1, v)),
     "Conv2d stride": ("stride", lambda v: cl.Conv2d(1, 1, 3, stride=v)),
+    "conv2d groups": ("groups", lambda v: cl.conv2d(X1, W1, groups=v)),
+    "conv2d[fft] groups": ("groups", lambda v: cl.conv2d(X1, W1, groups=v, method="fft")),
+    "conv2d[winograd] groups": ("groups", lambda v: cl.conv2d(X1, W1, groups=v, method="winograd")),
+    "backward groups": ("groups", lambda v: cl.conv2d_backward(Y1, X1, W1, groups=v)),
+    "transpose groups": ("groups", lambda v: cl.conv_transpose2d(Y1, W1, groups=v)),
+    "block_diagonal groups": ("groups", lambda v: cl.grouped.block_diagonal(W1, v)),
+    "Conv2d groups": ("groups", lambda v: cl.Conv2d(1, 1, 3, groups=v)),
+    "fast_length n": ("n", lambda v: cl.fft.fast_length(v)),
 }
 NOT_INTS = [1.5, 2.0, np.float32(2.0), "2", None, True, np.bool_(True), 2j, np.array(2.0), [1, 2.5]]
 
@@ -303,6 +415,22 @@ class TestAbsurdSizes:
             (lambda: cl.corr2d(X1[0, 0], W1[0, 0], padding=10**12), r"padding="),
             (lambda: cl.rows_read(10**12, 3), r"size=1000000000000"),
             (lambda: cl.Conv2d(1, 1, 3, padding=10**12).forward(X1), r"padding="),
+            (lambda: cl.conv2d(X1, W1, padding=10**12, method="fft"), r"padding="),
+            (lambda: cl.conv2d(X1, W1, padding=10**12, method="winograd"), r"padding="),
+            (  # the padded input and the output fit, but the FFT's stride-1 output for 8 filters would not
+                lambda: cl.conv2d(np.ones((1, 1, 1, 1)), np.ones((8, 1, 1, 1)), padding=10000, stride=2, method="fft"),
+                r"method='fft' with stride=\(2, 2\)",
+            ),
+            (  # ... nor the transforms of 64 kernels of 64 channels, each as large as the padded input
+                lambda: cl.conv2d(np.ones((1, 64, 1, 1)), np.ones((64, 64, 1, 1)), padding=2000, method="fft"),
+                r"method='fft' with w shape \(64, 64, 1, 1\) on a padded input of 4001x4001",
+            ),
+            (  # Winograd's transformed tiles hold 4 times the padded input
+                lambda: cl.conv2d(
+                    np.ones((1, 8, 1, 1)), np.ones((8, 1, 3, 3)), padding=6000, groups=8, method="winograd"
+                ),
+                r"method='winograd' with padding=\(6000, 6000\)",
+            ),
             (
                 lambda: cl.Conv2d(10**4, 10**4, 10**2),
                 r"in_channels=10000, out_channels=10000, kernel_size=\(100, 100\)",
