@@ -364,3 +364,16 @@ def test_the_notebook_states_the_checkers_layers():
         f"{L['H']}×{L['H']} input with $C = {L['C']}$ channels, $F = {L['F']}$ filters of {L['K']}×{L['K']}, "
         f"padding {L['padding']}, one image" in text
     )
+
+
+def test_the_notebook_names_every_routine_its_checkers_switch_off():
+    """Exercises 2 and 3 list what is off-limits; the lists are the checkers' forbid lists."""
+    path = Path(__file__).resolve().parents[2] / "notebooks" / "07_algorithms.ipynb"
+    cells = ["".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]]
+    texts = {
+        nb07._GROUPED_FORBID: next(c for c in cells if c.startswith("**2. A grouped convolution.**")),
+        nb07._FFT_FORBID: next(c for c in cells if "fft_corr_fixed(x, w, padding)" in c and "switched off" in c),
+    }
+    for forbid, text in texts.items():
+        for name in forbid:
+            assert f"{name}`" in text, (name, text)
