@@ -305,6 +305,18 @@ def _fft_variant(x, w, padding, length="padded", conj=True, s_out=True):
         return None
 
 
+def _fft_flipped_at_zero(x, w, padding):
+    """The FFT of the flipped kernel (a convolution), cropped from index 0 instead of K - 1; None on failure."""
+    try:
+        KH, KW = w.shape[2:]
+        xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+        Hp, Wp = xp.shape[2:]
+        Y = np.einsum("nchw,fchw->nfhw", np.fft.rfft2(xp), np.fft.rfft2(w[..., ::-1, ::-1], s=(Hp, Wp)))
+        return np.fft.irfft2(Y, s=(Hp, Wp))[:, :, : Hp - KH + 1, : Wp - KW + 1]
+    except Exception:  # noqa: BLE001
+        return None
+
+
 def check_fft_corr_fixed(fn):
     """Check ``fn(x, w, padding) -> y``, a stride-1 correlation computed with ``np.fft``, on unseen cases.
 
@@ -328,6 +340,17 @@ def check_fft_corr_fixed(fn):
             return (
                 "the padding's zeros must really be in the array the FFT transforms: transform the padded "
                 "input, H + 2p rows, or the circle puts the opposite edge where the zeros should be"
+            )
+        if np.iscomplexobj(got) and np.shape(got) == expected.shape and _matches(np.real(got), expected):
+            return (
+                "the numbers are right but complex: np.fft.ifft2 returns complex numbers even when the imaginary "
+                "parts are rounding noise. Take .real, or use np.fft.rfft2 and np.fft.irfft2, which return real arrays"
+            )
+        if _matches(got, _fft_flipped_at_zero(x, w, p)):
+            return (
+                "with the kernel flipped the product is a convolution, and its entry i + K - 1 holds the window "
+                "that starts at row i (entries before K - 1 wrap around). Keep rows KH - 1 to Hp - 1 and columns "
+                "KW - 1 to Wp - 1, or keep the kernel as it is and multiply by the conjugate of its transform"
             )
         if _matches(got, variant(conj=False)):
             return (

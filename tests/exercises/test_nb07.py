@@ -211,6 +211,35 @@ def fft_of_image_alone(x, w, padding):
     return y[:, :, : H + 2 * padding - KH + 1, : W + 2 * padding - KW + 1]
 
 
+def fft_complex(x, w, padding):
+    """fft2/ifft2 without taking the real part."""
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    Hp, Wp = xp.shape[2:]
+    KH, KW = w.shape[2:]
+    Y = np.einsum("nchw,fchw->nfhw", np.fft.fft2(xp), np.fft.fft2(w, s=(Hp, Wp)).conj())
+    return np.fft.ifft2(Y)[:, :, : Hp - KH + 1, : Wp - KW + 1]
+
+
+def fft_flipped(offset):
+    """The flipped kernel instead of the conjugate; right only when read from index K - 1 on."""
+
+    def fn(x, w, padding):
+        xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+        Hp, Wp = xp.shape[2:]
+        KH, KW = w.shape[2:]
+        Y = np.einsum("nchw,fchw->nfhw", np.fft.rfft2(xp), np.fft.rfft2(w[..., ::-1, ::-1], s=(Hp, Wp)))
+        y = np.fft.irfft2(Y, s=(Hp, Wp))
+        r, c = (KH - 1, KW - 1) if offset else (0, 0)
+        return y[:, :, r : r + Hp - KH + 1, c : c + Wp - KW + 1]
+
+    return fn
+
+
+def test_fft_other_correct_routes_pass(capsys):
+    assert run(ex.check_fft_corr_fixed, fft_flipped(offset=True), capsys)[0]
+    assert run(ex.check_fft_corr_fixed, lambda x, w, padding: fft_complex(x, w, padding).real, capsys)[0]
+
+
 def test_fft_buggy_passes_paddings_up_to_k_minus_one_and_gets_its_hint(capsys):
     out = run(ex.check_fft_corr_fixed, fft_corr_buggy, capsys)[1]
     assert "case 5 of" in out  # cases 1-4 (no, "same" and "full" padding, p <= K - 1) pass
@@ -225,6 +254,8 @@ def test_fft_buggy_passes_paddings_up_to_k_minus_one_and_gets_its_hint(capsys):
         (student_fft(s_out=False), "pass s=(Hp, Wp) to np.fft.irfft2"),
         (student_fft(kernel_size=True), "transform the kernel at the padded input's size"),
         (fft_of_image_alone, "the padding's zeros must really be in the array"),
+        (fft_complex, "the numbers are right but complex"),
+        (fft_flipped(offset=False), "its entry i + K - 1 holds the window that starts at row i"),
     ],
 )
 def test_fft_hints(fn, hint, capsys):
