@@ -12,7 +12,9 @@ One palette for every notebook (each colour with a legend wherever it appears):
 - ``UNREAD`` input rows/columns that no window reads, red;
 - ``CROPPED`` rows/columns removed by a crop, purple;
 - ``WINDOW`` the current window, an orange outline over a translucent tint,
-  so the cells under it stay visible;
+  so the cells under it stay visible (grids whose cell colours carry the
+  meaning, like :func:`gradient_grid`'s inserted zeros, draw the outline
+  alone, ``window_tint=False``, so every cell keeps its legend colour);
 - ``OUTPUT`` the output cell it produces, green.
 """
 
@@ -57,16 +59,20 @@ _LEGEND_TEXT = {
 _WINDOW_ALPHA = 0.3
 
 
-def _patch_for(kind):
+def _window_face(tint):
+    return to_rgba(WINDOW, _WINDOW_ALPHA) if tint else "none"
+
+
+def _patch_for(kind, window_tint=True):
     """The legend handle of one kind, drawn exactly as the grids draw it."""
     if kind == "padding":
         return Patch(facecolor=PAD, edgecolor=PAD_HATCH_COLOUR, hatch=PAD_HATCH, label=_LEGEND_TEXT[kind])
     if kind == "window":
-        return Patch(facecolor=to_rgba(WINDOW, _WINDOW_ALPHA), edgecolor=WINDOW, lw=2.5, label=_LEGEND_TEXT[kind])
+        return Patch(facecolor=_window_face(window_tint), edgecolor=WINDOW, lw=2.5, label=_LEGEND_TEXT[kind])
     return Patch(facecolor=KINDS[kind], edgecolor="#555555", lw=0.8, label=_LEGEND_TEXT[kind])
 
 
-def legend(ax, kinds, **kwargs):
+def legend(ax, kinds, window_tint=True, **kwargs):
     """Add a legend for the grid colours used on ``ax``.
 
     Parameters
@@ -74,6 +80,9 @@ def legend(ax, kinds, **kwargs):
     ax : matplotlib Axes
     kinds : iterable of str
         Among "padding", "inserted zeros", "unread", "cropped", "window", "output".
+    window_tint : bool, default True
+        Draw the "window" entry with its translucent tint, as the grids draw
+        it; False for an outline alone (as drawn with ``window_tint=False``).
     **kwargs
         Passed to ``ax.legend`` (defaults: below the axes, no frame, small font).
 
@@ -89,7 +98,7 @@ def legend(ax, kinds, **kwargs):
         loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(kinds), 2) or 1, fontsize=8, frameon=False
     )
     options.update(kwargs)
-    return ax.legend(handles=[_patch_for(k) for k in kinds], **options)
+    return ax.legend(handles=[_patch_for(k, window_tint) for k in kinds], **options)
 
 
 def signed_image(ax, m, title=None, vmax=None):
@@ -125,7 +134,9 @@ def _cells(mask, inset=0.0):
     return np.stack([q, r], axis=-1)[:, None, :] + corners[None]  # (n, 4, 2)
 
 
-def matrix(ax, m, title=None, highlight=None, shade=None, labels=None, fontsize=10, fmt="{:g}", outline=None):
+def matrix(
+    ax, m, title=None, highlight=None, shade=None, labels=None, fontsize=10, fmt="{:g}", outline=None, outline_tint=True
+):
     """Draw a 2-D array as a grid of numbered cells.
 
     Parameters
@@ -144,6 +155,9 @@ def matrix(ax, m, title=None, highlight=None, shade=None, labels=None, fontsize=
         Maps a colour to a boolean mask (R, Q) of cells drawn with a thick
         border of that colour and a translucent tint, over the fills, so what
         is under them (padding, unread rows) stays visible. Use it for windows.
+    outline_tint : bool, default True
+        False draws the outlines alone, without the tint, so every cell under
+        them keeps exactly its fill colour.
     """
     m = np.asarray(m)
     R, Q = m.shape
@@ -181,7 +195,7 @@ def matrix(ax, m, title=None, highlight=None, shade=None, labels=None, fontsize=
         ax.add_collection(
             PolyCollection(
                 _cells(mask, inset=0.06),
-                facecolors=[to_rgba(colour, _WINDOW_ALPHA)],
+                facecolors=[to_rgba(colour, _WINDOW_ALPHA)] if outline_tint else "none",
                 edgecolors=colour,
                 linewidths=2.5,
                 zorder=2,
@@ -257,7 +271,9 @@ def _marks_masks(marks, shape):
     return out
 
 
-def window_step(x, w, i, j, stride=1, padding=0, dilation=1, bias=0, fig=None, labels=None, marks=None):
+def window_step(
+    x, w, i, j, stride=1, padding=0, dilation=1, bias=0, fig=None, labels=None, marks=None, window_tint=True
+):
     """Three panels: the padded input with window (i, j) and its products, the kernel, the output.
 
     Parameters
@@ -278,6 +294,9 @@ def window_step(x, w, i, j, stride=1, padding=0, dilation=1, bias=0, fig=None, l
     marks : dict, optional
         More cells to colour in the padded input: ``{"inserted zeros": mask, "cropped": mask, ...}``,
         each mask of shape (H + 2ph, W + 2pw).
+    window_tint : bool, default True
+        Tint the window's cells orange under its outline; False draws the
+        outline alone, so every cell keeps the colour its legend entry shows.
 
     Returns
     -------
@@ -307,10 +326,20 @@ def window_step(x, w, i, j, stride=1, padding=0, dilation=1, bias=0, fig=None, l
     fills = {UNREAD: unread}
     for kind, m in extra:
         fills[KINDS[kind]] = fills.get(KINDS[kind], np.zeros(xp.shape, dtype=bool)) | m
-    matrix(axes[0], xp, titles["input"], fills, shade=pad_mask, labels=labels_in, fontsize=8, outline={WINDOW: mask})
+    matrix(
+        axes[0],
+        xp,
+        titles["input"],
+        fills,
+        shade=pad_mask,
+        labels=labels_in,
+        fontsize=8,
+        outline={WINDOW: mask},
+        outline_tint=window_tint,
+    )
     kinds = [k for k, m in (("padding", pad_mask), ("unread", unread)) if m.any()]
     kinds += [k for k, m in extra if m.any() and k not in kinds]
-    legend(axes[0], kinds + ["window"], ncol=3)
+    legend(axes[0], kinds + ["window"], window_tint=window_tint, ncol=3)
     matrix(axes[1], w, titles["kernel"])
     out_mask = np.zeros(y.shape, dtype=bool)
     out_mask[i, j] = True
@@ -318,17 +347,31 @@ def window_step(x, w, i, j, stride=1, padding=0, dilation=1, bias=0, fig=None, l
     return fig
 
 
-def sliding_animation(x, w, stride=1, padding=0, dilation=1, bias=0, interval=900, labels=None, marks=None):
+def sliding_animation(
+    x, w, stride=1, padding=0, dilation=1, bias=0, interval=900, labels=None, marks=None, window_tint=True
+):
     """An animation of the window visiting every output position, as embeddable HTML.
 
-    ``labels`` and ``marks`` are passed to :func:`window_step` for every frame.
+    ``labels``, ``marks`` and ``window_tint`` are passed to :func:`window_step` for every frame.
     """
     OH, OW = corr2d(x, w, stride, padding, dilation).shape
     fig = plt.figure(figsize=(9, 3.6))
     steps = [(i, j) for i in range(OH) for j in range(OW)]
 
     def frame(k):
-        window_step(x, w, *steps[k], stride, padding, dilation, bias, fig=fig, labels=labels, marks=marks)
+        window_step(
+            x,
+            w,
+            *steps[k],
+            stride,
+            padding,
+            dilation,
+            bias,
+            fig=fig,
+            labels=labels,
+            marks=marks,
+            window_tint=window_tint,
+        )
 
     anim = animation.FuncAnimation(fig, frame, frames=len(steps), interval=interval)
     html = anim.to_jshtml(default_mode="loop")
@@ -416,7 +459,8 @@ def gradient_grid(ax, dy, stride, pads, title=None, window=None, kernel=None, di
     title : str, optional
     window : (i, j), optional
         Outline the taps that compute ``dx[i, j]``: the window whose first tap is
-        at row ``i``, column ``j`` of g (after any crop).
+        at row ``i``, column ``j`` of g (after any crop). The outline has no
+        tint, so the cells under it keep their colours.
     kernel : (KH, KW), optional
         The kernel's size, needed with ``window``.
     dilation : int or (dh, dw), default 1
@@ -463,12 +507,12 @@ def gradient_grid(ax, dy, stride, pads, title=None, window=None, kernel=None, di
             raise ValueError("gradient_grid: pass kernel=(KH, KW) together with window=(i, j)")
         i, j = window
         outline = {WINDOW: window_mask(grid.shape, i + ct, j + cl, kernel, 1, dilation)}
-    matrix(ax, grid, title, highlight=highlight, labels=labels, fontsize=8, outline=outline)
+    matrix(ax, grid, title, highlight=highlight, labels=labels, fontsize=8, outline=outline, outline_tint=False)
     kinds = [k for k, m in (("padding", ~inside), ("inserted zeros", inserted), ("cropped", cropped)) if m.any()]
     if window is not None:
         kinds.append("window")
     if show_legend and kinds:
-        legend(ax, kinds, ncol=2)
+        legend(ax, kinds, window_tint=False, ncol=2)
     return pad2d(dil, pads)
 
 

@@ -16,12 +16,13 @@ def my_corr1d_backward(dy, x, w):
     return dx, dw
 
 
-def my_conv_backward(dy, x, w, stride, padding):
+def my_conv_backward(dy, x, w, stride, padding, dilation):
     """dx, dw, db by im2col and a scatter that adds each window's gradient back, with no col2im."""
     N, C, H, W = x.shape
     F, _, KH, KW = w.shape
     OH, OW = dy.shape[2:]
-    cols = cl.im2col(x, (KH, KW), stride, padding)  # (N*OH*OW, C*KH*KW)
+    d = dilation
+    cols = cl.im2col(x, (KH, KW), stride, padding, dilation)  # (N*OH*OW, C*KH*KW)
     dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F)  # (N*OH*OW, F)
     db = dy.sum(axis=(0, 2, 3))  # (F,)
     dw = (dy_mat.T @ cols).reshape(F, C, KH, KW)  # (F, C*KH*KW) -> (F, C, KH, KW)
@@ -29,7 +30,9 @@ def my_conv_backward(dy, x, w, stride, padding):
     dxp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))  # the whole padded input, leftover rows included
     for i in range(OH):
         for j in range(OW):
-            dxp[:, :, i * stride : i * stride + KH, j * stride : j * stride + KW] += dcols[:, i, j]
+            rows = slice(i * stride, i * stride + d * (KH - 1) + 1, d)  # tap u reads padded row i*s + u*d
+            columns = slice(j * stride, j * stride + d * (KW - 1) + 1, d)
+            dxp[:, :, rows, columns] += dcols[:, i, j]  # (N, C, KH, KW); += because windows overlap
     return dxp[:, :, padding : padding + H, padding : padding + W], dw, db  # p:p+H, never p:-p
 
 

@@ -52,7 +52,13 @@ class TestLegend:
         assert handles[0].get_hatch() == draw.PAD_HATCH  # padding is hatched, like the grids
         for handle, kind in zip(handles[1:4], kinds[1:4]):
             assert np.allclose(handle.get_facecolor(), to_rgba(draw.KINDS[kind]))
-        assert handles[4].get_facecolor()[3] < 1  # the window is translucent
+        assert 0 < handles[4].get_facecolor()[3] < 1  # the window is translucent, as the grids draw it
+
+    def test_window_entry_without_tint(self):
+        fig, ax = plt.subplots()
+        (window,) = draw.legend(ax, ["window"], window_tint=False).legend_handles
+        assert window.get_facecolor()[3] == 0  # an outline alone
+        assert np.allclose(window.get_edgecolor(), to_rgba(draw.WINDOW))
 
     def test_unknown_kind(self):
         fig, ax = plt.subplots()
@@ -121,6 +127,22 @@ class TestWindowStep:
         labels = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
         assert "zero padding" in labels and not any("reads" in t for t in labels)
 
+    def test_window_tint_by_default_outline_alone_on_request(self):
+        # a window over inserted zeros: without the tint those cells keep the legend's colour exactly
+        x = cl.dilate2d(np.ones((2, 2)), 2)  # (3, 3): the middle row and column are inserted zeros
+        inserted = x == 0
+        for tint, alpha in ((True, 0.3), (False, 0.0)):
+            fig = draw.window_step(x, np.ones((2, 2)), 0, 0, marks={"inserted zeros": inserted}, window_tint=tint)
+            ax_in = fig.axes[0]
+            window = ax_in.collections[-1]
+            assert len(window.get_paths()) == 4
+            assert np.allclose(window.get_facecolors()[:, 3], alpha)
+            assert np.allclose(window.get_edgecolors()[0], to_rgba(draw.WINDOW))
+            assert np.array_equal(is_colour(faces(ax_in, (3, 3)), draw.INSERTED), inserted)
+            legend_window = ax_in.get_legend().legend_handles[-1]
+            assert np.isclose(legend_window.get_facecolor()[3], alpha)  # the legend draws it the same way
+            plt.close(fig)
+
     def test_labels_replace_the_panel_titles(self):
         dy = np.arange(16.0).reshape(4, 4)
         k = np.ones((3, 3))
@@ -160,15 +182,27 @@ class TestSlidingAnimation:
         real = draw.window_step
 
         def spy(x, w, i, j, *args, **kwargs):
-            calls.append(((i, j), kwargs["labels"], kwargs["marks"]))
+            calls.append(((i, j), kwargs["labels"], kwargs["marks"], kwargs["window_tint"]))
             return real(x, w, i, j, *args, **kwargs)
 
         monkeypatch.setattr(draw, "window_step", spy)
         labels = dict(output="dx[{i},{j}]")
         html = draw.sliding_animation(np.ones((4, 3)), np.ones((2, 2)), stride=(2, 1), labels=labels)
         assert {c[0] for c in calls} == {(i, j) for i in range(2) for j in range(2)}
-        assert all(c[1] is labels and c[2] is None for c in calls)
+        assert all(c[1] is labels and c[2] is None and c[3] is True for c in calls)
         assert html.count("data:image/png;base64") == 4  # one embedded frame per output pixel
+
+    def test_window_tint_reaches_every_frame(self, monkeypatch):
+        tints = []
+        real = draw.window_step
+
+        def spy(*args, **kwargs):
+            tints.append(kwargs["window_tint"])
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(draw, "window_step", spy)
+        draw.sliding_animation(np.ones((3, 3)), np.ones((2, 2)), window_tint=False)
+        assert tints and set(tints) == {False}
 
 
 class TestGeometry:

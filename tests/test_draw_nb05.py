@@ -114,3 +114,24 @@ class TestGradientGrid:
         faces = np.asarray(ax.collections[0].get_facecolors()).reshape(5, 5, 4)
         assert np.all(np.isclose(faces[0], to_rgba(draw.CROPPED)))  # the cropped top row is drawn, purple
         assert np.allclose(faces[2, 1], to_rgba(draw.INSERTED))
+
+    def test_the_window_is_an_outline_and_the_cells_under_it_keep_their_colours(self):
+        # notebook 05's example: dy 2x2, stride 2, padding 2 on every side, the window of dx[1, 2]
+        fig, ax = plt.subplots()
+        draw.gradient_grid(ax, np.array([[2.0, 1.0], [-1.0, -1.0]]), 2, ((2, 2), (2, 2)), window=(1, 2), kernel=(3, 3))
+        faces = np.asarray(ax.collections[0].get_facecolors()).reshape(7, 7, 4)
+        inserted = np.zeros((7, 7), dtype=bool)
+        inserted[2:5, 2:5] = True
+        inserted[2::2, 2::2] = False  # the four real entries
+        assert np.array_equal(np.all(np.isclose(faces, to_rgba(draw.INSERTED)), axis=-1), inserted)
+        padding = np.ones((7, 7), dtype=bool)
+        padding[2:5, 2:5] = False
+        assert np.array_equal(np.all(np.isclose(faces, to_rgba(draw.PAD)), axis=-1), padding)
+        window = ax.collections[-1]
+        assert len(window.get_paths()) == 9
+        assert np.all(window.get_facecolors()[:, 3] == 0)  # no tint over the cells
+        assert np.allclose(window.get_edgecolors()[0], to_rgba(draw.WINDOW))
+        corners = np.array([p.vertices[:4].min(axis=0) for p in window.get_paths()])  # (column, row) + inset
+        assert {(int(r), int(q)) for q, r in np.floor(corners)} == {(r, q) for r in (1, 2, 3) for q in (2, 3, 4)}
+        handles = {h.get_label(): h for h in ax.get_legend().legend_handles}
+        assert handles["window"].get_facecolor()[3] == 0  # the legend shows it as drawn

@@ -12,13 +12,14 @@ from termcolor import colored
 
 from ..blocks import output_size
 from ..columns import col2im, im2col
+from ._common import FORWARD_ROUTINES, GRADIENT_ROUTINES
 from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
 
 # Routines that would take the windows for the student.
-_WINDOW_ROUTINES = ("im2col", "sliding_windows", "col2im", "conv2d", "corr2d", "convolve2d", "Conv2d.forward")
-_SCATTER_ROUTINES = ("col2im", "conv2d_backward", "conv_transpose2d", "Conv2d.backward")
+_WINDOW_ROUTINES = FORWARD_ROUTINES + ("col2im",)  # everything that copies or uses the windows for the student
+_SCATTER_ROUTINES = GRADIENT_ROUTINES  # col2im is a gradient: numerical_gradient of im2col would compute it
 
 
 def _pair(k):

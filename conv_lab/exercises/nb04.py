@@ -1,8 +1,8 @@
 """Exercise checkers for notebook 04: the backward pass.
 
 1. warm-up: the backward pass of a 1-D correlation, by loops;
-2. the whole backward pass (dx, dw, db) at stride 2 and 3 with leftover rows and non-square kernels,
-   scattering into dx without col2im;
+2. the whole backward pass (dx, dw, db) with dilation 1 to 3 (the notebook's loops handle dilation 1 only),
+   at strides 1 to 3 with leftover rows and non-square kernels, scattering into dx without col2im;
 3. find the bug: dw as a correlation of x with dy, right at stride 1 only;
 4. predict, then check: which rows and columns of dx are zero whatever dy and w are.
 """
@@ -13,13 +13,14 @@ from termcolor import colored
 from ..blocks import output_size, rows_read
 from ..columns import im2col
 from ..conv import conv2d_backward
+from ._common import GRADIENT_ROUTINES
 from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
 from ._common import same as _same
 
 # Routines that would do the scattering (or the whole backward pass) for the student.
-_BACKWARD_ROUTINES = ("col2im", "conv2d_backward", "conv_transpose2d", "Conv2d.backward")
+_BACKWARD_ROUTINES = GRADIENT_ROUTINES
 
 
 def _arrays(got, count):
@@ -96,73 +97,86 @@ def check_corr1d_backward(fn):
     )
 
 
-# --- 2. the backward pass at stride 2 with leftover rows, without col2im -----------------------------
+# --- 2. the backward pass with dilation and leftover rows, without col2im --------------------------
 
-# (x shape, w shape, stride, padding). Cases 2 and 4 leave input rows unread below the last window (a > p);
-# case 3 has a leftover row and column that are padding (a = p); case 4 also skips rows inside the image.
+# (x shape, w shape, stride, padding, dilation). Case 1 has dilation 1 and stride 1, the only layers the notebook's
+# loops (backward_by_index) handle, so a function that ignores the dilation passes it and fails case 2.
 _BACKWARD_SPECS = [
-    ((1, 1, 5, 5), (1, 1, 3, 3), 1, 0),
-    ((2, 3, 8, 7), (4, 3, 3, 2), 2, 0),
-    ((2, 2, 8, 9), (3, 2, 3, 2), 2, 1),
-    ((1, 2, 12, 10), (3, 2, 3, 2), 3, 1),
+    ((1, 1, 5, 5), (1, 1, 3, 3), 1, 0, 1),
+    ((2, 3, 9, 8), (4, 3, 3, 2), 1, 1, 2),  # dilation 2, a = (0, 0)
+    ((2, 3, 8, 7), (4, 3, 3, 2), 2, 0, 1),  # a = (1, 1) > p: input row 7 and column 6 unread
+    ((2, 2, 9, 10), (3, 2, 2, 3), 2, 1, 2),  # s = d = 2: input rows and columns 0, 2, 4, 6, 8 unread
+    ((1, 2, 13, 12), (3, 2, 2, 3), 3, 0, 2),  # a = (1, 1) > p; the taps also skip rows 1, 4, 7, 10, columns 1, 9
+    ((1, 2, 12, 11), (3, 2, 3, 2), 3, 1, 3),  # s = d = 3: rows and columns 0, 1, 3, 4, 6, 7, 9, 10 unread
 ]
 
 
 def _backward_cases(specs=_BACKWARD_SPECS, seed=404):
     rng = np.random.default_rng(seed)
     cases = []
-    for xs, ws, s, p in specs:
+    for xs, ws, s, p, d in specs:
         x = rng.standard_normal(xs)
         w = rng.standard_normal(ws)
-        OH, OW = output_size(xs[2], ws[2], s, p), output_size(xs[3], ws[3], s, p)
+        OH, OW = output_size(xs[2], ws[2], s, p, d), output_size(xs[3], ws[3], s, p, d)
         dy = rng.standard_normal((xs[0], ws[0], OH, OW))
-        cases.append(dict(dy=dy, x=x, w=w, stride=s, padding=p))
+        cases.append(dict(dy=dy, x=x, w=w, stride=s, padding=p, dilation=d))
     return cases
 
 
-def _backward_reference(dy, x, w, stride, padding):
-    return conv2d_backward(dy, x, w, stride, padding)
+def _backward_reference(dy, x, w, stride, padding, dilation):
+    return conv2d_backward(dy, x, w, stride, padding, dilation)
 
 
-def _scatter(dcols, x_shape, KH, KW, stride, padding, assign=False, step=None):
-    """dx from per-window gradients dcols (N*OH*OW, C*KH*KW), by loops; the flags build mistakes."""
+def _scatter(dcols, x_shape, KH, KW, stride, padding, dilation, assign=False, step=None, tap=None):
+    """dx from per-window gradients dcols (N*OH*OW, C*KH*KW), by loops; the flags build mistakes.
+
+    ``step``: where consecutive windows start (default the stride); ``tap``: the spacing of a window's taps
+    (default the dilation).
+    """
     N, C, H, W = x_shape
-    OH, OW = output_size(H, KH, stride, padding), output_size(W, KW, stride, padding)
+    OH, OW = output_size(H, KH, stride, padding, dilation), output_size(W, KW, stride, padding, dilation)
     step = stride if step is None else step
+    tap = dilation if tap is None else tap
     d6 = dcols.reshape(N, OH, OW, C, KH, KW)
     dxp = np.zeros((N, C, H + 2 * padding + step * OH, W + 2 * padding + step * OW))  # room for any step
     for i in range(OH):
         for j in range(OW):
-            window = (slice(None), slice(None), slice(i * step, i * step + KH), slice(j * step, j * step + KW))
+            rows = slice(i * step, i * step + tap * (KH - 1) + 1, tap)
+            cols = slice(j * step, j * step + tap * (KW - 1) + 1, tap)
             if assign:
-                dxp[window] = d6[:, i, j]
+                dxp[:, :, rows, cols] = d6[:, i, j]
             else:
-                dxp[window] += d6[:, i, j]
+                dxp[:, :, rows, cols] += d6[:, i, j]
     return dxp[:, :, padding : padding + H, padding : padding + W]
 
 
-def _wrong_backwards(dy, x, w, stride, padding):
+def _dw_undilated(dy, x, KH, KW, stride, padding):
+    """dw from windows of KH x KW adjacent pixels: the dilation ignored."""
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    dw = np.zeros((dy.shape[1], x.shape[1], KH, KW))
+    for i in range(dy.shape[2]):
+        for j in range(dy.shape[3]):
+            window = xp[:, :, i * stride : i * stride + KH, j * stride : j * stride + KW]  # (N, C, KH, KW)
+            dw += np.einsum("nf,nchw->fchw", dy[:, :, i, j], window)
+    return dw
+
+
+def _wrong_backwards(dy, x, w, stride, padding, dilation):
     """The (dx, dw, db) of each documented mistake, keyed by the hint's name."""
     F, C, KH, KW = w.shape
-    cols = im2col(x, (KH, KW), stride, padding)  # (N*OH*OW, C*KH*KW)
+    cols = im2col(x, (KH, KW), stride, padding, dilation)  # (N*OH*OW, C*KH*KW)
     w_mat = w.reshape(F, -1)  # (F, C*KH*KW)
     dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F)  # (N*OH*OW, F)
     flat = dy.reshape(-1, F)  # the mistake: F is not the last axis of dy
     dcols = dy_mat @ w_mat  # (N*OH*OW, C*KH*KW)
     caffe = (dcols.T).reshape(dcols.shape)  # a (C*KH*KW, N*OH*OW) matrix read as (N*OH*OW, C*KH*KW)
+    geometry = (x.shape, KH, KW, stride, padding, dilation)
     return {
-        "reshape": (
-            _scatter(flat @ w_mat, x.shape, KH, KW, stride, padding),
-            (flat.T @ cols).reshape(w.shape),
-            flat.sum(axis=0),
-        ),
-        "caffe": (
-            _scatter(caffe, x.shape, KH, KW, stride, padding),
-            (dy_mat.T @ cols).T.reshape(w.shape),
-            None,
-        ),
-        "assign": (_scatter(dcols, x.shape, KH, KW, stride, padding, assign=True), None, None),
-        "stride": (_scatter(dcols, x.shape, KH, KW, stride, padding, step=1), None, None),
+        "reshape": (_scatter(flat @ w_mat, *geometry), (flat.T @ cols).reshape(w.shape), flat.sum(axis=0)),
+        "caffe": (_scatter(caffe, *geometry), (dy_mat.T @ cols).T.reshape(w.shape), None),
+        "assign": (_scatter(dcols, *geometry, assign=True), None, None),
+        "stride": (_scatter(dcols, *geometry, step=1), None, None),
+        "dilation": (_scatter(dcols, *geometry, tap=1), _dw_undilated(dy, x, KH, KW, stride, padding), None),
     }
 
 
@@ -184,8 +198,8 @@ _HINTS = {
     ),
     "dw_matrix": ("dw is still a matrix: reshape dy_mat.T @ cols, of shape (F, C*KH*KW), to w's shape (F, C, KH, KW)"),
     "dw": (
-        "dw[f, c, u, v] = sum over n, i, j of dy[n, f, i, j] * (padded x)[n, c, i*s + u, j*s + v]; in matrix "
-        "form dw = (dy_mat.T @ cols).reshape(F, C, KH, KW)"
+        "dw[f, c, u, v] = sum over n, i, j of dy[n, f, i, j] * (padded x)[n, c, i*s + u*d, j*s + v*d]; in matrix "
+        "form dw = (dy_mat.T @ cols).reshape(F, C, KH, KW), with cols = cl.im2col(x, (KH, KW), s, p, d)"
     ),
     "uncropped": (
         "dx still includes the padding: the padding is not an input, so crop p rows and columns from every side"
@@ -197,23 +211,33 @@ _HINTS = {
     "short": (
         "dx has fewer rows or columns than x: the a leftover rows at the bottom (columns at the right) are "
         "missing. Allocate the padded gradient with the padded input's shape (N, C, H + 2p, W + 2p), not only "
-        "the (OH-1)*s + KH rows the windows cover; input rows no window reads keep a zero gradient"
+        "the (OH-1)*s + d*(KH-1) + 1 rows the windows span; input rows no window reads keep a zero gradient"
     ),
     "shape": "dx must have x's shape (N, C, H, W)",
     "assign": (
         "neighbouring windows overlap, and a pixel in several windows gets one contribution from each: "
         "add them (dxp[...] += ...), don't assign (=)"
     ),
-    "stride": "the windows start stride rows apart: window (i, j) covers rows i*s .. i*s + KH - 1 of the padded dx",
+    "stride": "the windows start stride rows apart: window (i, j) starts at row i*s, column j*s of the padded dx",
     "dx": (
         "dcols = dy_mat @ w.reshape(F, -1) holds each window's gradient; reshape it to (N, OH, OW, C, KH, KW) "
-        "and add window (i, j) onto rows i*s .. i*s+KH-1, columns j*s .. j*s+KW-1 of a zero padded dx, then crop"
+        "and add window (i, j) onto rows i*s, i*s + d, .., i*s + d*(KH-1) and columns j*s, j*s + d, .., "
+        "j*s + d*(KW-1) of a zero padded dx, then crop"
     ),
 }
 
 
+def _dilation_hint(d, name):
+    return (
+        f"{name} is right for dilation 1 only, and the hidden cases have dilation {d} here: tap (u, v) of window "
+        f"(i, j) reads padded pixel (i*s + u*d, j*s + v*d), so the window covers rows i*s, i*s + d, .., "
+        f"i*s + d*(KH-1), not KH adjacent rows. Slice it as i*s : i*s + d*(KH-1) + 1 : d"
+        + (", or pass the dilation to cl.im2col" if name == "dw" else "")
+    )
+
+
 def _diagnose_backward(case, got, expected):
-    dy, x, w, s, p = (case[k] for k in ("dy", "x", "w", "stride", "padding"))
+    dy, x, w, s, p, d = (case[k] for k in ("dy", "x", "w", "stride", "padding", "dilation"))
     three = _arrays(got, 3)
     if three is None:
         return _HINTS["return"]
@@ -221,7 +245,7 @@ def _diagnose_backward(case, got, expected):
     edx, edw, edb = expected
     N, C, H, W = x.shape
     F = w.shape[0]
-    wrong = _wrong_backwards(dy, x, w, s, p)
+    wrong = _wrong_backwards(dy, x, w, s, p, d)
     if not _same(db, edb):
         if _matches(db, wrong["reshape"][2]):
             return _HINTS["reshape"]
@@ -231,6 +255,8 @@ def _diagnose_backward(case, got, expected):
             return _HINTS["dw_swap"]
         if dw.shape in {(F, C * w.shape[2] * w.shape[3]), (C * w.shape[2] * w.shape[3], F)}:
             return _HINTS["dw_matrix"]
+        if _matches(dw, wrong["dilation"][1]):
+            return _dilation_hint(d, "dw")
         for key in ("reshape", "caffe"):
             if _matches(dw, wrong[key][1]):
                 return _HINTS[key]
@@ -244,6 +270,8 @@ def _diagnose_backward(case, got, expected):
             if dx.shape[2] <= H and dx.shape[3] <= W:
                 return _HINTS["short"]
         return _HINTS["shape"]
+    if _matches(dx, wrong["dilation"][0]):
+        return _dilation_hint(d, "dx")
     for key in ("assign", "reshape", "caffe", "stride"):
         if _matches(dx, wrong[key][0]):
             return _HINTS[key]
@@ -253,21 +281,38 @@ def _diagnose_backward(case, got, expected):
 def _backward_error(case, exc):
     """Hints for exceptions the documented mistakes raise."""
     text = str(exc)
+    d = case["dilation"]
+    if isinstance(exc, TypeError) and "dilation" in text:
+        return (
+            "the checker calls your function with a dilation: def my_conv_backward(dy, x, w, stride, padding, "
+            "dilation). The hidden cases have dilation 1 to 3, so the loops of section 1 (dilation 1 only) are not "
+            "enough: tap (u, v) of window (i, j) reads padded pixel (i*s + u*d, j*s + v*d)"
+        )
     if isinstance(exc, ValueError) and "broadcast" in text:
         return (
             "a window's gradient does not fit where you add it: the padded gradient needs the padded input's "
-            "shape (N, C, H + 2p, W + 2p), and window (i, j) covers rows i*s .. i*s + KH - 1"
+            "shape (N, C, H + 2p, W + 2p), and window (i, j) covers the KH rows i*s, i*s + d, .., i*s + d*(KH-1), "
+            "the slice i*s : i*s + d*(KH-1) + 1 : d"
         )
     if isinstance(exc, ValueError) and "matmul" in text:
         return (
             "the inner sizes of a product don't agree: dy_mat is (N*OH*OW, F), cols is (N*OH*OW, C*KH*KW) and "
             "w.reshape(F, -1) is (F, C*KH*KW); dw = dy_mat.T @ cols, dcols = dy_mat @ w_mat"
+            + (
+                f". This case has dilation {d}: pass it to im2col too, cl.im2col(x, (KH, KW), s, p, d), or cols "
+                "has one row per window of the undilated layer"
+                if d > 1
+                else ""
+            )
         )
     return None
 
 
 def check_conv_backward(fn):
-    """Check ``fn(dy, x, w, stride, padding) -> (dx, dw, db)`` without col2im, at strides 1 to 3."""
+    """Check ``fn(dy, x, w, stride, padding, dilation) -> (dx, dw, db)`` without col2im.
+
+    The hidden cases have dilation 1 to 3, strides 1 to 3, non-square kernels and leftover rows.
+    """
     _run(
         "conv backward",
         fn,
@@ -282,11 +327,12 @@ def check_conv_backward(fn):
 # --- 3. find the bug: dw as a correlation, right at stride 1 only ----------------------------------------
 
 # Stride 1 first (the function shown in the notebook passes), then a = 0 at stride 2, then leftover rows.
+# (x shape, w shape, stride, padding, dilation): dilation 1 throughout, as in the function shown.
 _DW_SPECS = [
-    ((2, 2, 6, 6), (3, 2, 3, 3), 1, 1),
-    ((1, 2, 7, 7), (2, 2, 3, 3), 2, 1),  # a = 0: dilating dy by the stride is enough
-    ((2, 3, 8, 7), (2, 3, 3, 2), 2, 0),  # a = (1, 1): the dilated correlation has one extra row and column
-    ((1, 2, 12, 11), (2, 2, 3, 2), 3, 1),  # a = (2, 1)
+    ((2, 2, 6, 6), (3, 2, 3, 3), 1, 1, 1),
+    ((1, 2, 7, 7), (2, 2, 3, 3), 2, 1, 1),  # a = 0: dilating dy by the stride is enough
+    ((2, 3, 8, 7), (2, 3, 3, 2), 2, 0, 1),  # a = (1, 1): the dilated correlation has one extra row and column
+    ((1, 2, 12, 11), (2, 2, 3, 2), 3, 1, 1),  # a = (2, 2)
 ]
 
 

@@ -5,13 +5,16 @@ from termcolor import colored
 
 from ..blocks import corr2d, dilate2d, output_size, pad2d, rot180, stride_leftover
 from ..conv import conv2d_backward
+from ._common import FORWARD_ROUTINES, GRADIENT_ROUTINES
 from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
 
 # Routines that compute dx (or the transposed convolution) directly. The building blocks
 # dilate2d, pad2d, rot180 and corr2d stay allowed.
-_DX_ROUTINES = ("conv2d_backward", "conv_transpose2d", "conv2d", "col2im", "Conv2d.backward")
+# every gradient routine, and every routine that computes a whole multi-channel correlation in one call
+# (corr2d, one channel at a time, stays allowed: it is the notebook's building block)
+_DX_ROUTINES = GRADIENT_ROUTINES + tuple(r for r in FORWARD_ROUTINES if r not in ("corr2d", "convolve2d"))
 
 
 def _is_whole(v):

@@ -9,6 +9,7 @@ import pytest
 
 import conv_lab as cl
 from conv_lab import exercises as ex
+from conv_lab import speed
 from tests.exercises.helpers import load, not_done, run
 
 SOL = load("nb02")
@@ -363,3 +364,25 @@ def test_coverage_prediction_unanswered(capsys):
 def test_odd_exit_is_caught(capsys):
     ok, out = run(ex.check_im2col_nhwc, lambda *a: sys.exit(2), capsys)
     assert not ok
+
+
+def test_col2im_rejects_a_numerical_gradient_of_im2col(capsys):
+    # im2col is linear, so its central difference is exact: <im2col(x), cols> differentiated in x is col2im(cols)
+    def by_gradient(cols, x_shape, kernel_size, stride, padding):
+        f = lambda x: cl.im2col(x, kernel_size, stride, padding)  # noqa: E731
+        return cl.numerical_gradient(f, np.zeros(x_shape), cols, eps=1.0)
+
+    ok, out = run(ex.check_col2im, by_gradient, capsys)
+    assert not ok and "without numerical_gradient" in out
+
+
+def test_im2col_nhwc_rejects_the_speed_modules_copy(capsys):
+    def by_speed(x, kernel_size, stride, padding, dilation):
+        KH, KW = (kernel_size,) * 2 if isinstance(kernel_size, int) else kernel_size
+        C = x.shape[3]
+        w = np.zeros((1, C, KH, KW))
+        cols = speed.forward_contenders(x.transpose(0, 3, 1, 2), w, stride, padding, dilation)["copy"]()
+        return cols.reshape(-1, C, KH, KW).transpose(0, 2, 3, 1).reshape(cols.shape)
+
+    ok, out = run(ex.check_im2col_nhwc, by_speed, capsys)
+    assert not ok and "without speed.forward_contenders" in out

@@ -75,7 +75,7 @@ def test_corr1d_rejects_library_and_odd_returns(capsys):
         assert not ok and "hint" in out
 
 
-# --- 2. the backward pass without col2im -------------------------------------------------------------
+# --- 2. the backward pass with dilation, without col2im ----------------------------------------------
 
 
 def student(
@@ -89,15 +89,18 @@ def student(
     span_buffer=False,
     assign=False,
     step=None,
+    undilated_dx=False,
+    undilated_im2col=False,
+    last_tap_missing=False,
 ):
     """The solution with one documented mistake switched on; calls no forbidden routine."""
 
-    def fn(dy, x, w, stride, padding):
+    def fn(dy, x, w, stride, padding, dilation):
         N, C, H, W = x.shape
         F, _, KH, KW = w.shape
         OH, OW = dy.shape[2:]
-        p = padding
-        cols = cl.im2col(x, (KH, KW), stride, padding)  # (N*OH*OW, C*KH*KW)
+        p, d = padding, dilation
+        cols = cl.im2col(x, (KH, KW), stride, padding, 1 if undilated_im2col else dilation)  # (N*OH*OW, C*KH*KW)
         dy_mat = dy.reshape(-1, F) if reshape else dy.transpose(0, 2, 3, 1).reshape(-1, F)
         db = dy_mat.sum(axis=0) if db_axes is None else dy.sum(axis=db_axes)
         dw_mat = dy_mat.T @ cols  # (F, C*KH*KW)
@@ -114,13 +117,20 @@ def student(
         else:
             dcols = (dy_mat @ w.reshape(F, -1)).reshape(N, OH, OW, C, KH, KW)
         s = stride if step is None else step
+        t = 1 if undilated_dx else d
+        end = t * (KH - 1) if last_tap_missing else t * (KH - 1) + 1
         if span_buffer:
-            dxp = np.zeros((N, C, (OH - 1) * stride + KH, (OW - 1) * stride + KW))
+            dxp = np.zeros((N, C, (OH - 1) * stride + d * (KH - 1) + 1, (OW - 1) * stride + d * (KW - 1) + 1))
         else:
             dxp = np.zeros((N, C, H + 2 * p, W + 2 * p))
         for i in range(OH):
             for j in range(OW):
-                window = (slice(None), slice(None), slice(i * s, i * s + KH), slice(j * s, j * s + KW))
+                window = (
+                    slice(None),
+                    slice(None),
+                    slice(i * s, i * s + end, t),
+                    slice(j * s, j * s + t * (KW - 1) + 1, t),
+                )
                 if assign:
                     dxp[window] = dcols[:, i, j]
                 else:
@@ -134,6 +144,28 @@ def student(
         return dx, dw, db
 
     return fn
+
+
+def test_conv_backward_student_helper_without_mistakes_passes(capsys):
+    ok, out = run(ex.check_conv_backward, student(), capsys)
+    assert ok, out
+
+
+def test_conv_backward_hidden_cases_are_the_layers_the_notebook_promises():
+    """Dilation 1 to 3, strides 1 to 3, non-square kernels, a > p, and rows unread inside the image."""
+    cases = ex.nb04._backward_cases()
+    assert {c["dilation"] for c in cases} == {1, 2, 3} and {c["stride"] for c in cases} == {1, 2, 3}
+    assert any(c["w"].shape[2] != c["w"].shape[3] for c in cases)
+    assert cases[0]["dilation"] == 1 and cases[0]["stride"] == 1 and cases[1]["dilation"] > 1
+    geometries = [(c["x"].shape[2], c["w"].shape[2], c["stride"], c["padding"], c["dilation"]) for c in cases]
+    assert any(cl.stride_leftover(*g) > g[3] for g in geometries)  # input rows below the last window
+    inside = []
+    for H, K, s, p, d in geometries:
+        unread = np.flatnonzero(~cl.rows_read(H, K, s, p, d))
+        last_read = np.flatnonzero(cl.rows_read(H, K, s, p, d)).max()
+        if np.gcd(s, d) > 1 and np.any(unread < last_read):
+            inside.append((s, d))
+    assert inside  # stride and dilation share a factor: rows inside the image unread
 
 
 @pytest.mark.parametrize(
@@ -152,11 +184,51 @@ def student(
         (dict(span_buffer=True), "leftover rows"),
         (dict(assign=True), "don't assign"),
         (dict(step=1), "stride rows apart"),
+        (dict(undilated_dx=True), "dx is right for dilation 1 only, and the hidden cases have dilation 2"),
+        (dict(undilated_im2col=True), "pass it to im2col too"),
+        (dict(last_tap_missing=True), "i*s : i*s + d*(KH-1) + 1 : d"),
     ],
 )
 def test_conv_backward_hints(flags, hint, capsys):
     ok, out = run(ex.check_conv_backward, student(**flags), capsys)
     assert not ok and hint in out, out
+
+
+def backward_by_index(dy, x, w, stride=1, padding=0):
+    """Copied from the notebook's section 1: the three formulas as loops, dilation 1 only."""
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+    dxp, dw = np.zeros(xp.shape), np.zeros(w.shape)
+    db = np.zeros(F)
+    for n in range(N):
+        for f in range(F):
+            for i in range(dy.shape[2]):
+                for j in range(dy.shape[3]):
+                    rows = slice(i * stride, i * stride + KH)
+                    cols = slice(j * stride, j * stride + KW)
+                    db[f] += dy[n, f, i, j]
+                    dw[f] += dy[n, f, i, j] * xp[n, :, rows, cols]
+                    dxp[n, :, rows, cols] += dy[n, f, i, j] * w[f]  # += : stamps add up
+    return dxp[:, :, padding : padding + H, padding : padding + W], dw, db
+
+
+def test_conv_backward_rejects_the_loops_on_screen(capsys):
+    """The notebook shows backward_by_index above the exercise: as it stands, it must not pass."""
+    ok, out = run(ex.check_conv_backward, backward_by_index, capsys)
+    assert not ok and "raised TypeError" in out and "dilation 1 to 3" in out, out
+    assert "def my_conv_backward(dy, x, w, stride, padding, dilation)" in out, out
+
+
+def test_conv_backward_rejects_the_loops_on_screen_with_dilation_ignored(capsys):
+    """A student who only adds the parameter passes case 1 (dilation 1) and is told about the dilation at case 2."""
+
+    def with_dilation_ignored(dy, x, w, stride, padding, dilation):
+        return backward_by_index(dy, x, w, stride, padding)
+
+    ok, out = run(ex.check_conv_backward, with_dilation_ignored, capsys)
+    assert not ok and "case 2 of 6" in out, out
+    assert "dw is right for dilation 1 only, and the hidden cases have dilation 2" in out, out
 
 
 def test_conv_backward_span_buffer_with_minus_crop_gets_a_hint(capsys):
@@ -165,37 +237,47 @@ def test_conv_backward_span_buffer_with_minus_crop_gets_a_hint(capsys):
     assert not ok and "-0 is 0" in out
 
 
-@pytest.mark.parametrize("routine", ["conv2d_backward", "col2im", "conv_transpose2d"])
+@pytest.mark.parametrize(
+    "routine", ["conv2d_backward", "col2im", "conv_transpose2d", "Conv2d.backward", "numerical_gradient"]
+)
 def test_conv_backward_rejects_library_routines(routine, capsys):
-    def delegating(dy, x, w, stride, padding):
+    def delegating(dy, x, w, stride, padding, dilation):
         F, C, KH, KW = w.shape
         if routine == "conv2d_backward":
-            return cl.conv2d_backward(dy, x, w, stride, padding)
+            return cl.conv2d_backward(dy, x, w, stride, padding, dilation)
+        if routine == "Conv2d.backward":
+            layer = cl.Conv2d(C, F, (KH, KW), stride=stride, padding=padding, dilation=dilation, bias=False)
+            layer.weight = w
+            layer.forward(x)
+            return layer.backward(dy), layer.dweight, dy.sum(axis=(0, 2, 3))
         dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F)
-        cols = cl.im2col(x, (KH, KW), stride, padding)
-        if routine == "col2im":
-            dx = cl.col2im(dy_mat @ w.reshape(F, -1), x.shape, (KH, KW), stride, padding)
+        cols = cl.im2col(x, (KH, KW), stride, padding, dilation)
+        if routine == "numerical_gradient":  # exact up to rounding: the forward pass is linear in x
+            forward = lambda t: cl.conv2d(t, w, stride=stride, padding=padding, dilation=dilation)
+            dx = cl.numerical_gradient(forward, x, dy)
+        elif routine == "col2im":
+            dx = cl.col2im(dy_mat @ w.reshape(F, -1), x.shape, (KH, KW), stride, padding, dilation)
         else:
-            dx = cl.conv_transpose2d(dy, w, stride, padding)
+            dx = cl.conv_transpose2d(dy, w, stride, padding, dilation=dilation)
         return dx, (dy_mat.T @ cols).reshape(w.shape), dy_mat.sum(axis=0)
 
     ok, out = run(ex.check_conv_backward, delegating, capsys)
-    assert not ok and f"without {routine}" in out
+    assert not ok and f"without {routine}" in out, out
 
 
 @pytest.mark.parametrize(
     "odd",
     [
-        lambda dy, x, w, stride, padding: None,
-        lambda dy, x, w, stride, padding: "dx",
-        lambda dy, x, w, stride, padding: (np.zeros(3),),
-        lambda dy, x, w, stride, padding: (None, None, None),
-        lambda dy, x, w, stride, padding: ("a", "b", "c"),
-        lambda dy, x, w, stride, padding: [np.zeros((2, 2))] * 3,
-        lambda dy, x, w, stride, padding: np.zeros((3, 2, 2)),
-        lambda dy, x, w, stride, padding: 1 / 0,
-        lambda dy, x, w, stride, padding: sys.exit(1),
-        lambda dy, x, w, stride, padding: x.reshape(-1, 7),
+        lambda dy, x, w, stride, padding, dilation: None,
+        lambda dy, x, w, stride, padding, dilation: "dx",
+        lambda dy, x, w, stride, padding, dilation: (np.zeros(3),),
+        lambda dy, x, w, stride, padding, dilation: (None, None, None),
+        lambda dy, x, w, stride, padding, dilation: ("a", "b", "c"),
+        lambda dy, x, w, stride, padding, dilation: [np.zeros((2, 2))] * 3,
+        lambda dy, x, w, stride, padding, dilation: np.zeros((3, 2, 2)),
+        lambda dy, x, w, stride, padding, dilation: 1 / 0,
+        lambda dy, x, w, stride, padding, dilation: sys.exit(1),
+        lambda dy, x, w, stride, padding, dilation: x.reshape(-1, 7),
     ],
 )
 def test_conv_backward_never_raises(odd, capsys):
@@ -204,30 +286,33 @@ def test_conv_backward_never_raises(odd, capsys):
 
 
 def test_conv_backward_reports_mutated_input(capsys):
-    def mutating(dy, x, w, stride, padding):
+    def mutating(dy, x, w, stride, padding, dilation):
         x *= 0
-        return SOL.my_conv_backward(dy, x, w, stride, padding)
+        return SOL.my_conv_backward(dy, x, w, stride, padding, dilation)
 
     ok, out = run(ex.check_conv_backward, mutating, capsys)
     assert not ok and "changed its input x" in out
 
 
 def test_conv_backward_broadcast_error_gets_the_buffer_hint(capsys):
-    def unpadded_buffer(dy, x, w, stride, padding):
+    def unpadded_buffer(dy, x, w, stride, padding, dilation):
         F, C, KH, KW = w.shape
-        dxp = np.zeros(x.shape)  # the padding forgotten: windows run off the end
-        dcols = (dy.transpose(0, 2, 3, 1).reshape(-1, F) @ w.reshape(F, -1)).reshape(
-            dy.shape[0], *dy.shape[2:], C, KH, KW
-        )
+        d = dilation
+        dxp = np.zeros(x.shape)  # the padding forgotten: windows run off the end once p > 0
+        dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F)  # (N*OH*OW, F)
+        dw = (dy_mat.T @ cl.im2col(x, (KH, KW), stride, padding, d)).reshape(w.shape)
+        dcols = (dy_mat @ w.reshape(F, -1)).reshape(dy.shape[0], *dy.shape[2:], C, KH, KW)
         for i in range(dy.shape[2]):
             for j in range(dy.shape[3]):
-                dxp[:, :, i * stride : i * stride + KH, j * stride : j * stride + KW] += dcols[:, i, j]
-        return dxp, np.zeros(w.shape), dy.sum(axis=(0, 2, 3))
+                rows = slice(i * stride, i * stride + d * (KH - 1) + 1, d)
+                columns = slice(j * stride, j * stride + d * (KW - 1) + 1, d)
+                dxp[:, :, rows, columns] += dcols[:, i, j]
+        return dxp, dw, dy.sum(axis=(0, 2, 3))
 
-    ok, out = run(ex.check_conv_backward, SOL.my_conv_backward, capsys)
-    assert ok
     ok, out = run(ex.check_conv_backward, unpadded_buffer, capsys)
-    assert not ok and "hint" in out
+    assert not ok and "case 2 of 6 raised ValueError" in out and "padded input's shape (N, C, H + 2p, W + 2p)" in out, (
+        out
+    )
 
 
 # --- 3. find the bug: dw as a correlation -------------------------------------------------------------

@@ -100,6 +100,17 @@ def test_dx_rot180_index_error_hint(capsys):
     assert "w[f, c]" in run(ex.check_dx_rot180, wrong_kernel_index, capsys)[1]
 
 
+def _forward_by_corr2d(x, w, stride, padding, dilation):
+    N, C, H, W = x.shape
+    F = w.shape[0]
+    return np.stack(
+        [
+            np.stack([sum(cl.corr2d(x[n, c], w[f, c], stride, padding, dilation) for c in range(C)) for f in range(F)])
+            for n in range(N)
+        ]
+    )  # (N, F, OH, OW)
+
+
 @pytest.mark.parametrize(
     "delegate, name",
     [
@@ -114,6 +125,13 @@ def test_dx_rot180_index_error_hint(capsys):
             "conv2d_backward",
         ),
         (lambda dy, w, x_shape, stride, padding, dilation: cl.conv2d(dy, w), "conv2d"),
+        (
+            # the forward pass is linear in x, so its central difference is exactly dx
+            lambda dy, w, x_shape, stride, padding, dilation: cl.numerical_gradient(
+                lambda x: _forward_by_corr2d(x, w, stride, padding, dilation), np.zeros(x_shape), dy, eps=1.0
+            ),
+            "numerical_gradient",
+        ),
     ],
 )
 def test_dx_rot180_rejects_delegation(delegate, name, capsys):
@@ -241,13 +259,31 @@ def test_output_padding(capsys):
         assert answer(odd)  # a message, never a traceback
 
 
-def test_the_notebook_states_the_checkers_layers():
-    """The layers the prediction exercises describe in words are the ones their checkers use."""
+def _notebook_text():
     import json
     from pathlib import Path
 
     path = Path(__file__).resolve().parents[2] / "notebooks" / "05_rot180.ipynb"
-    text = "".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"])
+    return "".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"])
+
+
+def test_the_notebook_describes_the_hidden_rot180_cases():
+    """Exercise 2's text says which layers the checker uses; the cases are those layers."""
+    cases = nb05._rot180_cases()
+    geo = [(c["x_shape"][2:], c["w"].shape[2:], c["stride"], c["padding"], c["dilation"]) for c in cases]
+    assert {s for _, _, s, _, _ in geo} == {1, 2, 3}
+    assert any(cl.stride_leftover(H, K, s, p, d) for (H, _), (K, _), s, p, d in geo)  # leftover rows
+    dilated = [(s, d) for _, _, s, _, d in geo if d > 1]
+    assert {d for _, d in dilated} == {2, 3}
+    assert sum(s == d for s, d in dilated) == 1  # "all but one of those cases with s != d"
+    assert "strides 1 to 3 with leftover rows, dilations 2 and 3 (all but one of those cases with $s \\ne d$)" in (
+        _notebook_text()
+    )
+
+
+def test_the_notebook_states_the_checkers_layers():
+    """The layers the prediction exercises describe in words are the ones their checkers use."""
+    text = _notebook_text()
     for name, layer in zip("ABCD", nb05.OUTPUT_PADDING_LAYERS):
         H, K, s, p, d = nb05._layer_args(layer)
         assert f"| {name} | {H} | {K} | {s} | {p} | {d} |" in text
