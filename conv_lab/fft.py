@@ -24,7 +24,7 @@ with the kernel flipped). Each setting of the layer is handled as follows:
   discarded.
 - **stride:** the full stride-1 correlation is computed, then subsampled:
   ``y = full[:, :, 0 : HR-EH+1 : sh, 0 : WR-EW+1 : sw]``. (This computes
-  ``sh*sw`` times more outputs than are kept.)
+  about ``sh*sw`` times more outputs than are kept.)
 - **channels and groups:** transforms are linear, so the sum over input
   channels is done between the transforms, frequency by frequency:
   ``Y[n, f] = sum_c X[n, c] * conj(Wk[f, c])``, a batched matrix product over
@@ -33,8 +33,7 @@ with the kernel flipped). Each setting of the layer is handled as follows:
 
 Dtypes: float64 input is transformed in complex128; float32 (and float16,
 computed as float32) in complex64, as GPU FFT convolutions do, so float32
-in gives float32 out with float32 rounding error that grows with the size
-of the transform. Integer and bool input is not transformed at all: an FFT
+in gives float32 out, with rounding errors of float32's size. Integer and bool input is not transformed at all: an FFT
 works in floating point and rounds, so the exact int64 result of the default
 method (``"im2col"``) is returned instead.
 

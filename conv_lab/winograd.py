@@ -35,9 +35,8 @@ Only 3x3 kernels at stride 1 and dilation 1 fit; any padding and groups
 work. Other layers raise ``ValueError`` (see :func:`check_layer`).
 
 Dtypes: float64 is computed in float64, float32 (and float16, computed as
-float32) in float32, so float32 in gives float32 out; its rounding error is
-larger than the direct method's, since the transforms add inputs together
-before multiplying. Integer and bool input is computed exactly in int64,
+float32) in float32, so float32 in gives float32 out, with rounding errors of
+float32's size. Integer and bool input is computed exactly in int64,
 with ``2*G`` (integer entries) in place of ``G`` and the result divided by 4
 at the end, which is exact. When ``4*y`` could leave the int64 range
 (judged as :func:`conv_lab.conv2d` judges ``y``), the default method
