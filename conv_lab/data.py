@@ -37,9 +37,11 @@ def sample_image(step=4, color=False):
 def load_digits_split(seed=0, test_size=500):
     """The handwritten digits that ship with scikit-learn, split into train and test.
 
-    1,797 real 8x8 scans of the digits 0-9 (the UCI "optical recognition of
-    handwritten digits" test set), read from a file inside the scikit-learn
-    package: nothing is downloaded. Pixel values 0..16 are scaled to [0, 1].
+    1,797 real handwritten digits 0-9 (the test set of the UCI "optical
+    recognition of handwritten digits" collection), read from a file inside
+    the scikit-learn package: nothing is downloaded. Each digit was a 32x32
+    black-and-white bitmap, stored as 8x8 counts of the ink pixels in each
+    4x4 block; the counts 0..16 are scaled to [0, 1].
 
     Parameters
     ----------

@@ -51,7 +51,7 @@ KINDS = {
 _LEGEND_TEXT = {
     "padding": "zero padding",
     "inserted zeros": "inserted zeros",
-    "unread": "input rows/cols no window reads",
+    "unread": "input rows/cols that no window reads",
     "cropped": "removed by the crop",
     "window": "window",
     "output": "output it produces",

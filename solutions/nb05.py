@@ -34,8 +34,9 @@ def my_dx_rot180(dy, w, x_shape, stride, padding, dilation):
 
 
 # 3. Find the bug: the scatter route's canvas ended at the last window. The padded input has
-#    a = (H + 2p - K) mod s more rows below it; when a > p some of them are input rows, whose
-#    dx is zero. Make the canvas as big as the padded input, then cut the padding off.
+#    a = (H + 2p - K) mod s more rows below it, so whenever a != 0 the cropped canvas comes out a rows
+#    short (even when all of them are padding, a <= p). Make the canvas as big as the padded input,
+#    then cut the padding off.
 
 
 def my_dx_by_scatter(dy, w, x_shape, stride, padding):

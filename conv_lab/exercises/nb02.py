@@ -19,7 +19,9 @@ from ._common import run_checker as _run
 
 # Routines that would take the windows for the student.
 _WINDOW_ROUTINES = FORWARD_ROUTINES + ("col2im",)  # everything that copies or uses the windows for the student
-_SCATTER_ROUTINES = GRADIENT_ROUTINES  # col2im is a gradient: numerical_gradient of im2col would compute it
+# col2im is a gradient (numerical_gradient of im2col would compute it), and the adjoint of im2col: the
+# forward routines are off too, or the matrix of im2col, transposed, would do the scatter for the student
+_SCATTER_ROUTINES = GRADIENT_ROUTINES + FORWARD_ROUTINES
 
 
 def _pair(k):
@@ -71,7 +73,7 @@ def check_windows_1d(fn):
 _NHWC_SPECS = [  # x shape (N, H, W, C), kernel, stride, padding, dilation
     ((1, 4, 4, 1), 3, 1, 0, 1),  # int kernel_size; one channel, so (kh, kw, c) and (c, kh, kw) agree
     ((2, 7, 8, 3), (3, 2), 1, 0, 2),
-    ((2, 9, 7, 2), (2, 3), 2, 1, 2),  # a = (1, 0): a leftover row
+    ((2, 9, 7, 2), (2, 3), 2, 1, 2),  # a = (0, 0); stride and dilation share 2: input rows 0, 2, 4, 6, 8 unread
     ((1, 8, 10, 3), (3, 2), 3, 2, 3),
     ((2, 6, 5, 4), 2, 2, 1, 1),  # int kernel_size, even; a = (0, 1)
 ]
@@ -208,7 +210,7 @@ _COL2IM_SPECS = [  # x shape, kernel, stride, padding: stride 1 first (the buggy
     ((2, 2, 6, 5), (3, 2), 1, 1),
     ((2, 3, 7, 7), (3, 3), 2, 0),
     ((1, 2, 8, 9), (2, 3), 2, 1),  # a = (0, 0)
-    ((2, 2, 10, 8), (3, 2), 3, 1),  # a = (2, 1): input row 9 is read by no window
+    ((2, 2, 10, 8), (3, 2), 3, 1),  # a = (0, 2): input columns 1, 4, 7 are read by no window
 ]
 
 

@@ -208,6 +208,11 @@ def check_conv_forward(fn):
         text = str(exc)
         if isinstance(exc, ValueError) and "broadcast" in text:
             hint = "two shapes don't broadcast: if this is the bias, in (N, F, OH, OW) it is b[None, :, None, None]"
+            if w.shape[2] != w.shape[3]:
+                hint += (
+                    ". The kernel is not square here: check that OH uses KH and H, OW uses KW and W, and that "
+                    "a window's slice takes KH rows and KW columns"
+                )
             if p > 0:
                 hint = (
                     "two shapes don't broadcast. If you padded with np.pad(x, p): that pads all four axes, the "
@@ -297,13 +302,18 @@ def check_conv_forward_fixed(fn):
                 )
         except ValueError:
             pass
+        if case["stride"] == 1:
+            return (
+                "this case has stride 1, where the original function was right: your change broke something "
+                "else. Compare your function with conv_forward_buggy line by line"
+            )
         return "print the rows one window reads at stride 2 and compare them with the definition"
 
     def diagnose_error(case, exc):
         if case["stride"] > 1 and isinstance(exc, ValueError):
             return (
-                "a window came out smaller than KH × KW: it started at i and took taps stride apart, so it ran "
-                "off the padded input. Window (i, j) starts at (i*stride, j*stride), and its taps are adjacent"
+                "a window came out smaller than KH × KW: its taps are stride apart, so it ran off the padded "
+                "input. Window (i, j) starts at (i*stride, j*stride), and its taps are adjacent"
             )
         return None
 

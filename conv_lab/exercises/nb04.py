@@ -99,8 +99,8 @@ def check_corr1d_backward(fn):
 
 # --- 2. the backward pass with dilation and leftover rows, without col2im --------------------------
 
-# (x shape, w shape, stride, padding, dilation). Case 1 has dilation 1 and stride 1, the only layers the notebook's
-# loops (backward_by_index) handle, so a function that ignores the dilation passes it and fails case 2.
+# (x shape, w shape, stride, padding, dilation). Case 1 has dilation 1, which the notebook's loops
+# (backward_by_index) handle at any stride, so a function that ignores the dilation passes it and fails case 2.
 _BACKWARD_SPECS = [
     ((1, 1, 5, 5), (1, 1, 3, 3), 1, 0, 1),
     ((2, 3, 9, 8), (4, 3, 3, 2), 1, 1, 2),  # dilation 2, a = (0, 0)
@@ -453,9 +453,10 @@ def check_zero_dx(rows, cols):
                     f"input index {n - 1} is padded index {n - 1 + p}, which the last window reads"
                 )
             if n - 1 in want and n - 1 not in lines:
-                return (
-                    f"{name}: a = {a} is left below the last window and only p = {p} of it is padding, so the "
-                    f"last {a - p} input {name} are read by no window"
+                return f"{name}: a = {a} is left below the last window and only p = {p} of it is padding, so the " + (
+                    f"last input {name[:-1]} is read by no window"
+                    if a - p == 1
+                    else f"last {a - p} input {name} are read by no window"
                 )
             return (
                 f"{name}: list the padded indices each window o reads (o*s + t for t = 0 .. K-1) and subtract "

@@ -1,18 +1,27 @@
 """Exercise checkers for notebook 06: training a two-convolution network with the hand-written backward."""
 
+import re
+
 import numpy as np
 from termcolor import colored
 
-from ..blocks import output_size
+from .. import net as _net  # noqa: F401 - loaded so that its models' backward can be forbidden
+from ..blocks import output_size, stride_leftover
 from ..columns import im2col
 from ..conv import conv2d, conv2d_backward
+from ._common import GRADIENT_ROUTINES
 from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
 
 # Routines that compute a convolution's gradients directly. conv2d (the forward), im2col, col2im,
 # pad2d, dilate2d, rot180 and corr2d stay allowed.
-_GRADIENT_ROUTINES = ("conv2d_backward", "conv_transpose2d", "Conv2d.backward", "numerical_gradient")
+# The shared list without col2im (exercise 2 may scatter with it), plus the backward passes of conv_lab.net's
+# models, which would compute an exercise's answer through the library's own (allowed) internal calls.
+_GRADIENT_ROUTINES = tuple(r for r in GRADIENT_ROUTINES if r != "col2im") + (
+    "net.DigitNet.backward",
+    "net.LinearClassifier.backward",
+)
 
 
 def _triple(got, names):
@@ -63,7 +72,7 @@ def check_readout_backward(fn):
             return hint
         dW, dc, dh = got
         if np.shape(dW) == W.T.shape and W.shape[0] != W.shape[1]:
-            return f"dW has W's shape {W.shape}: h_flat.T @ dlogits, not dlogits.T @ h_flat"
+            return f"dW must have W's shape {W.shape}, got {np.shape(dW)}: h_flat.T @ dlogits, not dlogits.T @ h_flat"
         if np.shape(dh) == (len(h), W.shape[0]) and _matches(np.reshape(dh, h.shape), expected[2]):
             return f"dh has the right values, but it must have h's shape {h.shape}: reshape it back"
         if np.shape(dc) == expected[1].shape and _matches(dc, dlogits.mean(axis=0)):
@@ -122,6 +131,28 @@ def _two_conv_reference(x, w1, w2, dy, stride, padding):
     return _two_conv_variant(x, w1, w2, dy, stride, padding)
 
 
+def _short_by_leftover(case, exc):
+    """A hint if the error message shows an array of a1's shape minus layer 2's leftover rows/columns, else None.
+
+    That is the gradient of the rot180 route padded K-1-p on every side: it stops a rows (and columns) short of
+    the bottom (and right) of a1, and meets the mask z1 > 0 of a1's full shape.
+    """
+    x, w1, w2, s, p = case["x"], case["w1"], case["w2"], case["stride"], case["padding"]
+    H1, W1 = x.shape[2] + 2 - w1.shape[2] + 1, x.shape[3] + 2 - w1.shape[3] + 1  # a1 (layer 1: stride 1, padding 1)
+    a_h, a_w = stride_leftover(H1, w2.shape[2], s, p), stride_leftover(W1, w2.shape[3], s, p)
+    short = (x.shape[0], w1.shape[0], H1 - a_h, W1 - a_w)
+    shapes = {tuple(int(n) for n in m.split(",") if n.strip()) for m in re.findall(r"\(([\d,\s]+)\)", str(exc))}
+    if (a_h, a_w) == (0, 0) or short not in shapes:
+        return None
+    return (
+        f"da1 came out {short[2]}x{short[3]} but a1 is {H1}x{W1}: it is short by layer 2's leftover, the "
+        f"a = (H + 2p - K) mod s rows of the padded a1 below its last window ({a_h} here) and columns right of it "
+        f"({a_w} here). "
+        "On the rot180 route pad the zero-inserted dy by K-1-p on top/left but K-1-p+a on bottom/right; "
+        "col2im with a1.shape gives the full shape directly"
+    )
+
+
 def check_two_conv_backward(fn):
     """Check ``fn(x, w1, w2, dy, stride, padding) -> (dx, dw1, dw2)`` for conv -> ReLU -> conv.
 
@@ -165,6 +196,9 @@ def check_two_conv_backward(fn):
         return "dx = col2im(dz1_mat @ w1_mat, x.shape, (KH1, KW1), padding=1): layer 1's kernel and padding"
 
     def diagnose_error(case, exc):
+        short_hint = _short_by_leftover(case, exc)
+        if short_hint:
+            return short_hint
         if case["stride"] > 1 and isinstance(exc, ValueError) and ("broadcast" in str(exc) or "shape" in str(exc)):
             return (
                 "at stride > 1 the gradient flowing into layer 1 must still have a1's full shape: col2im with "
@@ -271,6 +305,8 @@ def check_parameter_counts(total, frozen_trained):
                 raise ValueError
         except Exception:  # noqa: BLE001
             return "answer with two whole numbers"
+        if (t, f) == (expected[1], expected[0]):
+            return "the two numbers are swapped: first the total, then the ones the frozen control trains"
         if t == expected[0] and f != expected[1]:
             if f in (0, expected[0]):
                 return "the total is right. The frozen control trains the read-out, and only the read-out"

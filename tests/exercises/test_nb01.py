@@ -426,3 +426,23 @@ def test_the_notebook_states_the_layers_the_prediction_checker_uses():
     for name, layer in ex.PREDICTION_LAYERS.items():
         row = " | ".join(str(layer[k]) for k in ("size", "kernel_size", "stride", "padding", "dilation"))
         assert f"| `{name}` | {row} |" in text, name
+
+
+@pytest.mark.parametrize("as_returned", [np.array, lambda rows: np.array(rows, dtype=np.int64), tuple])
+def test_unread_rows_may_come_back_as_an_array(as_returned, capsys):
+    def answer(size, kernel_size, stride, padding, dilation):
+        return as_returned(SOLUTION.unread_rows(size, kernel_size, stride, padding, dilation))
+
+    ok, out = run(ex.check_unread_rows, answer, capsys)
+    assert ok, out
+
+
+def test_padding_for_refuses_the_pictures(capsys):
+    def by_view(size, kernel_size, stride, dilation, out_size):
+        p = 0
+        while views.view_state(size, 1, kernel_size, 1, stride, p, dilation).OH != out_size:
+            p += 1
+        return p
+
+    ok, out = run(ex.check_padding_for, by_view, capsys)
+    assert not ok and "without views.view_state" in out

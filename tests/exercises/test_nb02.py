@@ -386,3 +386,13 @@ def test_im2col_nhwc_rejects_the_speed_modules_copy(capsys):
 
     ok, out = run(ex.check_im2col_nhwc, by_speed, capsys)
     assert not ok and "without speed.forward_contenders" in out
+
+
+def test_col2im_rejects_the_transposed_matrix_of_im2col(capsys):
+    def by_adjoint(cols, x_shape, kernel_size, stride, padding):
+        basis = np.eye(int(np.prod(x_shape))).reshape(-1, *x_shape)
+        A = np.stack([cl.im2col(e, kernel_size, stride, padding).ravel() for e in basis], axis=1)
+        return (A.T @ cols.ravel()).reshape(x_shape)
+
+    ok, out = run(ex.check_col2im, by_adjoint, capsys)
+    assert not ok and "without im2col" in out

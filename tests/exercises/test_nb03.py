@@ -20,8 +20,9 @@ def forward(x, w, b, stride, padding, dilation, bug=None):
     N, C, H, W = x.shape
     F, _, KH, KW = w.shape
     s, p, d = stride, padding, (1 if bug == "no dilation" else dilation)
-    OH = (H + 2 * p - d * (KH - 1) - 1) // s + 1
-    OW = (W + 2 * p - d * (KW - 1) - 1) // s + 1
+    KH_, KW_ = (KW, KH) if bug == "KH and KW swapped in OH, OW" else (KH, KW)
+    OH = (H + 2 * p - d * (KH_ - 1) - 1) // s + 1
+    OW = (W + 2 * p - d * (KW_ - 1) - 1) // s + 1
     xp = np.pad(x, p) if bug == "pad every axis" else np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
     if bug == "sample 0":
         xp = np.broadcast_to(xp[:1], xp.shape)
@@ -58,6 +59,7 @@ FORWARD_BUGS = {
     "no bias": "the bias is missing",
     "no dilation": "the dilation is ignored",
     "pad every axis": "np.pad(x, p)",
+    "KH and KW swapped in OH, OW": "OH uses KH and H, OW uses KW and W",
 }
 
 
@@ -257,7 +259,14 @@ class TestFindTheBug:
             return y
 
         ok, out = run(ex.check_conv_forward_fixed, half_fixed, capsys)
-        assert not ok and "raised" in out and "a window came out smaller" in out
+        assert not ok and "raised" in out and "a window came out smaller" in out and "its taps are stride apart" in out
+
+    def test_a_stride_1_failure_is_not_blamed_on_the_stride(self, capsys):
+        def no_bias(x, w, b, stride, padding):
+            return SOLUTIONS.conv_forward_fixed(x, w, b, stride, padding) - b[None, :, None, None]
+
+        ok, out = run(ex.check_conv_forward_fixed, no_bias, capsys)
+        assert not ok and "case 1 of" in out and "this case has stride 1" in out
 
     def test_the_other_half_fix_gets_its_hint(self, capsys):
         ok, out = run(ex.check_conv_forward_fixed, nb03._start_at_i, capsys)

@@ -5,6 +5,7 @@ import pytest
 
 import conv_lab as cl
 from conv_lab import exercises as ex
+from conv_lab import net
 from conv_lab.exercises import nb06
 from tests.exercises.helpers import load, not_done, run
 
@@ -65,7 +66,7 @@ def readout(transpose_dW=False, flat_dh=False, mean_dc=False, wrong_dW=False):
 @pytest.mark.parametrize(
     "flags, hint",
     [
-        (dict(transpose_dW=True), "not dlogits.T @ h_flat"),
+        (dict(transpose_dW=True), "dW must have W's shape"),
         (dict(flat_dh=True), "reshape it back"),
         (dict(mean_dc=True), "not a mean"),
         (dict(wrong_dW=True), "dW[d, k] = sum over n"),
@@ -103,7 +104,14 @@ def two_conv(mask="z1", layer2_input="a1", dx_kernel="w1", route="columns", tran
 
     def rot180_no_leftover(dy, w, stride, padding):
         K = w.shape[2]
-        g = cl.pad2d(cl.dilate2d(dy, stride), K - 1 - padding)
+        g = cl.pad2d(cl.dilate2d(dy, stride), K - 1 - padding)  # K-1-p on every side: no a
+        wr = cl.rot180(w).transpose(1, 0, 2, 3)  # (C, F, KH, KW)
+        return cl.conv2d(g, wr)
+
+    def rot180_no_insertion(dy, w, stride, padding, a1_shape):
+        K = w.shape[2]
+        a = cl.stride_leftover(a1_shape[2], K, stride, padding)
+        g = cl.pad2d(dy, ((K - 1 - padding, K - 1 - padding + a), (K - 1 - padding, K - 1 - padding + a)))
         wr = cl.rot180(w).transpose(1, 0, 2, 3)  # (C, F, KH, KW)
         return cl.conv2d(g, wr)
 
@@ -112,6 +120,9 @@ def two_conv(mask="z1", layer2_input="a1", dx_kernel="w1", route="columns", tran
         a1 = np.maximum(z1, 0)
         if route == "rot180":
             da1 = rot180_no_leftover(dy, w2, stride, padding)
+            _, dw2 = layer_backward(dy, a1, w2, stride, padding)
+        elif route == "rot180 without zero insertion":
+            da1 = rot180_no_insertion(dy, w2, stride, padding, a1.shape)
             _, dw2 = layer_backward(dy, a1, w2, stride, padding)
         else:
             da1, dw2 = layer_backward(dy, a1 if layer2_input == "a1" else z1, w2, stride, padding)
@@ -133,13 +144,30 @@ def two_conv(mask="z1", layer2_input="a1", dx_kernel="w1", route="columns", tran
         (dict(mask="gradient"), "not of the gradient da1"),
         (dict(layer2_input="z1"), "not z1"),
         (dict(dx_kernel="flipped"), "dx = col2im(dz1_mat @ w1_mat"),
-        (dict(route="rot180"), "leftover rows included"),
+        (dict(route="rot180"), "da1 came out 7x7 but a1 is 8x8: it is short by layer 2's leftover"),
+        (dict(route="rot180"), "K-1-p+a on bottom/right"),
+        (dict(route="rot180 without zero insertion"), "leftover rows included"),
         (dict(transpose_dy=False), "move F last first"),
     ],
 )
 def test_two_conv_hints(flags, hint, capsys):
     ok, out = run(ex.check_two_conv_backward, two_conv(**flags), capsys)
     assert not ok and hint in out, out
+
+
+def test_short_by_leftover_hint_counts_rows_and_columns_separately():
+    """Case 4 (a1 7x7, layer-2 kernel 2x3, stride 2, padding 1) leaves one row and no column: a = (1, 0)."""
+    cases = nb06._two_conv_cases()
+    case = cases[3]
+    a1_hw = [case["x"].shape[k] + 2 - case["w1"].shape[k] + 1 for k in (2, 3)]
+    a = [cl.stride_leftover(a1_hw[k], case["w2"].shape[2 + k], case["stride"], case["padding"]) for k in (0, 1)]
+    assert a1_hw == [7, 7] and a == [1, 0]
+    n, c1 = case["x"].shape[0], case["w1"].shape[0]
+    exc = ValueError(f"operands could not be broadcast together with shapes ({n},{c1},6,7) ({n},{c1},7,7) ")
+    hint = nb06._short_by_leftover(case, exc)
+    assert "da1 came out 6x7 but a1 is 7x7" in hint and "(1 here)" in hint and "(0 here)" in hint
+    assert nb06._short_by_leftover(case, ValueError(f"shapes ({n},{c1},7,6) ({n},{c1},7,7)")) is None
+    assert nb06._short_by_leftover(cases[0], ValueError("shapes (1,2,5,5) (1,2,5,5)")) is None  # a = 0
 
 
 def test_two_conv_rejects_the_library_backward(capsys):
@@ -160,6 +188,18 @@ def test_two_conv_rejects_the_library_backward(capsys):
     for fn, name in [(delegating, "conv2d_backward"), (by_layer, "Conv2d.backward")]:
         ok, out = run(ex.check_two_conv_backward, fn, capsys)
         assert not ok and f"without {name}" in out, out
+
+
+def test_readout_refuses_the_linear_classifiers_backward(capsys):
+    def by_classifier(h, W, dlogits):
+        clf = net.LinearClassifier(W.shape[0], W.shape[1])
+        clf.W = W
+        clf.forward(h)
+        clf.backward(dlogits)
+        return clf.grads["W"], clf.grads["c"], (dlogits @ W.T).reshape(h.shape)
+
+    ok, out = run(ex.check_readout_backward, by_classifier, capsys)
+    assert not ok and "without net.LinearClassifier.backward" in out, out
 
 
 def test_two_conv_cases_cover_unread_rows():
@@ -246,6 +286,7 @@ def test_parameter_counts_truth_is_the_network():
     [
         (SOL.PARAMETER_COUNTS, "correct"),
         ((9930, 9930), "only the read-out"),
+        ((5130, 9930), "the two numbers are swapped"),
         ((9872, 5120), "count the biases"),
         ((160 + 4640 + 32 * 64 * 10 + 10, 20490), "not 8x8"),
         ((16 * 9 + 16 + 32 * 9 + 32 + 5130, 5130), "spans all 16 channels"),
