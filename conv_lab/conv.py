@@ -57,9 +57,10 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, method="im2col", group
     dilation : int or (dh, dw), default 1
         1 means an ordinary, dense kernel.
     method : {"im2col", "loops", "einsum", "fft", "winograd"}
-        ``"loops"`` slides the window in Python, ``"im2col"`` does one matrix
-        multiply on copied windows, ``"einsum"`` contracts the strided window
-        view directly. ``"fft"`` uses the convolution theorem (see
+        ``"loops"`` slides the window in Python, ``"im2col"`` copies the
+        windows a block of samples at a time (about 2.5 MiB, at least one
+        sample) and does one matrix multiply per block, ``"einsum"``
+        contracts the strided window view directly. ``"fft"`` uses the convolution theorem (see
         :mod:`conv_lab.fft`); ``"winograd"`` is Winograd's F(2x2, 3x3)
         minimal filtering, for 3x3 kernels at stride 1 and dilation 1 only
         (see :mod:`conv_lab.winograd`; any other layer raises ``ValueError``).

@@ -41,7 +41,7 @@ CHROMIUM = Path(os.environ.get("CONV_LAB_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACTS = ROOT / "test-artifacts"
 SERVER_START_S = 90  # JupyterLab must answer within this
 NOTEBOOK_OPEN_S = 60  # the notebook and its kernel must be ready within this
-RUN_ALL_S = int(os.environ.get("CONV_LAB_RUN_ALL_S", "180"))  # Restart and Run All must finish within this
+RUN_ALL_S = int(os.environ.get("CONV_LAB_RUN_ALL_S", "300"))  # Restart and Run All must finish within this
 
 SETTINGS = {
     # no autosave: nothing is written back, not even to the temporary copy

@@ -42,6 +42,8 @@ FORWARD_ROUTINES = (
     "speed.conv2d_textbook",
     "speed.forward_contenders",
     "columns.gemm_forward",
+    "fft.forward",
+    "winograd.forward",
 )
 # Everything that computes a gradient. numerical_gradient belongs here: on a linear function, such as a
 # forward pass without bias, its central difference is exact, so it would compute dx or dw for the student.

@@ -1,12 +1,13 @@
 """Exercise checkers for notebook 06: training a two-convolution network with the hand-written backward."""
 
+import itertools
 import re
 
 import numpy as np
 from termcolor import colored
 
 from .. import net as _net  # noqa: F401 - loaded so that its models' backward can be forbidden
-from ..blocks import output_size, stride_leftover
+from ..blocks import dilate2d, output_size, pad2d, rot180, rows_read, stride_leftover
 from ..columns import im2col
 from ..conv import conv2d, conv2d_backward
 from ._common import GRADIENT_ROUTINES
@@ -14,14 +15,12 @@ from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
 
-# Routines that compute a convolution's gradients directly. conv2d (the forward), im2col, col2im,
+# Exercises 1 and 2 refuse the routines that compute a convolution's gradients directly: the shared list without
+# col2im (exercise 2 may scatter with it), plus the backward passes of conv_lab.net's models, which would compute
+# an exercise's answer through the library's own (allowed) internal calls. conv2d (the forward), im2col, col2im,
 # pad2d, dilate2d, rot180 and corr2d stay allowed.
-# The shared list without col2im (exercise 2 may scatter with it), plus the backward passes of conv_lab.net's
-# models, which would compute an exercise's answer through the library's own (allowed) internal calls.
-_GRADIENT_ROUTINES = tuple(r for r in GRADIENT_ROUTINES if r != "col2im") + (
-    "net.DigitNet.backward",
-    "net.LinearClassifier.backward",
-)
+_MODEL_BACKWARDS = ("net.DigitNet.backward", "net.LinearClassifier.backward")
+_GRADIENT_ROUTINES = tuple(r for r in GRADIENT_ROUTINES if r != "col2im") + _MODEL_BACKWARDS
 
 
 def _triple(got, names):
@@ -131,7 +130,7 @@ def _two_conv_reference(x, w1, w2, dy, stride, padding):
     return _two_conv_variant(x, w1, w2, dy, stride, padding)
 
 
-def _short_by_leftover(case, exc):
+def _short_by_leftover(case, exc, col2im=True):
     """A hint if the error message shows an array of a1's shape minus layer 2's leftover rows/columns, else None.
 
     That is the gradient of the rot180 route padded K-1-p on every side: it stops a rows (and columns) short of
@@ -148,8 +147,8 @@ def _short_by_leftover(case, exc):
         f"da1 came out {short[2]}x{short[3]} but a1 is {H1}x{W1}: it is short by layer 2's leftover, the "
         f"a = (H + 2p - K) mod s rows of the padded a1 below its last window ({a_h} here) and columns right of it "
         f"({a_w} here). "
-        "On the rot180 route pad the zero-inserted dy by K-1-p on top/left but K-1-p+a on bottom/right; "
-        "col2im with a1.shape gives the full shape directly"
+        "On the rot180 route pad the zero-inserted dy by K-1-p on top/left but K-1-p+a on bottom/right"
+        + ("; col2im with a1.shape gives the full shape directly" if col2im else "")
     )
 
 
@@ -217,16 +216,32 @@ def check_two_conv_backward(fn):
     )
 
 
-# --- 3. find the bug: a network backward whose ReLU step is wrong --------------------------------
+# --- 3. find the bug: layer 2's dx by the rot180 route, its missing rows filled with zeros ---------
+
+# Exercise 3 computes every gradient without the library's: col2im is refused too, so the repair is made in the
+# rot180 route of the function shown rather than by swapping that route for another.
+_NET_GRADIENT_ROUTINES = GRADIENT_ROUTINES + _MODEL_BACKWARDS
+
+_AXIS_KINDS = ("right", "ignored", "top", "unpadded")  # how a student's rot180 route treats one axis's leftover a
+_MASKS = ("z1", "gradient", "none", "z1>=0")  # how a student's ReLU backward masks da1
 
 
 def _net_cases():
-    """Small integers, so that z1 is exactly 0 at some positions (where z1 >= 0 and z1 > 0 differ)."""
+    """Stride 1 first (the function shown passes those), then a = 0, 0 < a <= p and a > p, and a crop (p > K-1).
+
+    Small integers, so that z1 is exactly 0 at some positions (where z1 >= 0 and z1 > 0 differ), and every
+    gradient is computed exactly.
+    """
     rng = np.random.default_rng(663)
     specs = [  # x shape, w1 shape, w2 shape, stride, padding of layer 2
-        ((1, 1, 5, 5), (2, 1, 3, 3), (2, 2, 3, 3), 1, 0),
-        ((2, 1, 8, 8), (3, 1, 3, 3), (4, 3, 3, 3), 2, 1),
-        ((2, 2, 7, 6), (3, 2, 3, 2), (2, 3, 2, 3), 2, 0),
+        ((1, 1, 5, 5), (2, 1, 3, 3), (2, 2, 3, 3), 1, 0),  # a = 0
+        ((2, 2, 6, 5), (3, 2, 3, 2), (2, 3, 2, 3), 1, 1),  # a = 0, non-square kernels
+        ((2, 1, 8, 8), (3, 1, 3, 3), (4, 3, 3, 3), 2, 1),  # DigitNet's layer 2: a = p = 1, a padding row
+        ((2, 2, 6, 7), (3, 2, 3, 2), (2, 3, 2, 3), 2, 1),  # a1 6x8: a = (0, 1), columns only
+        ((1, 2, 8, 8), (3, 2, 3, 3), (2, 3, 3, 3), 2, 0),  # a = 1 > p = 0: row and column 7 of a1 unread
+        ((1, 1, 7, 7), (2, 1, 3, 3), (3, 2, 3, 3), 3, 2),  # a = 2 = p, top/left pad K-1-p = 0
+        ((2, 1, 9, 8), (2, 1, 3, 3), (3, 2, 3, 3), 3, 1),  # a1 9x8: a = (2, 1), row 8 unread (a > p)
+        ((1, 2, 7, 6), (2, 2, 3, 3), (2, 2, 2, 2), 2, 2),  # p > K-1: the rot180 route crops; a = (1, 0)
     ]
     cases = []
     for xs, w1s, w2s, s, p in specs:
@@ -239,21 +254,151 @@ def _net_cases():
     return cases
 
 
-def _net_variant(x, w1, b1, w2, b2, dy, stride, padding, mask="z1"):
+def _net_axes(case):
+    """Layer 2 along rows and columns: (name, size of a1, kernel size, a, a computed without the padding)."""
+    x, w1, w2, s, p = case["x"], case["w1"], case["w2"], case["stride"], case["padding"]
+    axes = []
+    for name, k in (("rows", 2), ("columns", 3)):
+        size, K = x.shape[k] + 2 - w1.shape[k] + 1, w2.shape[k]  # a1: layer 1 has stride 1 and padding 1
+        axes.append((name, size, K, stride_leftover(size, K, s, p), (size - K) % s))
+    return axes
+
+
+def _da1_by_rot180(dy, w2, stride, padding, pads, a1_shape):
+    """Layer 2's dx by the rot180 route with the pads given, then zero-padded at the bottom/right to a1's shape.
+
+    None where that is impossible (np.pad would get a negative width, or the pads leave too little).
+    """
+    try:
+        g = pad2d(dilate2d(dy, stride), pads)
+        da1 = conv2d(g, rot180(w2).transpose(1, 0, 2, 3))  # kernel (C, F, KH, KW)
+        missing = (a1_shape[2] - da1.shape[2], a1_shape[3] - da1.shape[3])
+        if min(missing) < 0:
+            return None
+        return np.pad(da1, ((0, 0), (0, 0), (0, missing[0]), (0, missing[1])))
+    except ValueError:
+        return None
+
+
+def _rot180_pads(case, kinds):
+    """The ((top, bottom), (left, right)) pads of a rot180 route treating each axis's leftover as ``kinds`` says."""
+    p = case["padding"]
+    pads = []
+    for kind, (_, _, K, a, a_unpadded) in zip(kinds, _net_axes(case)):
+        extra = {"right": (0, a), "ignored": (0, 0), "top": (a, 0), "unpadded": (0, a_unpadded)}[kind]
+        pads.append((K - 1 - p + extra[0], K - 1 - p + extra[1]))
+    return tuple(pads)
+
+
+def _mask(da1, z1, mask):
+    return {"z1": da1 * (z1 > 0), "gradient": np.maximum(da1, 0), "none": da1, "z1>=0": da1 * (z1 >= 0)}[mask]
+
+
+def _net_variants(x, w1, b1, w2, b2, dy, stride, padding):
+    """Every (rows kind, columns kind, mask) -> (dw1, db1, dw2, db2) a student's repair could give, right first.
+
+    Variants whose rot180 route comes out larger than a1 are left out: the student's np.pad would raise.
+    """
+    case = dict(x=x, w1=w1, b1=b1, w2=w2, b2=b2, dy=dy, stride=stride, padding=padding)
     z1 = conv2d(x, w1, b1, padding=1)
     a1 = np.maximum(z1, 0)
-    da1, dw2, db2 = conv2d_backward(dy, a1, w2, stride=stride, padding=padding)
-    dz1 = {"z1": da1 * (z1 > 0), "z1>=0": da1 * (z1 >= 0), "none": da1, "gradient": np.maximum(da1, 0)}[mask]
-    _, dw1, db1 = conv2d_backward(dz1, x, w1, padding=1)
-    return dw1, db1, dw2, db2
+    _, dw2, db2 = conv2d_backward(dy, a1, w2, stride=stride, padding=padding)
+    for rows, cols in itertools.product(_AXIS_KINDS, _AXIS_KINDS):
+        da1 = _da1_by_rot180(dy, w2, stride, padding, _rot180_pads(case, (rows, cols)), a1.shape)
+        if da1 is None:
+            continue
+        for mask in _MASKS:
+            _, dw1, db1 = conv2d_backward(_mask(da1, z1, mask), x, w1, padding=1)
+            yield (rows, cols, mask), (dw1, db1, dw2, db2)
 
 
 def _net_reference(x, w1, b1, w2, b2, dy, stride, padding):
-    return _net_variant(x, w1, b1, w2, b2, dy, stride, padding)
+    """The four gradients from the library's backward (the im2col route), independent of the variants above."""
+    z1 = conv2d(x, w1, b1, padding=1)
+    a1 = np.maximum(z1, 0)
+    da1, dw2, db2 = conv2d_backward(dy, a1, w2, stride=stride, padding=padding)
+    _, dw1, db1 = conv2d_backward(da1 * (z1 > 0), x, w1, padding=1)
+    return dw1, db1, dw2, db2
+
+
+_MASK_HINTS = {
+    "gradient": "ReLU's backward masks by the sign of the forward value z1, not of the gradient da1: "
+    "the line dz1 = da1 * (z1 > 0) was right",
+    "none": "the ReLU step is gone: the gradient must still be blocked where z1 <= 0, as the function shown "
+    "did with dz1 = da1 * (z1 > 0)",
+    "z1>=0": "at z1 == 0 exactly the gradient is 0 (the convention of PyTorch and this series): "
+    "the mask z1 > 0 of the function shown was right",
+}
+
+
+def _lines(n, name):
+    """``_lines(1, "rows")`` -> "1 row"."""
+    return f"{n} {name[:-1] if n == 1 else name}"
+
+
+def _ignored_hint(case, axes):
+    """The hint for axes whose leftover the rot180 route ignores, naming the zeroed lines that a window reads."""
+    s, p = case["stride"], case["padding"]
+    short, read_zeroed = [], []
+    for name, size, K, a, _ in axes:
+        short.append(_lines(a, name))
+        zeroed = np.arange(size - a, size)
+        read = zeroed[rows_read(size, K, s, p)[zeroed]]
+        if len(read):
+            read_zeroed.append(f"{name[:-1] if len(read) == 1 else name} {', '.join(str(int(i)) for i in read)}")
+    here = ""
+    if read_zeroed:
+        one = len(read_zeroed) == 1 and "," not in read_zeroed[0]
+        here = (
+            f"; here {' and '.join(read_zeroed)} of a1 {'is' if one else 'are'} read by a window, so "
+            f"{'its' if one else 'their'} gradient is not simply zero"
+        )
+    return (
+        f"da1 still ignores layer 2's leftover on the {' and '.join(name for name, *_ in axes)}. Padded by K-1-p "
+        f"on every side, the rot180 route comes out short of a1 by the leftover a ({' and '.join(short)} here), "
+        "and np.pad fills the gap with zeros. But a = (H + 2p - K) mod s counts lines of the padded a1 below "
+        f"(right of) the last window, and only max(0, a - p) of them are lines of a1{here}. Pad the zero-inserted "
+        "dy by K-1-p on top/left and by K-1-p+a on bottom/right, with each axis's own a: then da1 has a1's shape"
+    )
+
+
+def _net_hint(case, rows, cols, mask):
+    """Compose the hint for a student's answer that matched the variant (rows, cols, mask)."""
+    axes = _net_axes(case)
+    hints = []
+    by_kind = {}
+    for kind, axis in zip((rows, cols), axes):
+        by_kind.setdefault(kind, []).append(axis)
+    if "ignored" in by_kind:
+        hints.append(_ignored_hint(case, by_kind["ignored"]))
+    if "top" in by_kind:
+        names = " and ".join(name for name, *_ in by_kind["top"])
+        hints.append(
+            f"the extra a {names} of padding go at the bottom/right of the zero-inserted dy, not at the top/left: "
+            "the leftover lies below (right of) the last window, so the top/left pad stays K-1-p and the "
+            "bottom/right pad is K-1-p+a"
+        )
+    if "unpadded" in by_kind:
+        parts = []
+        for name, _, _, a, a_unpadded in by_kind["unpadded"]:
+            n, k = ("H", "KH") if name == "rows" else ("W", "KW")
+            parts.append(f"on the {name}, ({n} + 2p - {k}) mod s = {a}, not ({n} - {k}) mod s = {a_unpadded}")
+        hints.append(
+            "a counts lines of the padded a1 below (right of) the last window, so the padding counts: "
+            + "; ".join(parts)
+        )
+    if mask != "z1":
+        hints.append(_MASK_HINTS[mask])
+    return "; also ".join(hints)
 
 
 def check_net_gradients(fn):
-    """Check the repaired ``fn(x, w1, b1, w2, b2, dy, stride, padding) -> (dw1, db1, dw2, db2)``."""
+    """Check the repaired ``fn(x, w1, b1, w2, b2, dy, stride, padding) -> (dw1, db1, dw2, db2)``.
+
+    The network is ``conv2d(relu(conv2d(x, w1, b1, padding=1)), w2, b2, stride, padding)``. Every gradient
+    routine of the library, ``col2im`` included, is unavailable; ``conv2d``, ``im2col``, ``pad2d``,
+    ``dilate2d``, ``rot180`` and ``corr2d`` may be used.
+    """
     names = ("dw1", "db1", "dw2", "db2")
 
     def diagnose(case, got, expected):
@@ -263,20 +408,45 @@ def check_net_gradients(fn):
         hint = _shape_hint(got, expected, names)
         if hint:
             return hint
-        if _matches(got, _net_variant(**case, mask="gradient")):
-            return (
-                "this is still the bug: np.maximum(da1, 0) keeps the positive gradients, wherever z1 was. "
-                "ReLU's backward lets da1 through where the forward value z1 was positive, whatever da1's sign"
-            )
-        if _matches(got, _net_variant(**case, mask="none")):
-            return "you removed the ReLU step: the gradient must still be blocked where z1 <= 0"
-        if _matches(got, _net_variant(**case, mask="z1>=0")):
-            return "at z1 == 0 exactly, use gradient 0 (the convention of PyTorch and this series): mask with z1 > 0"
+        for (rows, cols, mask), variant in _net_variants(**case):
+            if (rows, cols, mask) != ("right", "right", "z1") and _matches(got, variant):
+                return _net_hint(case, rows, cols, mask)
         if not _matches(got[2:], expected[2:]):
-            return "dw2 and db2 were right in the function shown: keep that line as it was"
-        return "only the ReLU step needs to change: dz1 = da1 * (z1 > 0)"
+            return "dw2 and db2 were right in the function shown: keep those lines as they were"
+        return (
+            "only layer 2's da1 needs to change: pad the zero-inserted dy by K-1-p on top/left and by K-1-p+a on "
+            "bottom/right, with a = (H + 2p - K) mod s on the rows and (W + 2p - KW) mod s on the columns "
+            "(H and W of a1); then da1 has a1's shape, and the ReLU mask z1 > 0 and the rest stay as they were"
+        )
 
-    _run("network gradients, repaired", fn, _net_cases(), _net_reference, diagnose)
+    def diagnose_error(case, exc):
+        short_hint = _short_by_leftover(case, exc, col2im=False)
+        if short_hint:
+            return short_hint
+        if isinstance(exc, ValueError) and "negative" in str(exc):
+            p, kernel = case["padding"], case["w2"].shape[2:]
+            if p > min(kernel) - 1:
+                return (
+                    f"a pad width can't be negative, and here K-1-p is: padding {p} reaches past the "
+                    f"{kernel[0]}x{kernel[1]} kernel's K-1. The rot180 route must then crop that many rows/columns "
+                    "of the zero-inserted dy instead of padding; cl.pad2d crops for a negative amount"
+                )
+            return (
+                "np.pad got a negative width: da1 came out larger than a1, so the rot180 route padded too much. "
+                "Its pads are K-1-p on top/left and K-1-p+a on bottom/right only, with a = (H + 2p - K) mod s on "
+                "the rows and (W + 2p - KW) mod s on the columns; then da1 has a1's shape and needs no np.pad"
+            )
+        return None
+
+    _run(
+        "network gradients, repaired",
+        fn,
+        _net_cases(),
+        _net_reference,
+        diagnose,
+        forbid=_NET_GRADIENT_ROUTINES,
+        diagnose_error=diagnose_error,
+    )
 
 
 # --- 4. predict, then check: how many numbers does each network train? ----------------------------

@@ -191,3 +191,20 @@ class TestCheckValue:
         _common.check_value("predict", 6, 7, lambda got, expected: "count the windows again")
         out = capsys.readouterr().out
         assert "count the windows again" in out and "7" not in out.replace("predict", "")
+
+
+def test_the_transform_methods_are_forward_routines():
+    """A student who calls the FFT or Winograd forward pass directly is refused, as one who calls conv2d."""
+    from conv_lab.exercises._common import FORWARD_ROUTINES, UsedForbidden, forbidden
+
+    x, w = np.ones((1, 1, 4, 4)), np.ones((1, 1, 3, 3))
+    _, _, g = cl._checks.conv_inputs(x, w, 1, 0, 1)
+    for name, module in (("fft.forward", cl.fft), ("winograd.forward", cl.winograd)):
+        assert name in FORWARD_ROUTINES
+        calls = []
+        with forbidden(lambda: None, [name], calls):
+            with pytest.raises(UsedForbidden, match=f"without {name}"):
+                module.forward(x, w, g)
+            method = name.split(".")[0]
+            assert cl.conv2d(x, w, method=method)[0, 0, 0, 0] == 9  # the library's own call goes through
+        assert calls == [name]

@@ -276,8 +276,9 @@ def test_the_notebook_describes_the_hidden_rot180_cases():
     dilated = [(s, d) for _, _, s, _, d in geo if d > 1]
     assert {d for _, d in dilated} == {2, 3}
     assert sum(s == d for s, d in dilated) == 1  # "all but one of those cases with s != d"
-    assert "strides 1 to 3 with leftover rows, dilations 2 and 3 (all but one of those cases with $s \\ne d$)" in (
-        _notebook_text()
+    assert (
+        "strides 1 to 3 (with leftover rows where $s > 1$), dilations 2 and 3 "
+        "(all but one of those cases with $s \\ne d$)" in _notebook_text()
     )
 
 

@@ -1,5 +1,9 @@
 """Checkers of notebook 06: reference solutions pass, typical mistakes get their own hint."""
 
+import ast
+import json
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -7,9 +11,11 @@ import conv_lab as cl
 from conv_lab import exercises as ex
 from conv_lab import net
 from conv_lab.exercises import nb06
+from conv_lab.exercises._common import same
 from tests.exercises.helpers import load, not_done, run
 
 SOL = load("nb06")
+NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "06_training.ipynb"
 
 
 @pytest.mark.parametrize(
@@ -223,47 +229,227 @@ def test_two_conv_reference_matches_numerical_gradient():
     assert cl.rel_error(dw2, cl.numerical_gradient(lambda v: net(x, w1, v), w2, dy)) < 1e-7
 
 
-# --- 3. find the bug: the ReLU step ---------------------------------------------------------------
+# --- 3. find the bug: layer 2's dx by the rot180 route, leftover filled with zeros -----------------
 
 
-def net_grads(mask):
+def _notebook_net_gradients():
+    """The buggy function exactly as the notebook shows it."""
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    source = next("".join(c["source"]) for c in nb["cells"] if "def net_gradients(" in "".join(c["source"]))
+    node = next(n for n in ast.parse(source).body if isinstance(n, ast.FunctionDef) and n.name == "net_gradients")
+    namespace = {"np": np, "cl": cl}
+    exec(ast.get_source_segment(source, node), namespace)  # noqa: S102 - the notebook's own function
+    return namespace["net_gradients"]
+
+
+def student_net(
+    rows="right", cols="right", mask="z1", fit=True, layer2_input="a1", scale_dw1=1, pad=cl.pad2d, correlate="conv2d"
+):
+    """A student's repair from the allowed blocks; each axis's leftover handled as ``rows``/``cols`` say.
+
+    "right" pads K-1-p+a at the bottom/right, "ignored" K-1-p (the function shown), "top" puts the a on top,
+    "unpadded" computes a as (H - K) mod s, "both" adds a on both sides. ``fit`` zero-pads da1 to a1's shape
+    at the bottom/right, as the function shown does. ``pad`` pads the zero-inserted dy (np.pad can't crop);
+    ``correlate`` correlates it with the rotated kernel by cl.conv2d or, channel by channel, cl.corr2d.
+    """
+
     def fn(x, w1, b1, w2, b2, dy, stride, padding):
         z1 = cl.conv2d(x, w1, b1, padding=1)
         a1 = np.maximum(z1, 0)
-        da1, dw2, db2 = cl.conv2d_backward(dy, a1, w2, stride=stride, padding=padding)
-        dz1 = {"gradient": np.maximum(da1, 0), "none": da1, "z1>=0": da1 * (z1 >= 0), "a1": da1 * (a1 > 0)}[mask]
-        _, dw1, db1 = cl.conv2d_backward(dz1, x, w1, padding=1)
-        if mask == "drop db2":
-            db2 = np.zeros_like(db2)
-        return dw1, db1, dw2, db2
+        F2, _, KH, KW = w2.shape
+        dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F2)  # (N*OH*OW, F2)
+        layer2_in = a1 if layer2_input == "a1" else z1
+        dw2 = (dy_mat.T @ cl.im2col(layer2_in, (KH, KW), stride, padding)).reshape(w2.shape)
+        db2 = dy.sum(axis=(0, 2, 3))
+        pads = []
+        for kind, size, K in ((rows, a1.shape[2], KH), (cols, a1.shape[3], KW)):
+            a, a_unpadded = (size + 2 * padding - K) % stride, (size - K) % stride
+            extra = {"right": (0, a), "ignored": (0, 0), "top": (a, 0), "unpadded": (0, a_unpadded), "both": (a, a)}
+            pads.append(tuple(K - 1 - padding + e for e in extra[kind]))
+        g, k = pad(cl.dilate2d(dy, stride), tuple(pads)), cl.rot180(w2)
+        if correlate == "conv2d":
+            da1 = cl.conv2d(g, k.transpose(1, 0, 2, 3))  # kernel (C2, F2, KH, KW)
+        else:  # one channel pair at a time: da1[n, c] = sum over f of corr2d(g[n, f], k[f, c])
+            C2, N = w2.shape[1], len(x)
+            da1 = np.array([[sum(cl.corr2d(g[n, f], k[f, c]) for f in range(F2)) for c in range(C2)] for n in range(N)])
+        if fit:
+            missing = (a1.shape[2] - da1.shape[2], a1.shape[3] - da1.shape[3])
+            da1 = np.pad(da1, ((0, 0), (0, 0), (0, missing[0]), (0, missing[1])))
+        masks = {"z1": z1 > 0, "a1": a1 > 0, "gradient": da1 > 0, "none": True, "z1>=0": z1 >= 0}
+        dz1 = da1 * masks[mask]  # "gradient" is np.maximum(da1, 0)
+        F1 = w1.shape[0]
+        dz1_mat = dz1.transpose(0, 2, 3, 1).reshape(-1, F1)  # (N*H1*W1, F1)
+        dw1 = scale_dw1 * (dz1_mat.T @ cl.im2col(x, w1.shape[2:], 1, 1)).reshape(w1.shape)
+        return dw1, dz1.sum(axis=(0, 2, 3)), dw2, db2
 
     return fn
 
 
+def _a(case):
+    """Layer 2's leftover (rows, columns) in a case."""
+    return tuple(axis[3] for axis in nb06._net_axes(case))
+
+
+def test_the_notebooks_buggy_function_passes_at_stride_1_and_fails_at_stride_2(capsys):
+    buggy = _notebook_net_gradients()
+    cases = nb06._net_cases()
+    results = [same(buggy(**case), nb06._net_reference(**case)) for case in cases]
+    assert all(ok for ok, case in zip(results, cases) if case["stride"] == 1)
+    assert all(ok for ok, case in zip(results, cases) if _a(case) == (0, 0))  # right whenever a = 0
+    assert not results[2] and cases[2]["stride"] == 2  # DigitNet's layer 2
+    ok, out = run(ex.check_net_gradients, buggy, capsys)
+    assert not ok and "case 3 of" in out and "da1 still ignores layer 2's leftover on the rows and columns" in out
+    assert "here row 7 and column 7 of a1 are read by a window" in out, out
+
+
+def test_the_buggy_function_is_wrong_exactly_when_it_zeroes_a_line_that_a_window_reads():
+    """What the hint says, on every case: its zeros are right for unread lines (p = 0 here), wrong for read ones."""
+    buggy = _notebook_net_gradients()
+    for case in nb06._net_cases():
+        s, p = case["stride"], case["padding"]
+        zeroes_read = any(
+            cl.rows_read(size, K, s, p)[size - a :].any() for _, size, K, a, _ in nb06._net_axes(case) if a
+        )
+        assert same(buggy(**case), nb06._net_reference(**case)) == (not zeroes_read)
+
+
 @pytest.mark.parametrize(
-    "mask, hint",
+    "flags, hint",
     [
-        ("gradient", "this is still the bug"),
-        ("none", "you removed the ReLU step"),
-        ("z1>=0", "mask with z1 > 0"),
+        (dict(rows="ignored", cols="ignored"), "da1 still ignores layer 2's leftover on the rows and columns"),
+        (dict(cols="ignored"), "da1 still ignores layer 2's leftover on the columns."),
+        (dict(rows="ignored"), "da1 still ignores layer 2's leftover on the rows."),
+        (dict(rows="top", cols="top"), "go at the bottom/right of the zero-inserted dy, not at the top/left"),
+        (dict(cols="top"), "the extra a columns of padding go at the bottom/right"),
+        (dict(rows="unpadded", cols="unpadded"), "on the rows, (H + 2p - KH) mod s = 2, not (H - KH) mod s = 1"),
+        (dict(rows="both", cols="both"), "np.pad got a negative width"),
+        (dict(rows="ignored", cols="ignored", fit=False), "da1 came out 7x7 but a1 is 8x8"),
+        (dict(pad=lambda g, pads: np.pad(g, ((0, 0), (0, 0)) + pads)), "cl.pad2d crops for a negative amount"),
+        (dict(mask="gradient"), "not of the gradient da1"),
+        (dict(mask="none"), "the ReLU step is gone"),
+        (dict(mask="z1>=0"), "the mask z1 > 0 of the function shown was right"),
+        (dict(layer2_input="z1"), "dw2 and db2 were right in the function shown"),
+        (dict(scale_dw1=2), "only layer 2's da1 needs to change"),
     ],
 )
-def test_net_gradient_hints(mask, hint, capsys):
-    ok, out = run(ex.check_net_gradients, net_grads(mask), capsys)
+def test_net_gradient_hints(flags, hint, capsys):
+    ok, out = run(ex.check_net_gradients, student_net(**flags), capsys)
     assert not ok and hint in out, out
 
 
-def test_net_gradients_accepts_mask_from_a1(capsys):
-    """a1 > 0 exactly where z1 > 0: a correct repair, written differently."""
-    ok, out = run(ex.check_net_gradients, net_grads("a1"), capsys)
+def test_net_gradient_hints_for_the_leftover_never_offer_col2im(capsys):
+    """col2im is refused in exercise 3, so its hints must not suggest it."""
+    for flags in (dict(rows="ignored", cols="ignored", fit=False), dict(rows="both", cols="both")):
+        out = run(ex.check_net_gradients, student_net(**flags), capsys)[1]
+        assert "col2im" not in out, out
+
+
+def test_net_gradients_a_wrong_mask_on_top_of_the_bug_is_named_first(capsys):
+    """At stride 1 the route is right, so the mask is what the first case shows."""
+    ok, out = run(ex.check_net_gradients, student_net(rows="ignored", cols="ignored", mask="z1>=0"), capsys)
+    assert not ok and "case 1 of" in out and "the mask z1 > 0 of the function shown was right" in out, out
+
+
+def test_net_gradients_accepts_the_repair_written_differently(capsys):
+    """a1 > 0 exactly where z1 > 0; and with the right pads np.pad adds nothing."""
+    for fn in (student_net(mask="a1"), student_net(fit=False)):
+        ok, out = run(ex.check_net_gradients, fn, capsys)
+        assert ok, out
+
+
+def test_net_gradients_refuses_every_gradient_routine(capsys):
+    fixed = student_net()
+
+    def by_backward(x, w1, b1, w2, b2, dy, stride, padding):
+        z1 = cl.conv2d(x, w1, b1, padding=1)
+        da1, dw2, db2 = cl.conv2d_backward(dy, np.maximum(z1, 0), w2, stride=stride, padding=padding)
+        _, dw1, db1 = cl.conv2d_backward(da1 * (z1 > 0), x, w1, padding=1)
+        return dw1, db1, dw2, db2
+
+    def by_col2im(x, w1, b1, w2, b2, dy, stride, padding):
+        z1 = cl.conv2d(x, w1, b1, padding=1)
+        F2 = w2.shape[0]
+        dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F2)
+        da1 = cl.col2im(dy_mat @ w2.reshape(F2, -1), z1.shape, w2.shape[2:], stride, padding)
+        return fixed(x, w1, b1, w2, b2, dy, stride, padding) if da1 is not None else None
+
+    def by_transpose(x, w1, b1, w2, b2, dy, stride, padding):
+        z1 = cl.conv2d(x, w1, b1, padding=1)
+        a = [cl.stride_leftover(z1.shape[k], w2.shape[k], stride, padding) for k in (2, 3)]
+        cl.conv_transpose2d(dy, w2, stride, padding, output_padding=tuple(a))
+        return fixed(x, w1, b1, w2, b2, dy, stride, padding)
+
+    def by_numerical_gradient(x, w1, b1, w2, b2, dy, stride, padding):
+        def y_of_w1(v):
+            return cl.conv2d(np.maximum(cl.conv2d(x, v, b1, padding=1), 0), w2, b2, stride, padding)
+
+        dw1 = cl.numerical_gradient(y_of_w1, w1, dy)
+        return (dw1,) + fixed(x, w1, b1, w2, b2, dy, stride, padding)[1:]
+
+    for fn, name in [
+        (by_backward, "conv2d_backward"),
+        (by_col2im, "col2im"),
+        (by_transpose, "conv_transpose2d"),
+        (by_numerical_gradient, "numerical_gradient"),
+    ]:
+        ok, out = run(ex.check_net_gradients, fn, capsys)
+        assert not ok and f"without {name}" in out, out
+
+
+def test_net_gradients_allows_corr2d_for_the_rot180_correlation(capsys):
+    """The exercise text allows cl.corr2d: a repair that correlates channel by channel with it passes."""
+    ok, out = run(ex.check_net_gradients, student_net(correlate="corr2d"), capsys)
     assert ok, out
+
+
+def test_net_cases_cover_the_geometries_the_exercise_promises():
+    """Strides 1-3, padding 0-2, non-square kernels, a = 0 and a != 0, a > p and 0 < a <= p, a crop, biases."""
+    cases = nb06._net_cases()
+    assert {c["stride"] for c in cases} == {1, 2, 3} and {c["padding"] for c in cases} == {0, 1, 2}
+    assert any(c["w1"].shape[2] != c["w1"].shape[3] for c in cases)
+    assert any(c["w2"].shape[2] != c["w2"].shape[3] for c in cases)
+    leftovers = [(a, c["padding"]) for c in cases for a in _a(c)]
+    assert any(a == 0 for a, _ in leftovers) and any(a > p for a, p in leftovers)
+    assert any(0 < a <= p for a, p in leftovers)
+    assert any(_a(c)[0] != _a(c)[1] for c in cases)  # rows and columns with different leftovers
+    assert any(c["padding"] > min(c["w2"].shape[2:]) - 1 for c in cases)  # the rot180 route crops
+    assert sum(c["b1"].any() and c["b2"].any() for c in cases) >= len(cases) - 2  # biases, mostly non-zero
+    digitnet = cases[2]  # the notebook's layer 2: 8x8 input, 3x3 kernel, stride 2, padding 1
+    assert digitnet["x"].shape[2:] == (8, 8) and digitnet["w2"].shape[2:] == (3, 3)
+    assert (digitnet["stride"], digitnet["padding"], _a(digitnet)) == (2, 1, (1, 1))
+
+
+def test_net_variants_right_route_is_the_reference():
+    """The checker's rot180 variants, with every axis right and the mask z1 > 0, give the library's gradients."""
+    for case in nb06._net_cases():
+        variants = dict(nb06._net_variants(**case))
+        assert same(variants[("right", "right", "z1")], nb06._net_reference(**case))
+
+
+def test_net_reference_matches_numerical_gradient():
+    """The checker's reference against a float64 numerical gradient, on a case moved off the ReLU's kink."""
+    case = dict(nb06._net_cases()[2])
+    case["x"] = case["x"] + 0.01 * np.random.default_rng(0).standard_normal(case["x"].shape)
+    x, s, p = case["x"], case["stride"], case["padding"]
+    params = {k: case[k] for k in ("w1", "b1", "w2", "b2")}
+
+    def forward(**kw):
+        q = {**params, **kw}
+        z1 = cl.conv2d(x, q["w1"], q["b1"], padding=1)
+        assert np.abs(z1).min() > 1e-4  # away from the kink
+        return cl.conv2d(np.maximum(z1, 0), q["w2"], q["b2"], stride=s, padding=p)
+
+    got = nb06._net_reference(**case)
+    for (name, value), g in zip(params.items(), got):
+        numeric = cl.numerical_gradient(lambda v, name=name: forward(**{name: v}), value, case["dy"])
+        assert cl.rel_error(g, numeric) < 1e-7, name
 
 
 def test_net_cases_have_exact_zeros_in_z1():
     """Without exact zeros, the z1 >= 0 mistake could not be told apart from the right mask."""
     assert any(
         (cl.conv2d(c["x"], c["w1"], c["b1"], padding=1) == 0).any()
-        and not np.array_equal(nb06._net_variant(**c, mask="z1>=0")[0], nb06._net_reference(**c)[0])
+        and not same(dict(nb06._net_variants(**c))[("right", "right", "z1>=0")], nb06._net_reference(**c))
         for c in nb06._net_cases()
     )
 
