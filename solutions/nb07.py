@@ -30,20 +30,25 @@ def my_grouped_conv(x, w, b, groups, stride, padding, dilation):
     return np.concatenate(parts, axis=1) + b[None, :, None, None]  # (N, F, OH, OW)
 
 
-# 3. Find the bug: the buggy function took FFTs of length H + K - 1 (the rule for a full convolution of
-#    an unpadded input). The padded input has H + 2p rows, more when p > (K - 1) / 2; rfft2 then cut it
-#    short and the windows near the bottom and right wrapped around. The FFT must cover the padded input.
+# 3. Find the bug: the classmate's FFT has length H + K - 1 (the rule for a full convolution of an unpadded
+#    input). It fails for p >= K, e.g. a 3x3 kernel with padding 3: the layer has H + 2p - K + 1 outputs, more
+#    than H + K - 1, so the output comes back too short, and its last rows are wrong too whenever their
+#    windows need image rows that rfft2 cut off (rows H + K - 1 to H + p - 1 of xp).
+#    Why it is right for p <= K - 1, even when the FFT is shorter than the padded input (p > (K - 1)/2):
+#    rfft2(xp, s=...) cuts off the last rows of xp, and those are bottom padding only (H + K - 1 >= H + p);
+#    a window that runs past the end of the FFT wraps around to the top, onto rows 0, 1, ..., which are
+#    top padding as long as it runs past by fewer than p rows (the last window ends at row H + 2p - 1, so it
+#    runs past by at most H + 2p - (H + K - 1) = 2p - K + 1 <= p rows). Zeros are read in place of zeros.
+#    The shortest exact length L must therefore
+#      - keep every image row and let a window run past the end by at most p: L >= H + p (the top padding
+#        then serves as the bottom padding too; taps beyond L, cut from the kernel by rfft2, only ever meet
+#        bottom padding in the outputs kept, so the kernel need not fit);
+#      - hold all OH = H + 2p - K + 1 outputs: L >= H + 2p - K + 1, larger than H + p when p >= K.
+#    H + K - 1 meets both exactly when p <= K - 1.
 
 
-def fft_corr_fixed(x, w, padding):
-    F, C, KH, KW = w.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))  # (N, C, Hp, Wp)
-    Hp, Wp = xp.shape[2:]
-    X = np.fft.rfft2(xp)  # (N, C, Hp, Wp//2 + 1)
-    Wf = np.fft.rfft2(w, s=(Hp, Wp))  # (F, C, Hp, Wp//2 + 1): the kernel zero-padded to the same size
-    Y = np.einsum("nchw,fchw->nfhw", X, Wf.conj())  # correlation: the conjugate; summed over channels
-    y = np.fft.irfft2(Y, s=(Hp, Wp))  # (N, F, Hp, Wp)
-    return y[:, :, : Hp - KH + 1, : Wp - KW + 1]
+def my_fft_length(H, K, padding):
+    return max(H + padding, H + 2 * padding - K + 1)
 
 
 # 4. Predict, then check: C = F = 512, a 7x7 input, 3x3, padding 1 -> a 7x7 output.

@@ -1,10 +1,10 @@
 """Exercise checkers for notebook 07: depthwise-separable counts, grouped convolution, FFT, Winograd."""
 
+import re
+
 import numpy as np
 from termcolor import colored
 
-from .. import fft as _fft  # noqa: F401 - loaded so that its routines can be forbidden
-from .. import winograd as _winograd  # noqa: F401
 from ..blocks import output_size
 from ..conv import conv2d
 from ._common import FORWARD_ROUTINES
@@ -12,12 +12,11 @@ from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
 
-# The library's own routes to a forward pass, besides those every forward exercise forbids.
-_FAST_FORWARDS = ("fft.forward", "winograd.forward")
 # Exercise 2 is about the grouping, not the windows: the window copiers stay allowed.
-_GROUPED_FORBID = tuple(r for r in FORWARD_ROUTINES if r not in ("im2col", "sliding_windows")) + _FAST_FORWARDS
-# Exercise 3 is about the FFT route: everything that computes a forward pass or copies windows is off.
-_FFT_FORBID = FORWARD_ROUTINES + _FAST_FORWARDS
+_GROUPED_FORBID = tuple(r for r in FORWARD_ROUTINES if r not in ("im2col", "sliding_windows"))
+# Exercise 3 asks for a length: everything that computes a forward pass or copies windows is off, so that
+# the answer is not found by trying lengths against the library's correlation.
+_FFT_FORBID = FORWARD_ROUTINES
 
 
 def _is_whole(v):
@@ -234,7 +233,18 @@ def check_grouped_conv(fn):
         )
 
     def diagnose_error(case, exc):
-        if isinstance(exc, ValueError) and ("matmul" in str(exc) or "shapes" in str(exc) or "align" in str(exc)):
+        C, F, G = case["x"].shape[1], case["w"].shape[0], case["groups"]
+        text = _text(exc)
+        if isinstance(exc, ValueError) and "broadcast" in text:
+            shapes = [tuple(int(n) for n in m.split(",") if n.strip()) for m in re.findall(r"\(([\d,\s]+)\)", text)]
+            if C != F and any(len(sh) == 4 and sh[1] == C for sh in shapes):
+                return (
+                    f"y has C = {C} channels where it needs F = {F}, one per filter, so the bias b (F,) does not "
+                    f"fit it. The filters of group g are w[g*F//G : (g+1)*F//G] (F/G = {F // G} of them): slice "
+                    f"the filters by F/G, the channels by C/G"
+                )
+            return None
+        if isinstance(exc, ValueError) and ("matmul" in text or "not aligned" in text):
             return (
                 "the sizes of a matrix product disagree. Each filter of a group has C/G channels: the windows of "
                 "group g hold C/G·KH·KW numbers, and w[g*F//G:(g+1)*F//G].reshape(F//G, -1) has as many columns"
@@ -255,146 +265,177 @@ def check_grouped_conv(fn):
 # --- 3. find the bug: an FFT correlation whose FFT is too short ------------------------------------
 
 
-def _fft_cases():
-    """No padding, "same" and "full" padding first (the buggy function passes them), then p >= K."""
-    rng = np.random.default_rng(717)
-    specs = [  # x shape, w shape, padding
-        ((1, 1, 6, 7), (1, 1, 3, 3), 0),  # odd width
-        ((2, 3, 8, 9), (4, 3, 3, 3), 1),  # "same"
-        ((1, 2, 9, 10), (3, 2, 5, 5), 2),  # "same"
-        ((1, 2, 6, 6), (2, 2, 4, 4), 3),  # "full": p = K - 1, odd padded size
-        ((2, 2, 7, 8), (3, 2, 3, 3), 3),  # p = K: image rows are cut off and wrap around
-        ((1, 3, 8, 7), (2, 3, 2, 2), 2),  # even kernel, p = K
-        ((2, 2, 9, 11), (2, 2, 3, 5), 4),  # non-square kernel: p >= KH, p < KW
-    ]
-    cases = []
-    for xs, ws, p in specs:
-        x = rng.integers(-3, 4, xs).astype(float)
-        w = rng.integers(-3, 4, ws).astype(float)
-        cases.append(dict(x=x, w=w, padding=p))
-    return cases
+def _classmate_fft_corr(x, w, padding, Lh, Lw):
+    """The classmate's correlation of notebook 07, with the FFT size ``(Lh, Lw)`` given; None on failure.
 
-
-def _fft_variant(x, w, padding, length="padded", conj=True, s_out=True):
-    """The FFT route with one step optionally wrong; None when it can't be computed.
-
-    length: "padded" (H + 2p, right), "H+K-1" (the buggy function's), "image" (the image alone, the
-    padding supplied by the circle); conj: multiply by the conjugate; s_out: pass s= to irfft2.
+    ``xp`` (x padded by ``padding``) is cut to ``Lh x Lw`` by ``rfft2`` when it is larger, zero-padded
+    when smaller; the first ``OH x OW`` entries of the circular correlation are returned.
     """
     try:
         N, C, H, W = x.shape
         F, _, KH, KW = w.shape
         p = padding
-        OH, OW = H + 2 * p - KH + 1, W + 2 * p - KW + 1
         xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-        if length == "padded":
-            size = xp.shape[2:]
-        elif length == "H+K-1":
-            size = (H + KH - 1, W + KW - 1)
-        else:
-            size = (H, W)
-            xp = x
-        X = np.fft.rfft2(xp, s=size)
-        Wf = np.fft.rfft2(w, s=size)
-        Y = np.einsum("nchw,fchw->nfhw", X, Wf.conj() if conj else Wf)
-        y = np.fft.irfft2(Y, s=size) if s_out else np.fft.irfft2(Y)
-        if length == "image":
-            y = np.roll(y, (p, p), axis=(2, 3))
-        return y[:, :, :OH, :OW]
+        X = np.fft.rfft2(xp, s=(Lh, Lw))
+        Wf = np.fft.rfft2(w, s=(Lh, Lw))
+        y = np.fft.irfft2(np.einsum("nchw,fchw->nfhw", X, Wf.conj()), s=(Lh, Lw))
+        return y[:, :, : H + 2 * p - KH + 1, : W + 2 * p - KW + 1]
     except Exception:  # noqa: BLE001
         return None
 
 
-def _fft_flipped_at_zero(x, w, padding):
-    """The FFT of the flipped kernel (a convolution), cropped from index 0 instead of K - 1; None on failure."""
-    try:
-        KH, KW = w.shape[2:]
-        xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-        Hp, Wp = xp.shape[2:]
-        Y = np.einsum("nchw,fchw->nfhw", np.fft.rfft2(xp), np.fft.rfft2(w[..., ::-1, ::-1], s=(Hp, Wp)))
-        return np.fft.irfft2(Y, s=(Hp, Wp))[:, :, : Hp - KH + 1, : Wp - KW + 1]
-    except Exception:  # noqa: BLE001
+def _shortest_fft_length(H, K, padding):
+    """The shortest FFT length along one axis for which :func:`_classmate_fft_corr` is exact.
+
+    The padded input has ``H + 2p`` rows, but ``H + p`` are enough: the circle puts the top padding
+    right after row ``L - 1``, so a window that runs past the end reads those zeros in place of the bottom
+    padding's (the taps beyond the kernel's first ``L`` meet only bottom padding, so a longer kernel may be
+    cut). And all ``OH = H + 2p - K + 1`` outputs must fit. Tested against a search over every length.
+    """
+    return max(H + padding, H + 2 * padding - K + 1)
+
+
+def _fft_length_cases():
+    """(H, K, padding) of one axis. The classmate's rule is exact (not shortest) while p <= K - 1, first;
+    then p >= K, where it is too short; a 1-tap kernel with padding; a kernel longer than H + p."""
+    specs = [  # H, K, padding
+        (10, 3, 0),
+        (10, 3, 1),  # "same"
+        (9, 5, 2),  # "same"
+        (6, 4, 3),  # "full": p = K - 1
+        (5, 6, 4),  # p < K, K even, long kernel
+        (7, 3, 3),  # p = K
+        (8, 2, 2),  # even kernel, p = K
+        (9, 3, 5),  # p > K
+        (4, 1, 2),  # 1-tap kernel with padding
+        (3, 7, 3),  # a kernel longer than H + p
+    ]
+    return [dict(H=H, K=K, padding=p) for H, K, p in specs]
+
+
+def _classmate_on_axis(H, K, padding, L):
+    """The classmate's function with FFT length L along the rows (the columns long enough), on a random layer.
+
+    Returns (rows returned, rows the layer has, how many of the rows returned are wrong), or None.
+    """
+    rng = np.random.default_rng(727)
+    x = rng.standard_normal((1, 2, H, 3))
+    w = rng.standard_normal((2, 2, K, 1))
+    want = conv2d(x, w, padding=padding, method="loops")  # (1, 2, OH, 3 + 2p)
+    got = _classmate_fft_corr(x, w, padding, L, 3 + 2 * padding)
+    if got is None or got.shape[0:2] != want.shape[0:2] or got.shape[3] != want.shape[3]:
         return None
+    rows = got.shape[2]
+    wrong = ~np.isclose(got, want[:, :, :rows], rtol=1e-9, atol=1e-9).all(axis=(0, 1, 3))  # (rows,)
+    return rows, want.shape[2], int(wrong.sum())
 
 
-def check_fft_corr_fixed(fn):
-    """Check ``fn(x, w, padding) -> y``, a stride-1 correlation computed with ``np.fft``, on unseen cases.
+def _too_short(L, rows, want_rows, wrong):
+    text = f"an FFT of length {L} returns only {rows} of them"
+    if wrong:
+        text += f", and {wrong} of those are wrong too: their windows need image rows that rfft2 cut off"
+    return text
 
-    ``conv2d``, ``corr2d``, ``convolve2d``, ``im2col``, ``sliding_windows``, the layer's forward and the
-    textbook forward are unavailable; ``pad2d`` and numpy (``np.fft``) may be used.
+
+def check_fft_length(fn):
+    """Check ``fn(H, K, padding) -> L``: the shortest FFT length along one axis for the classmate's function.
+
+    The answer is judged on hidden (H, K, padding); ``conv2d``, ``corr2d``, ``convolve2d``, ``im2col``,
+    ``sliding_windows``, the layer's forward and the textbook forward are unavailable.
     """
 
     def diagnose(case, got, expected):
-        x, w, p = case["x"], case["w"], case["padding"]
-        variant = lambda **kw: _fft_variant(x, w, p, **kw)  # noqa: E731
-        shape = np.shape(got)
-        if _matches(got, variant(length="H+K-1")):
+        H, K, p = case["H"], case["K"], case["padding"]
+        OH = H + 2 * p - K + 1
+        where = f"H = {H}, K = {K}, padding = {p}"
+        if not _whole_number(got):
+            return "return a whole number: the FFT's length along one axis, for an input of H rows and K taps"
+        L = int(got)
+        if L > expected and L == H + 2 * p:
             return (
-                "the FFT is shorter than the padded input, H + 2p rows. With length H + K - 1, rfft2(xp, s=...) "
-                "cuts off the last rows of xp, and the windows that reach them wrap around to the top. While "
-                "p <= K - 1 only bottom padding is cut, and the wrapped windows read top padding instead: zeros "
-                "for zeros, so the result happens to be right. With p >= K image rows are cut. Make the FFT as "
-                "large as the padded input (H + K - 1 is the rule for a full convolution of an unpadded input)"
+                f"H + 2p holds the whole padded input and is exact, but it is not the shortest: for {where}, "
+                f"{L - 1} is exact too. When a window runs past the end, the circle takes it to the top rows: "
+                f"which of the padded input's rows can go, if those are zeros?"
             )
-        if _matches(got, variant(length="image")):
+        if L == H + K - 1 and L > expected:
             return (
-                "the padding's zeros must really be in the array the FFT transforms: transform the padded "
-                "input, H + 2p rows, or the circle puts the opposite edge where the zeros should be"
+                f"that is the classmate's H + K - 1. For {where} it is exact (p <= K - 1), but not the shortest: "
+                f"{L - 1} is exact too. Which rows of the padded input can the FFT leave out, when a window "
+                f"that runs past the end wraps around to the top?"
             )
-        if np.iscomplexobj(got) and np.shape(got) == expected.shape and _matches(np.real(got), expected):
+        if L == H + K - 1:
+            seen = _classmate_on_axis(H, K, p, L)
+            return f"that is the classmate's H + K - 1, and for {where} (p >= K) it is too short: the layer has " + (
+                f"OH = H + 2p - K + 1 = {OH} outputs" + ("" if seen is None else ", " + _too_short(L, *seen))
+            )
+        if L > expected and L == max(H + p, OH, K):
             return (
-                "the numbers are right but complex: np.fft.ifft2 returns complex numbers even when the imaginary "
-                "parts are rounding noise. Take .real, or use np.fft.rfft2 and np.fft.irfft2, which return real arrays"
+                f"the kernel need not fit in the FFT: for {where}, rfft2(w, s=...) cuts the taps beyond the first "
+                f"{expected}, and those taps only ever read bottom padding (zeros) in the outputs that are kept"
             )
-        if _matches(got, _fft_flipped_at_zero(x, w, p)):
+        if L > expected:
+            return f"{L} is exact for {where}, but not the shortest: {L - 1} is exact too"
+        if L < 1:
+            return f"a length must be at least 1; for {where} you returned {L}"
+        seen = _classmate_on_axis(H, K, p, L)
+        if L == H + p and OH > L:
             return (
-                "with the kernel flipped the product is a convolution, and its entry i + K - 1 holds the window "
-                "that starts at row i (entries before K - 1 wrap around). Keep rows KH - 1 to Hp - 1 and columns "
-                "KW - 1 to Wp - 1, or keep the kernel as it is and multiply by the conjugate of its transform"
+                f"H + p leaves room for the image and one padding, and the circle supplies the other; but for "
+                f"{where} (p >= K) the layer has OH = {OH} outputs, more than {L}"
+                + ("" if seen is None else ": " + _too_short(L, *seen))
             )
-        if _matches(got, variant(conj=False)):
+        if seen is not None and seen[0] < seen[1]:
+            return f"too short: for {where} the layer has OH = H + 2p - K + 1 = {seen[1]} outputs, " + _too_short(
+                L, *seen
+            )
+        if seen is not None and seen[2]:
             return (
-                "that is a convolution, not a correlation: multiply by the complex conjugate of the kernel's "
-                "transform (np.conj), which is the FFT of the kernel reversed around the circle"
+                f"too short: with length {L}, for {where}, windows that run past the end of the FFT wrap around "
+                f"onto rows of the image, not onto padding: {seen[2]} of the {seen[0]} rows of the classmate's "
+                f"function are wrong"
             )
-        if _matches(got, variant(s_out=False)) or (
-            len(shape) == 4 and shape[:3] == expected.shape[:3] and shape[3] == expected.shape[3] - 1
-        ):
-            return (
-                "pass s=(Hp, Wp) to np.fft.irfft2. Without it the width comes back even, 2*(Wp//2 + 1) - 2, "
-                "which is Wp - 1 when Wp is odd: the inverse transform of a different length, wrong values"
-            )
-        if shape != expected.shape:
-            return (
-                f"y must have shape (N, F, H + 2p - KH + 1, W + 2p - KW + 1) = {expected.shape}: keep the first "
-                f"rows and columns of the inverse transform, the windows that fit"
-            )
-        return (
-            "pad x by p, take rfft2 of it and of w at the padded size (Hp, Wp), multiply by the conjugate, sum "
-            "over the channels, irfft2 with s=(Hp, Wp), keep the first Hp - KH + 1 rows and Wp - KW + 1 columns"
-        )
+        return f"for {where} the shortest exact length is not {L}: try the classmate's function with it"
 
     def diagnose_error(case, exc):
-        if isinstance(exc, ValueError) and ("broadcast" in str(exc) or "operands" in str(exc)):
+        if isinstance(exc, TypeError) and "argument" in _text(exc):
             return (
-                "the image's and the kernel's transforms have different shapes: transform the kernel at the "
-                "padded input's size, np.fft.rfft2(w, s=(Hp, Wp)), so that they multiply frequency by frequency"
+                "the exercise asks for the length, not the correlation: my_fft_length(H, K, padding) returns a "
+                "number, the FFT's length along one axis (the checker calls it with H, K and padding)"
             )
+        if isinstance(exc, AttributeError) and "shape" in _text(exc):
+            return "H, K and padding are whole numbers (sizes), not arrays: return the FFT's length along one axis"
         return None
 
     def compare(got, expected):
-        return _matches(got, expected, rtol=1e-7, atol=1e-7)
+        return _whole_number(got) and int(got) == expected
 
     _run(
-        "FFT correlation",
+        "shortest FFT length",
         fn,
-        _fft_cases(),
-        lambda x, w, padding: conv2d(x, w, padding=padding, method="loops"),
+        _fft_length_cases(),
+        _shortest_fft_length,
         diagnose,
         forbid=_FFT_FORBID,
         diagnose_error=diagnose_error,
         compare=compare,
     )
+
+
+def _whole_number(v):
+    """True for a whole int or float (numpy's too), not a bool, an array or a string."""
+    return (
+        isinstance(v, (int, float, np.integer, np.floating))
+        and not isinstance(v, (bool, np.bool_))
+        and np.isfinite(v)
+        and float(v) == int(v)
+    )
+
+
+def _text(exc):
+    try:
+        return str(exc)
+    except Exception:  # noqa: BLE001
+        return ""
 
 
 # --- 4. predict, then check: Winograd's multiplications on a 7 x 7 layer --------------------------
@@ -418,6 +459,8 @@ def check_winograd_counts(answer):
         if pair is None:
             return "answer with two whole numbers, (winograd, direct)"
         wino, direct = pair
+        if (wino, direct) == (expected[1], expected[0]):
+            return "the numbers are right, in the wrong order: the order is (winograd, direct), Winograd's count first"
         if wino == direct and direct == expected[1]:
             return "the first number is Winograd's count: 16 multiplications per 2x2 tile, for every (filter, channel)"
         if direct != expected[1]:
@@ -449,7 +492,7 @@ def check_winograd_counts(answer):
 __all__ = [
     "SEPARABLE_LAYER",
     "WINOGRAD_LAYER",
-    "check_fft_corr_fixed",
+    "check_fft_length",
     "check_grouped_conv",
     "check_separable_counts",
     "check_winograd_counts",

@@ -1,5 +1,6 @@
 """Checkers of notebook 07: reference solutions pass, typical mistakes get their own hint."""
 
+import ast
 import json
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from tests.exercises.helpers import load, not_done, run
     "checker, solution",
     [
         (ex.check_grouped_conv, "my_grouped_conv"),
-        (ex.check_fft_corr_fixed, "fft_corr_fixed"),
+        (ex.check_fft_length, "my_fft_length"),
     ],
 )
 def test_reference_solution_passes_and_stub_is_reported(checker, solution, capsys):
@@ -79,9 +80,27 @@ def filters_sliced_by_channels(x, w, b, groups, stride, padding, dilation):
     return y + b[: y.shape[1], None, None] if y.shape[1] <= F else y
 
 
+def filters_sliced_by_channels_then_bias(x, w, b, groups, stride, padding, dilation):
+    """Slices the filters by C/G and adds the bias as usual: numpy's broadcast error, which names no product."""
+    N, C = x.shape[:2]
+    F, Cg, KH, KW = w.shape
+    OH = cl.output_size(x.shape[2], KH, stride, padding, dilation)
+    OW = cl.output_size(x.shape[3], KW, stride, padding, dilation)
+    parts = []
+    for g in range(groups):
+        wg = w[g * Cg : (g + 1) * Cg]
+        cols = cl.im2col(x[:, g * Cg : (g + 1) * Cg], (KH, KW), stride, padding, dilation)
+        parts.append((cols @ wg.reshape(len(wg), -1).T).reshape(N, OH, OW, len(wg)).transpose(0, 3, 1, 2))
+    return np.concatenate(parts, axis=1) + b[None, :, None, None]
+
+
 @pytest.mark.parametrize(
     "fn, hint",
     [
+        (
+            filters_sliced_by_channels_then_bias,
+            "y has C = 3 channels where it needs F = 4, one per filter, so the bias b (F,) does not fit it",
+        ),
         (student_grouped(channels="strided"), "not every G-th channel"),
         (student_grouped(channels="first"), "every group reads the same channels"),
         (student_grouped(order="interleaved"), "not interleaved"),
@@ -172,29 +191,10 @@ def test_grouped_detects_mutation(capsys):
 # --- 3. find the bug: FFT correlation ------------------------------------------------------------
 
 
-def student_fft(length="padded", conj=True, s_out=True, kernel_size=False):
-    """A student's FFT correlation, with one step optionally wrong."""
-
-    def fn(x, w, padding):
-        N, C, H, W = x.shape
-        F, _, KH, KW = w.shape
-        p = padding
-        xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
-        size = xp.shape[2:] if length == "padded" else (H + KH - 1, W + KW - 1)
-        X = np.fft.rfft2(xp, s=size)
-        Wf = np.fft.rfft2(w) if kernel_size else np.fft.rfft2(w, s=size)
-        Y = np.einsum("nchw,fchw->nfhw", X, Wf.conj() if conj else Wf)
-        y = np.fft.irfft2(Y, s=size) if s_out else np.fft.irfft2(Y)
-        return y[:, :, : H + 2 * p - KH + 1, : W + 2 * p - KW + 1]
-
-    return fn
-
-
-def fft_corr_buggy(x, w, padding):
-    """The function the notebook shows."""
+def classmate(x, w, padding, Lh, Lw):
+    """The notebook's fft_corr_classmate with the FFT size given, written out again for the tests."""
     N, C, H, W = x.shape
     F, _, KH, KW = w.shape
-    Lh, Lw = H + KH - 1, W + KW - 1
     xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     X = np.fft.rfft2(xp, s=(Lh, Lw))
     Wf = np.fft.rfft2(w, s=(Lh, Lw))
@@ -202,101 +202,127 @@ def fft_corr_buggy(x, w, padding):
     return y[:, :, : H + 2 * padding - KH + 1, : W + 2 * padding - KW + 1]
 
 
-def fft_of_image_alone(x, w, padding):
-    """No room for the padding: the circle supplies the opposite edge."""
-    N, C, H, W = x.shape
-    F, _, KH, KW = w.shape
-    y = np.fft.irfft2(np.einsum("nchw,fchw->nfhw", np.fft.rfft2(x), np.fft.rfft2(w, s=(H, W)).conj()), s=(H, W))
-    y = np.roll(y, (padding, padding), axis=(2, 3))
-    return y[:, :, : H + 2 * padding - KH + 1, : W + 2 * padding - KW + 1]
+def exact_lengths(H, K, padding, seed=0):
+    """Every FFT length (rows) up to H + 2p + 2 with which the classmate's function equals the loop oracle."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal((1, 2, H, 3))
+    w = rng.standard_normal((2, 2, K, 2))
+    want = oracle.conv_forward(x, w, None, (1, 1), (padding, padding), (1, 1))
+    Lw = 3 + 2 * padding
+    found = []
+    for L in range(1, H + 2 * padding + 3):
+        got = classmate(x, w, padding, L, Lw)
+        if got.shape == want.shape and np.allclose(got, want, rtol=1e-10, atol=1e-10):
+            found.append(L)
+    return found
 
 
-def fft_complex(x, w, padding):
-    """fft2/ifft2 without taking the real part."""
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    Hp, Wp = xp.shape[2:]
-    KH, KW = w.shape[2:]
-    Y = np.einsum("nchw,fchw->nfhw", np.fft.fft2(xp), np.fft.fft2(w, s=(Hp, Wp)).conj())
-    return np.fft.ifft2(Y)[:, :, : Hp - KH + 1, : Wp - KW + 1]
+def test_fft_length_reference_is_the_shortest_exact_length():
+    """The checker's answer, against a search over every length, on its cases and on a grid of layers.
+
+    Exact lengths form a run up to the padded size (any longer FFT is exact too), and the run starts at the
+    checker's answer: one shorter is wrong for a random input.
+    """
+    layers = [(c["H"], c["K"], c["padding"]) for c in nb07._fft_length_cases()]
+    layers += [(H, K, p) for H in (1, 2, 5, 8) for K in (1, 2, 3, 4, 6) for p in range(7) if H + 2 * p - K + 1 >= 1]
+    for H, K, p in layers:
+        found = exact_lengths(H, K, p)
+        L = nb07._shortest_fft_length(H, K, p)
+        assert found == list(range(L, H + 2 * p + 3)), (H, K, p, found, L)
 
 
-def fft_flipped(offset):
-    """The flipped kernel instead of the conjugate; right only when read from index K - 1 on."""
-
-    def fn(x, w, padding):
-        xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-        Hp, Wp = xp.shape[2:]
-        KH, KW = w.shape[2:]
-        Y = np.einsum("nchw,fchw->nfhw", np.fft.rfft2(xp), np.fft.rfft2(w[..., ::-1, ::-1], s=(Hp, Wp)))
-        y = np.fft.irfft2(Y, s=(Hp, Wp))
-        r, c = (KH - 1, KW - 1) if offset else (0, 0)
-        return y[:, :, r : r + Hp - KH + 1, c : c + Wp - KW + 1]
-
-    return fn
+def test_fft_length_reference_in_two_dimensions():
+    """Rows and columns at once: the checker's length on both axes is exact, one less on either is not."""
+    rng = np.random.default_rng(3)
+    for (H, W), (KH, KW), p in [((7, 9), (3, 2), 3), ((10, 6), (5, 4), 2), ((5, 8), (2, 6), 4)]:
+        x, w = rng.standard_normal((2, 3, H, W)), rng.standard_normal((4, 3, KH, KW))
+        want = oracle.conv_forward(x, w, None, (1, 1), (p, p), (1, 1))
+        Lh, Lw = nb07._shortest_fft_length(H, KH, p), nb07._shortest_fft_length(W, KW, p)
+        np.testing.assert_allclose(classmate(x, w, p, Lh, Lw), want, atol=1e-10)
+        for short in ((Lh - 1, Lw), (Lh, Lw - 1)):
+            got = classmate(x, w, p, *short)
+            assert got.shape != want.shape or not np.allclose(got, want), short
 
 
-def test_fft_other_correct_routes_pass(capsys):
-    assert run(ex.check_fft_corr_fixed, fft_flipped(offset=True), capsys)[0]
-    assert run(ex.check_fft_corr_fixed, lambda x, w, padding: fft_complex(x, w, padding).real, capsys)[0]
+def test_fft_length_cases_cover_the_hard_conditions():
+    cases = [(c["H"], c["K"], c["padding"]) for c in nb07._fft_length_cases()]
+    assert all(p <= K - 1 for H, K, p in cases[:5])  # the classmate's rule is exact on these
+    assert cases[0][2] == 0 and any(2 * p == K - 1 for H, K, p in cases[:5]) and any(p == K - 1 for H, K, p in cases)
+    assert sum(p >= K for H, K, p in cases) >= 3  # the classmate's rule is too short
+    assert any(K == 1 and p > 0 for H, K, p in cases)
+    assert any(K > H + p for H, K, p in cases)  # the kernel is longer than the shortest FFT
+    assert any(K % 2 == 0 for H, K, p in cases)
 
 
-def test_fft_buggy_passes_paddings_up_to_k_minus_one_and_gets_its_hint(capsys):
-    out = run(ex.check_fft_corr_fixed, fft_corr_buggy, capsys)[1]
-    assert "case 5 of" in out  # cases 1-4 (no, "same" and "full" padding, p <= K - 1) pass
-    assert "the FFT is shorter than the padded input" in out
+def fft_corr_by_hand_from_the_notebook():
+    """The notebook's own FFT correlation (section 3.4), read from the notebook itself."""
+    path = Path(__file__).resolve().parents[2] / "notebooks" / "07_algorithms.ipynb"
+    cells = ["".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]]
+    source = next(c for c in cells if c.startswith("def fft_corr_by_hand("))
+    tree = ast.parse(source)
+    namespace = {"np": np, "cl": cl}
+    exec(compile(ast.Module([tree.body[0]], []), "<notebook>", "exec"), namespace)  # noqa: S102
+    return namespace["fft_corr_by_hand"]
+
+
+def test_fft_on_screen_correlation_is_not_the_answer(capsys):
+    """The notebook's fft_corr_by_hand (an FFT of the whole padded input) is refused with a clear hint,
+    and so is its length, H + 2p: exact, but not the shortest."""
+    by_hand = fft_corr_by_hand_from_the_notebook()
+    ok, out = run(ex.check_fft_length, by_hand, capsys)
+    assert not ok and "the exercise asks for the length, not the correlation" in out, out
+    ok, out = run(ex.check_fft_length, lambda H, K, padding: H + 2 * padding, capsys)
+    assert not ok and "H + 2p holds the whole padded input and is exact, but it is not the shortest" in out, out
+
+
+def shortest(H, K, padding):
+    return max(H + padding, H + 2 * padding - K + 1)
 
 
 @pytest.mark.parametrize(
     "fn, hint",
     [
-        (student_fft(length="H+K-1"), "the FFT is shorter than the padded input"),
-        (student_fft(conj=False), "that is a convolution, not a correlation"),
-        (student_fft(s_out=False), "pass s=(Hp, Wp) to np.fft.irfft2"),
-        (student_fft(kernel_size=True), "transform the kernel at the padded input's size"),
-        (fft_of_image_alone, "the padding's zeros must really be in the array"),
-        (fft_complex, "the numbers are right but complex"),
-        (fft_flipped(offset=False), "its entry i + K - 1 holds the window that starts at row i"),
+        (lambda H, K, padding: H + K - 1, "that is the classmate's H + K - 1. For H = 10, K = 3, padding = 0"),
+        (
+            lambda H, K, padding: shortest(H, K, padding) if padding < K else H + K - 1,
+            "(p >= K) it is too short: the layer has OH = H + 2p - K + 1 = 11 outputs, an FFT of length 9 returns "
+            "only 9 of them, and 2 of those are wrong too",
+        ),
+        (lambda H, K, padding: H + padding, "H + p leaves room for the image and one padding"),
+        (lambda H, K, padding: max(H + padding, H + 2 * padding - K + 1, K), "the kernel need not fit in the FFT"),
+        (lambda H, K, padding: shortest(H, K, padding) + 1, "11 is exact for H = 10, K = 3, padding = 0, but not"),
+        (lambda H, K, padding: H, "wrap around onto rows of the image, not onto padding: 2 of the 10 rows"),
+        (lambda H, K, padding: "H + p", "return a whole number"),
+        (lambda H, K, padding: (H + 2 * padding) / 2 + 0.5, "return a whole number"),
+        (lambda x, w, padding: x.shape[2] + padding, "the exercise asks for the length, not the correlation"),
+        (lambda H, K, padding: H.shape[0], "H, K and padding are whole numbers (sizes), not arrays"),
     ],
 )
-def test_fft_hints(fn, hint, capsys):
-    ok, out = run(ex.check_fft_corr_fixed, fn, capsys)
+def test_fft_length_hints(fn, hint, capsys):
+    ok, out = run(ex.check_fft_length, fn, capsys)
     assert not ok
     assert hint in out, out
 
 
-def test_fft_cases_cover_the_hard_conditions():
-    cases = nb07._fft_cases()
-    K = [c["w"].shape[2:] for c in cases]
-    p = [c["padding"] for c in cases]
-    assert p[0] == 0 and all(2 * p[i] == K[i][0] - 1 for i in (1, 2)) and p[3] == K[3][0] - 1
-    assert all(pi <= min(k) - 1 for pi, k in zip(p[:4], K[:4]))  # the buggy function passes these
-    assert sum(pi >= min(k) for pi, k in zip(p, K)) >= 3  # padding where H + K - 1 cuts off image rows
-    assert any(k[0] % 2 == 0 for k in K) and any(k[0] != k[1] for k in K)
-    assert any((c["x"].shape[3] + 2 * c["padding"]) % 2 for c in cases)  # odd padded width
-    assert any(c["x"].shape[0] > 1 and c["x"].shape[1] > 1 and c["w"].shape[0] > 1 for c in cases)
+def test_fft_length_accepts_numpy_and_float_whole_numbers(capsys):
+    assert run(ex.check_fft_length, lambda H, K, padding: np.int64(shortest(H, K, padding)), capsys)[0]
+    assert run(ex.check_fft_length, lambda H, K, padding: float(shortest(H, K, padding)), capsys)[0]
+    assert not run(ex.check_fft_length, lambda H, K, padding: np.array([shortest(H, K, padding)]), capsys)[0]
+    assert not run(ex.check_fft_length, lambda H, K, padding: True, capsys)[0]
 
 
-@pytest.mark.parametrize(
-    "delegate, name",
-    [
-        (lambda x, w, padding: cl.conv2d(x, w, padding=padding, method="fft"), "conv2d"),
-        (lambda x, w, padding: cl.im2col(x, w.shape[2:], padding=padding), "im2col"),
-        (lambda x, w, padding: cl.sliding_windows(x, w.shape[2:]), "sliding_windows"),
-    ],
-)
-def test_fft_rejects_delegation(delegate, name, capsys):
-    assert f"without {name}" in run(ex.check_fft_corr_fixed, delegate, capsys)[1]
+def test_fft_length_rejects_a_search_against_the_library(capsys):
+    """Trying lengths until the classmate's function agrees with cl.conv2d is refused."""
 
+    def search(H, K, padding):
+        x, w = np.ones((1, 1, H, 1)), np.ones((1, 1, K, 1))
+        for L in range(1, H + 2 * padding + 1):
+            y = classmate(x, w, padding, L, 1 + 2 * padding)
+            if y.shape == cl.conv2d(x, w, padding=padding).shape:
+                return L
+        return None
 
-def test_fft_detects_mutation(capsys):
-    sol = load("nb07").fft_corr_fixed
-
-    def mutating(x, w, padding):
-        out = sol(x, w, padding)
-        x *= 2
-        return out
-
-    assert "changed its input x in place" in run(ex.check_fft_corr_fixed, mutating, capsys)[1]
+    assert "without conv2d" in run(ex.check_fft_length, search, capsys)[1]
 
 
 @pytest.mark.parametrize(
@@ -311,7 +337,7 @@ def test_fft_detects_mutation(capsys):
     ],
 )
 def test_checkers_never_raise(fn, capsys):
-    for checker in (ex.check_grouped_conv, ex.check_fft_corr_fixed):
+    for checker in (ex.check_grouped_conv, ex.check_fft_length):
         ok, out = run(checker, fn, capsys)
         assert not ok and out
 
@@ -375,6 +401,7 @@ def test_winograd_counts(capsys):
     assert "times C·F" in answer((tiles * 16, direct))
     assert "not over the padded input" in answer((25 * 16 * C * F, direct))
     assert "the first number is Winograd's count" in answer((direct, direct))
+    assert "in the wrong order: the order is (winograd, direct)" in answer((direct, truth[0]))
     assert "every output pixel costs 9" in answer((truth[0], OH * OH * 9))
     assert "count outputs, not padded inputs" in answer((truth[0], (H + 2) ** 2 * 9 * C * F))
     for odd in ("1, 2", None, [1], 7, (1.5, 2), object()):
@@ -403,7 +430,7 @@ def test_the_notebook_names_every_routine_its_checkers_switch_off():
     cells = ["".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]]
     texts = {
         nb07._GROUPED_FORBID: next(c for c in cells if c.startswith("**2. A grouped convolution.**")),
-        nb07._FFT_FORBID: next(c for c in cells if "fft_corr_fixed(x, w, padding)" in c and "switched off" in c),
+        nb07._FFT_FORBID: next(c for c in cells if "my_fft_length(H, K, padding)" in c and "switched off" in c),
     }
     for forbid, text in texts.items():
         for name in forbid:
