@@ -1,0 +1,499 @@
+"""Exercise checkers for notebook 07: depthwise-separable counts, grouped convolution, FFT, Winograd."""
+
+import re
+
+import numpy as np
+from termcolor import colored
+
+from ..blocks import output_size
+from ..conv import conv2d
+from ._common import FORWARD_ROUTINES
+from ._common import check_value as _check_value
+from ._common import matches as _matches
+from ._common import run_checker as _run
+
+# Exercise 2 is about the grouping, not the windows: the window copiers stay allowed.
+_GROUPED_FORBID = tuple(r for r in FORWARD_ROUTINES if r not in ("im2col", "sliding_windows"))
+# Exercise 3 asks for a length: everything that computes a forward pass or copies windows is off, so that
+# the answer is not found by trying lengths against the library's correlation.
+_FFT_FORBID = FORWARD_ROUTINES
+
+
+def _is_whole(v):
+    try:
+        return not isinstance(v, (bool, np.bool_)) and float(v) == int(v)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _same_ints(got, expected):
+    if isinstance(got, (str, bytes)):
+        return False
+    try:
+        return len(got) == len(expected) and all(_is_whole(g) and int(g) == e for g, e in zip(got, expected))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _pair(got):
+    """(a, b) as ints, or None when the answer is not a pair of whole numbers."""
+    try:
+        if isinstance(got, (str, bytes)):
+            return None
+        got = list(got)
+        if len(got) != 2 or not all(_is_whole(g) for g in got):
+            return None
+        return int(got[0]), int(got[1])
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _not_answered(title, answer, form):
+    if answer is None or answer is Ellipsis:
+        print(colored(f"{title}: not answered yet.", "yellow") + f" Replace the ... with {form}.")
+        return True
+    return False
+
+
+# --- 1. warm-up: the weights and multiply-adds of a depthwise-separable block ---------------------
+
+SEPARABLE_LAYER = dict(C=128, F=256, H=56, K=3, stride=2, padding=1)
+
+
+def _separable_counts(C, F, H, K, stride, padding, biases=False, dw_size=None, pw_size=None, dw_weights=None):
+    """(weights, multiply-adds) of depthwise K x K (stride, padding) then pointwise 1 x 1, C -> F channels.
+
+    The keyword arguments reproduce mistakes: biases counted, the depthwise layer or the pointwise layer
+    run at another output size, the depthwise weights counted as another number.
+    """
+    OH = output_size(H, K, stride, padding)
+    dw = C * K * K if dw_weights is None else dw_weights
+    pw = F * C
+    weights = dw + pw + ((C + F) if biases else 0)
+    dw_at = OH if dw_size is None else dw_size
+    pw_at = OH if pw_size is None else pw_size
+    return weights, dw_at * dw_at * dw + pw_at * pw_at * pw
+
+
+def check_separable_counts(answer):
+    """Check ``(weights, multiply_adds)`` predicted for the block of :data:`SEPARABLE_LAYER` (no biases)."""
+    title = "depthwise-separable block"
+    if _not_answered(title, answer, "(weights, multiply_adds)"):
+        return
+    L = SEPARABLE_LAYER
+    C, F, H, K = L["C"], L["F"], L["H"], L["K"]
+    OH = output_size(H, K, L["stride"], L["padding"])
+    expected = _separable_counts(**L)
+
+    def diagnose(got, expected):
+        pair = _pair(got)
+        if pair is None:
+            return "answer with two whole numbers, (weights, multiply_adds), e.g. (1000, 2000000)"
+        weights, macs = pair
+        w_ok, m_ok = weights == expected[0], macs == expected[1]
+        if weights == F * C * K * K or macs == OH * OH * F * C * K * K:
+            return f"that is a dense {K}x{K} layer's count; the block is a depthwise {K}x{K} layer, then a 1x1 layer"
+        if weights == _separable_counts(**L, biases=True)[0]:
+            return "count the weights only, without biases (the exercise leaves them out)"
+        if weights == C * C * K * K + F * C:
+            return (
+                f"a depthwise layer has one {K}x{K} kernel per channel, w of shape (C, 1, {K}, {K}): "
+                f"C·{K * K} weights, not C·C·{K * K}"
+            )
+        if w_ok and macs == expected[0]:
+            return "each weight is used once per output pixel: multiply by the number of output pixels"
+        if w_ok and macs == _separable_counts(**L, dw_size=H, pw_size=H)[1]:
+            return (
+                f"stride {L['stride']}: the output is {OH}x{OH}, not {H}x{H}, for the depthwise layer and "
+                f"therefore for the 1x1 layer that follows it"
+            )
+        if w_ok and macs == _separable_counts(**L, dw_size=H)[1]:
+            return f"the depthwise layer has stride {L['stride']}: it makes {OH}x{OH} outputs, not {H}x{H}"
+        if w_ok and macs == _separable_counts(**L, pw_size=H)[1]:
+            return f"the 1x1 layer runs on the depthwise layer's output, {OH}x{OH}, not on the {H}x{H} input"
+        if w_ok and not m_ok:
+            return (
+                f"the weights are right. Multiply-adds: each layer's weights times its output pixels; "
+                f"OH = (H + 2p - K) // s + 1 = {OH}"
+            )
+        if m_ok:
+            return "the multiply-adds are right; the weights are C·K·K (depthwise) + F·C (pointwise)"
+        return "weights: C·K·K + F·C. Multiply-adds: OH·OW times that, with OH = (H + 2p - K) // s + 1"
+
+    _check_value(title, answer, expected, diagnose, compare=_same_ints)
+
+
+# --- 2. grouped convolution, written without conv2d -----------------------------------------------
+
+
+def _grouped_cases():
+    """groups=1 first (a slicing mistake passes it), then groups with F/G != C/G, depthwise with a
+    channel multiplier, stride, dilation, non-square kernels."""
+    rng = np.random.default_rng(707)
+    specs = [  # x shape, w shape, groups, stride, padding, dilation
+        ((2, 3, 6, 6), (4, 3, 3, 3), 1, 1, 1, 1),
+        ((1, 4, 7, 7), (4, 2, 3, 3), 2, 1, 0, 1),
+        ((2, 6, 8, 7), (9, 2, 3, 2), 3, 2, 1, 1),  # F/G = 3, C/G = 2, non-square kernel
+        ((1, 5, 7, 6), (5, 1, 3, 3), 5, 1, 1, 1),  # depthwise
+        ((2, 3, 9, 9), (6, 1, 3, 3), 3, 2, 2, 2),  # depthwise with two filters per channel, dilation 2
+        ((2, 8, 10, 9), (4, 2, 2, 3), 4, 3, 1, 2),  # F/G = 1, stride 3, dilation 2
+    ]
+    cases = []
+    for xs, ws, g, s, p, d in specs:
+        x = rng.integers(-3, 4, xs).astype(float)
+        w = rng.integers(-3, 4, ws).astype(float)
+        b = rng.integers(-3, 4, ws[0]).astype(float)
+        cases.append(dict(x=x, w=w, b=b, groups=g, stride=s, padding=p, dilation=d))
+    return cases
+
+
+def _grouped_variant(x, w, b, groups, stride, padding, dilation, channels="block", order="block"):
+    """Grouped convolution by slices, with one step optionally wrong; None when it can't be computed.
+
+    channels: "block" (consecutive runs), "strided" (every G-th channel), "first" (group 0's channels
+    for every group); order: "block" (group after group)
+    or "interleaved" (the groups' filters interleaved); b None: no bias.
+    """
+    try:
+        C, F = x.shape[1], w.shape[0]
+        Cg, Fg = C // groups, F // groups
+        parts = []
+        for g in range(groups):
+            if channels == "block":
+                xg = x[:, g * Cg : (g + 1) * Cg]
+            elif channels == "strided":
+                xg = x[:, g::groups]
+            else:
+                xg = x[:, :Cg]
+            wg = w[g * Fg : (g + 1) * Fg]
+            if wg.shape[0] == 0:
+                return None
+            parts.append(conv2d(xg, wg, None, stride, padding, dilation, method="loops"))
+        if order == "block":
+            y = np.concatenate(parts, axis=1)
+        else:
+            y = np.stack(parts, axis=2).reshape(parts[0].shape[0], -1, *parts[0].shape[2:])
+        return y if b is None else y + b[None, :, None, None]
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _grouped_reference(x, w, b, groups, stride, padding, dilation):
+    return _grouped_variant(x, w, b, groups, stride, padding, dilation)
+
+
+def check_grouped_conv(fn):
+    """Check ``fn(x, w, b, groups, stride, padding, dilation) -> y (N, F, OH, OW)``, a grouped convolution.
+
+    ``conv2d``, ``corr2d``, ``convolve2d``, the layer's forward and the textbook forward are unavailable;
+    ``im2col``, ``sliding_windows`` and ``pad2d`` may be used.
+    """
+
+    def diagnose(case, got, expected):
+        x, w, b, G, s, p, d = (case[k] for k in ("x", "w", "b", "groups", "stride", "padding", "dilation"))
+        C, F = x.shape[1], w.shape[0]
+        variant = lambda **kw: _grouped_variant(**{**case, **kw})  # noqa: E731
+        shape = np.shape(got)
+        if len(shape) == 4 and shape[1] != F and shape[0] == x.shape[0]:
+            if shape[1] == C and C != F:
+                return (
+                    f"y has {shape[1]} channels, C of them; it needs F = {F}, one per filter. The filters of "
+                    f"group g are w[g*F//G : (g+1)*F//G] (F/G = {F // G} of them): slice the filters by F/G, "
+                    f"the channels by C/G"
+                )
+            return f"y must have F = {F} channels, one per filter; yours has {shape[1]}"
+        if shape != expected.shape:
+            KH, KW = w.shape[2:]
+            undilated = tuple(output_size(n, k, s, p) for n, k in zip(x.shape[2:], (KH, KW)))
+            if d > 1 and shape[2:] == undilated:
+                return (
+                    f"the output is {expected.shape[2:]}: the taps are dilation = {d} apart, so the kernel spans "
+                    f"d(K-1)+1 rows and columns. Pass dilation to im2col (or space the taps yourself)"
+                )
+            return f"y must have shape (N, F, OH, OW) = {expected.shape}"
+        if _matches(got, variant(channels="strided")):
+            return (
+                "the groups are runs of consecutive channels: group g reads channels g*C//G to (g+1)*C//G - 1, "
+                "not every G-th channel (x[:, g::G])"
+            )
+        if _matches(got, variant(channels="first")):
+            return "every group reads the same channels: group g must read x[:, g*C//G : (g+1)*C//G]"
+        if _matches(got, variant(order="interleaved")):
+            return (
+                "the right numbers in the wrong channels: group g's outputs are channels g*F//G to "
+                "(g+1)*F//G - 1, group after group (np.concatenate along axis 1), not interleaved"
+            )
+        if _matches(got, variant(b=None)):
+            return "add the bias: b[f] to every pixel of output channel f"
+        if _matches(got, expected - b[None, :, None, None] + b[::-1][None, :, None, None]):
+            return "the bias is reversed: b[f] belongs to output channel f"
+        return (
+            "group g: correlate x[:, g*C//G:(g+1)*C//G] with w[g*F//G:(g+1)*F//G] (with the stride, padding and "
+            "dilation), then concatenate the groups' outputs along the channel axis and add b"
+        )
+
+    def diagnose_error(case, exc):
+        C, F, G = case["x"].shape[1], case["w"].shape[0], case["groups"]
+        text = _text(exc)
+        if isinstance(exc, ValueError) and "broadcast" in text:
+            shapes = [tuple(int(n) for n in m.split(",") if n.strip()) for m in re.findall(r"\(([\d,\s]+)\)", text)]
+            if C != F and any(len(sh) == 4 and sh[1] == C for sh in shapes):
+                return (
+                    f"y has C = {C} channels where it needs F = {F}, one per filter, so the bias b (F,) does not "
+                    f"fit it. The filters of group g are w[g*F//G : (g+1)*F//G] (F/G = {F // G} of them): slice "
+                    f"the filters by F/G, the channels by C/G"
+                )
+            return None
+        if isinstance(exc, ValueError) and ("matmul" in text or "not aligned" in text):
+            return (
+                "the sizes of a matrix product disagree. Each filter of a group has C/G channels: the windows of "
+                "group g hold C/G·KH·KW numbers, and w[g*F//G:(g+1)*F//G].reshape(F//G, -1) has as many columns"
+            )
+        return None
+
+    _run(
+        "grouped convolution",
+        fn,
+        _grouped_cases(),
+        _grouped_reference,
+        diagnose,
+        forbid=_GROUPED_FORBID,
+        diagnose_error=diagnose_error,
+    )
+
+
+# --- 3. find the bug: an FFT correlation whose FFT is too short ------------------------------------
+
+
+def _classmate_fft_corr(x, w, padding, Lh, Lw):
+    """The classmate's correlation of notebook 07, with the FFT size ``(Lh, Lw)`` given; None on failure.
+
+    ``xp`` (x padded by ``padding``) is cut to ``Lh x Lw`` by ``rfft2`` when it is larger, zero-padded
+    when smaller; the first ``OH x OW`` entries of the circular correlation are returned.
+    """
+    try:
+        N, C, H, W = x.shape
+        F, _, KH, KW = w.shape
+        p = padding
+        xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+        X = np.fft.rfft2(xp, s=(Lh, Lw))
+        Wf = np.fft.rfft2(w, s=(Lh, Lw))
+        y = np.fft.irfft2(np.einsum("nchw,fchw->nfhw", X, Wf.conj()), s=(Lh, Lw))
+        return y[:, :, : H + 2 * p - KH + 1, : W + 2 * p - KW + 1]
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _shortest_fft_length(H, K, padding):
+    """The shortest FFT length along one axis for which :func:`_classmate_fft_corr` is exact.
+
+    The padded input has ``H + 2p`` rows, but ``H + p`` are enough: the circle puts the top padding
+    right after row ``L - 1``, so a window that runs past the end reads those zeros in place of the bottom
+    padding's (the taps beyond the kernel's first ``L`` meet only bottom padding, so a longer kernel may be
+    cut). And all ``OH = H + 2p - K + 1`` outputs must fit. Tested against a search over every length.
+    """
+    return max(H + padding, H + 2 * padding - K + 1)
+
+
+def _fft_length_cases():
+    """(H, K, padding) of one axis. The classmate's rule is exact (not shortest) while p <= K - 1, first;
+    then p >= K, where it is too short; a 1-tap kernel with padding; a kernel longer than H + p."""
+    specs = [  # H, K, padding
+        (10, 3, 0),
+        (10, 3, 1),  # "same"
+        (9, 5, 2),  # "same"
+        (6, 4, 3),  # "full": p = K - 1
+        (5, 6, 4),  # p < K, K even, long kernel
+        (7, 3, 3),  # p = K
+        (8, 2, 2),  # even kernel, p = K
+        (9, 3, 5),  # p > K
+        (4, 1, 2),  # 1-tap kernel with padding
+        (3, 7, 3),  # a kernel longer than H + p
+    ]
+    return [dict(H=H, K=K, padding=p) for H, K, p in specs]
+
+
+def _classmate_on_axis(H, K, padding, L):
+    """The classmate's function with FFT length L along the rows (the columns long enough), on a random layer.
+
+    Returns (rows returned, rows the layer has, how many of the rows returned are wrong), or None.
+    """
+    rng = np.random.default_rng(727)
+    x = rng.standard_normal((1, 2, H, 3))
+    w = rng.standard_normal((2, 2, K, 1))
+    want = conv2d(x, w, padding=padding, method="loops")  # (1, 2, OH, 3 + 2p)
+    got = _classmate_fft_corr(x, w, padding, L, 3 + 2 * padding)
+    if got is None or got.shape[0:2] != want.shape[0:2] or got.shape[3] != want.shape[3]:
+        return None
+    rows = got.shape[2]
+    wrong = ~np.isclose(got, want[:, :, :rows], rtol=1e-9, atol=1e-9).all(axis=(0, 1, 3))  # (rows,)
+    return rows, want.shape[2], int(wrong.sum())
+
+
+def _too_short(L, rows, want_rows, wrong):
+    text = f"an FFT of length {L} returns only {rows} of them"
+    if wrong:
+        text += f", and {wrong} of those are wrong too: their windows need image rows that rfft2 cut off"
+    return text
+
+
+def check_fft_length(fn):
+    """Check ``fn(H, K, padding) -> L``: the shortest FFT length along one axis for the classmate's function.
+
+    The answer is judged on hidden (H, K, padding); ``conv2d``, ``corr2d``, ``convolve2d``, ``im2col``,
+    ``sliding_windows``, the layer's forward and the textbook forward are unavailable.
+    """
+
+    def diagnose(case, got, expected):
+        H, K, p = case["H"], case["K"], case["padding"]
+        OH = H + 2 * p - K + 1
+        where = f"H = {H}, K = {K}, padding = {p}"
+        if not _whole_number(got):
+            return "return a whole number: the FFT's length along one axis, for an input of H rows and K taps"
+        L = int(got)
+        if L > expected and L == H + 2 * p:
+            return (
+                f"H + 2p holds the whole padded input and is exact, but it is not the shortest: for {where}, "
+                f"{L - 1} is exact too. When a window runs past the end, the circle takes it to the top rows: "
+                f"which of the padded input's rows can go, if those are zeros?"
+            )
+        if L == H + K - 1 and L > expected:
+            return (
+                f"that is the classmate's H + K - 1. For {where} it is exact (p <= K - 1), but not the shortest: "
+                f"{L - 1} is exact too. Which rows of the padded input can the FFT leave out, when a window "
+                f"that runs past the end wraps around to the top?"
+            )
+        if L == H + K - 1:
+            seen = _classmate_on_axis(H, K, p, L)
+            return f"that is the classmate's H + K - 1, and for {where} (p >= K) it is too short: the layer has " + (
+                f"OH = H + 2p - K + 1 = {OH} outputs" + ("" if seen is None else ", " + _too_short(L, *seen))
+            )
+        if L > expected and L == max(H + p, OH, K):
+            return (
+                f"the kernel need not fit in the FFT: for {where}, rfft2(w, s=...) cuts the taps beyond the first "
+                f"{expected}, and those taps only ever read bottom padding (zeros) in the outputs that are kept"
+            )
+        if L > expected:
+            return f"{L} is exact for {where}, but not the shortest: {L - 1} is exact too"
+        if L < 1:
+            return f"a length must be at least 1; for {where} you returned {L}"
+        seen = _classmate_on_axis(H, K, p, L)
+        if L == H + p and OH > L:
+            return (
+                f"H + p leaves room for the image and one padding, and the circle supplies the other; but for "
+                f"{where} (p >= K) the layer has OH = {OH} outputs, more than {L}"
+                + ("" if seen is None else ": " + _too_short(L, *seen))
+            )
+        if seen is not None and seen[0] < seen[1]:
+            return f"too short: for {where} the layer has OH = H + 2p - K + 1 = {seen[1]} outputs, " + _too_short(
+                L, *seen
+            )
+        if seen is not None and seen[2]:
+            return (
+                f"too short: with length {L}, for {where}, windows that run past the end of the FFT wrap around "
+                f"onto rows of the image, not onto padding: {seen[2]} of the {seen[0]} rows of the classmate's "
+                f"function are wrong"
+            )
+        return f"for {where} the shortest exact length is not {L}: try the classmate's function with it"
+
+    def diagnose_error(case, exc):
+        if isinstance(exc, TypeError) and "argument" in _text(exc):
+            return (
+                "the exercise asks for the length, not the correlation: my_fft_length(H, K, padding) returns a "
+                "number, the FFT's length along one axis (the checker calls it with H, K and padding)"
+            )
+        if isinstance(exc, AttributeError) and "shape" in _text(exc):
+            return "H, K and padding are whole numbers (sizes), not arrays: return the FFT's length along one axis"
+        return None
+
+    def compare(got, expected):
+        return _whole_number(got) and int(got) == expected
+
+    _run(
+        "shortest FFT length",
+        fn,
+        _fft_length_cases(),
+        _shortest_fft_length,
+        diagnose,
+        forbid=_FFT_FORBID,
+        diagnose_error=diagnose_error,
+        compare=compare,
+    )
+
+
+def _whole_number(v):
+    """True for a whole int or float (numpy's too), not a bool, an array or a string."""
+    return (
+        isinstance(v, (int, float, np.integer, np.floating))
+        and not isinstance(v, (bool, np.bool_))
+        and np.isfinite(v)
+        and float(v) == int(v)
+    )
+
+
+def _text(exc):
+    try:
+        return str(exc)
+    except Exception:  # noqa: BLE001
+        return ""
+
+
+# --- 4. predict, then check: Winograd's multiplications on a 7 x 7 layer --------------------------
+
+WINOGRAD_LAYER = dict(N=1, C=512, F=512, H=7, K=3, padding=1)
+
+
+def check_winograd_counts(answer):
+    """Check ``(winograd, direct)``: multiplications of F(2x2, 3x3)'s product stage and of the direct method."""
+    title = "Winograd multiplications"
+    if _not_answered(title, answer, "(winograd, direct)"):
+        return
+    L = WINOGRAD_LAYER
+    N, C, F, H = L["N"], L["C"], L["F"], L["H"]
+    OH = output_size(H, L["K"], 1, L["padding"])
+    tiles = -(-OH // 2)
+    expected = (N * tiles * tiles * 16 * C * F, N * OH * OH * 9 * C * F)
+
+    def diagnose(got, expected):
+        pair = _pair(got)
+        if pair is None:
+            return "answer with two whole numbers, (winograd, direct)"
+        wino, direct = pair
+        if (wino, direct) == (expected[1], expected[0]):
+            return "the numbers are right, in the wrong order: the order is (winograd, direct), Winograd's count first"
+        if wino == direct and direct == expected[1]:
+            return "the first number is Winograd's count: 16 multiplications per 2x2 tile, for every (filter, channel)"
+        if direct != expected[1]:
+            if direct == OH * OH * 9:
+                return "direct: every output pixel costs 9 multiplications for every (filter, channel) pair"
+            if direct == (H + 2 * L["padding"]) ** 2 * 9 * C * F:
+                return f"the output is {OH}x{OH} (padding 1 keeps the size); count outputs, not padded inputs"
+            return "direct: OH·OW output pixels × 9 taps × C channels × F filters"
+        if wino * 9 == expected[1] * 4:
+            return (
+                f"that is direct / 2.25, as if {OH}x{OH} outputs made {OH * OH / 4:g} tiles. {OH} is odd: "
+                f"2x2 tiles cover it only when rounded up, {tiles}x{tiles} tiles, and the surplus outputs are "
+                f"computed and cut off"
+            )
+        if wino == (OH // 2) ** 2 * 16 * C * F * N:
+            return f"round the tiles up, not down: the last row and column of outputs need tiles too ({tiles} per side)"
+        if wino == tiles * tiles * 36 * C * F * N:
+            return "36 is the direct count per 2x2 tile; Winograd's entry-by-entry product has 16"
+        if wino == tiles * tiles * 16:
+            return "every tile is multiplied for every (filter, channel) pair: times C·F"
+        padded_tiles = -(-(H + 2 * L["padding"]) // 2)  # ceil((H + 2p) / 2)
+        if wino == padded_tiles * padded_tiles * 16 * C * F * N:
+            return f"a tile makes 2x2 outputs: count tiles over the {OH}x{OH} output, not over the padded input"
+        return "tiles: ceil(OH/2) per side; 16 products per tile, for each of the C·F (channel, filter) pairs"
+
+    _check_value(title, answer, expected, diagnose, compare=_same_ints)
+
+
+__all__ = [
+    "SEPARABLE_LAYER",
+    "WINOGRAD_LAYER",
+    "check_fft_length",
+    "check_grouped_conv",
+    "check_separable_counts",
+    "check_winograd_counts",
+]
