@@ -95,12 +95,17 @@ def rel_error(a, b, floor=1e-12):
 
 @ck.quiet_nonfinite
 def check_close(got, expected, label="result", atol=1e-10, rtol=1e-7, equal_nan=True):
-    """Print the largest difference between two arrays, and raise if it is too big.
+    """Print whether two arrays agree, and raise if they do not.
 
-    Notebooks use this to check a derivation against ``conv_lab``: it prints
-    one line such as ``dx vs conv_lab: max |diff| = 2.2e-16  OK`` and raises
-    ``AssertionError`` when ``|got - expected| > atol + rtol*|expected|``
-    anywhere, or when the shapes differ. Values are compared in float64.
+    Notebooks use this to check a derivation against ``conv_lab``. When
+    every ``|got - expected| <= atol + rtol*|expected|`` it prints one line,
+    ``dx vs conv_lab: identical  OK`` when both are integer (or bool) arrays
+    with equal entries, otherwise ``dx vs conv_lab: equal up to rounding
+    (|diff| <= 1e-10 + 1e-07·|expected|)  OK``. The line states the
+    conclusion, not the size of the rounding error, which changes with the
+    CPU, the BLAS kernel and the thread count. Otherwise it raises
+    ``AssertionError`` naming the largest difference and where it is; also
+    when the shapes differ. Values are compared in float64.
     Equal entries always match, equal infinities included (+inf with +inf,
     -inf with -inf). With ``equal_nan=True`` (the default, as in
     ``numpy.testing.assert_allclose``) a NaN matches a NaN at the same
@@ -140,9 +145,12 @@ def check_close(got, expected, label="result", atol=1e-10, rtol=1e-7, equal_nan=
     ok_at |= diff == 0.0
     ok = bool(ok_at.all())
     worst = float(diff.max())
-    verdict = colored("OK", "green") if ok else colored("MISMATCH", "red", attrs=["bold"])
-    print(f"{label}: max |diff| = {worst:.1e}  {verdict}")
-    if not ok:
+    if ok:
+        exact_kinds = got.dtype.kind in "biu" and expected.dtype.kind in "biu"
+        verdict = "identical" if exact_kinds else f"equal up to rounding (|diff| <= {atol:g} + {rtol:g}·|expected|)"
+        print(f"{label}: {verdict}  {colored('OK', 'green')}")
+    else:
+        print(f"{label}: max |diff| = {worst:.1e}  {colored('MISMATCH', 'red', attrs=['bold'])}")
         bad = np.where(ok_at, -1.0, diff)  # the worst of the mismatches
         where = tuple(int(i) for i in np.unravel_index(int(np.argmax(bad)), diff.shape))
         raise AssertionError(

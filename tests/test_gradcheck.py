@@ -49,9 +49,26 @@ class TestRelError:
 
 
 class TestCheckClose:
-    def test_prints_max_diff_and_returns_none(self, capsys):
+    def test_prints_the_conclusion_and_returns_none(self, capsys):
         assert cl.check_close(np.array([1.0, 2.0]), np.array([1.0, 2.0 + 1e-13]), "demo") is None
-        assert "demo: max |diff| = 1.0e-13  OK" in capsys.readouterr().out
+        out = capsys.readouterr().out
+        assert "demo: equal up to rounding (|diff| <= 1e-10 + 1e-07·|expected|)  OK" in out
+
+    @pytest.mark.parametrize("diff", [0.0, 1e-16, 1e-13])
+    def test_the_printed_line_does_not_depend_on_the_rounding_error(self, diff, capsys):
+        # the same line whatever the rounding error: stored notebook outputs must not depend on the BLAS kernel
+        cl.check_close(np.array([1.0, 2.0 + diff]), np.array([1.0, 2.0]), "demo", rtol=1e-9)
+        assert (
+            capsys.readouterr()
+            .out.strip()
+            .endswith("demo: equal up to rounding (|diff| <= 1e-10 + 1e-09·|expected|)  OK")
+        )
+
+    def test_equal_integers_are_identical(self, capsys):
+        cl.check_close(np.array([1, 2], dtype=np.int8), np.array([1, 2]), "ints")
+        assert "ints: identical  OK" in capsys.readouterr().out
+        cl.check_close(np.array([1, 2]), np.array([1.0, 2.0]), "mixed")  # a float side: rounding possible
+        assert "mixed: equal up to rounding" in capsys.readouterr().out
 
     def test_raises_on_mismatch_with_location(self):
         with pytest.raises(AssertionError, match=r"demo: max \|diff\| = 5.000e-01 at index \(1,\)"):
