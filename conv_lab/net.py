@@ -186,6 +186,34 @@ class DigitNet:
         return self.forward(x).argmax(axis=1)
 
 
+def evaluate(net, x, labels):
+    """Mean cross-entropy and accuracy of a model on labelled images; trains nothing.
+
+    Parameters
+    ----------
+    net : DigitNet or LinearClassifier
+    x : ndarray, shape (N, 1, 8, 8)
+    labels : ndarray of int, shape (N,)
+
+    Returns
+    -------
+    loss : float
+        ``-mean(log softmax(logits)[n, labels[n]])``, the loss training minimises, here on ``x``.
+    accuracy : float
+        The fraction of images whose most likely class is the label.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> loss, acc = evaluate(LinearClassifier(), np.zeros((2, 1, 8, 8)), np.array([3, 7]))
+    >>> bool(np.isclose(loss, np.log(10))), acc  # all logits 0: every class 1/10; argmax says class 0
+    (True, 0.0)
+    """
+    logits = net.forward(x)  # (N, n_classes)
+    loss, _ = softmax_cross_entropy(logits, labels)
+    return loss, float(np.mean(logits.argmax(axis=1) == labels))
+
+
 def train(net, x, labels, epochs, lr, momentum=0.9, batch_size=32, seed=0, x_test=None, y_test=None):
     """Minibatch SGD with momentum; returns the history of one record per epoch.
 

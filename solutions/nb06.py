@@ -5,13 +5,15 @@ import numpy as np
 import conv_lab as cl
 
 
-def my_readout_backward(h, W, dlogits):
-    """logits = h.reshape(N, -1) @ W + c, with h of shape (N, C, H, W)."""
-    h_flat = h.reshape(len(h), -1)  # (N, D)
-    dW = h_flat.T @ dlogits  # (D, K)
-    dc = dlogits.sum(axis=0)  # (K,): dlogits already holds the 1/N of the mean
-    dh = (dlogits @ W.T).reshape(h.shape)  # (N, D) -> (N, C, H, W)
-    return dW, dc, dh
+def my_readout_backward(h, V, dlogits):
+    """logits = h.mean(axis=(2, 3)) @ V + c, with h of shape (N, C, H, W) and V of shape (C, n_classes)."""
+    N, C, H, W = h.shape
+    pooled = h.mean(axis=(2, 3))  # (N, C): each channel averaged over its H*W positions
+    dV = pooled.T @ dlogits  # (C, n_classes)
+    dc = dlogits.sum(axis=0)  # (n_classes,): dlogits already holds the 1/N of the mean
+    dpooled = dlogits @ V.T  # (N, C)
+    dh = dpooled[:, :, None, None] / (H * W) * np.ones((H, W))  # (N, C, 1, 1) -> (N, C, H, W): an equal share
+    return dV, dc, dh
 
 
 def _conv_backward_by_columns(dy, x, w, stride, padding):

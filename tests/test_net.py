@@ -5,7 +5,7 @@ import pytest
 
 import conv_lab as cl
 from conv_lab.data import load_digits_split
-from conv_lab.net import DigitNet, LinearClassifier, softmax_cross_entropy, train
+from conv_lab.net import DigitNet, LinearClassifier, evaluate, softmax_cross_entropy, train
 
 
 def _batch(n=3, seed=5):
@@ -32,6 +32,41 @@ class TestSoftmaxCrossEntropy:
     def test_rejects_bad_labels(self):
         with pytest.raises(ValueError, match="labels"):
             softmax_cross_entropy(np.zeros((2, 3)), np.array([0.0, 1.0]))
+
+
+class TestEvaluate:
+    """The held-out measure of notebook 06, against a loop over the images with math.exp and math.log."""
+
+    @pytest.mark.parametrize("model", ["digitnet", "linear"])
+    def test_loss_and_accuracy_match_a_loop(self, model):
+        import math
+
+        x, labels = _batch(7, seed=11)
+        net = DigitNet(rng=4, channels=(3, 4)) if model == "digitnet" else LinearClassifier()
+        if model == "linear":
+            net.W = np.random.default_rng(2).standard_normal(net.W.shape)
+        logits = net.forward(x).tolist()
+        losses, right = [], 0
+        for row, label in zip(logits, labels.tolist()):
+            total = sum(math.exp(v) for v in row)
+            losses.append(-math.log(math.exp(row[label]) / total))
+            right += max(range(len(row)), key=row.__getitem__) == label
+        loss, acc = evaluate(net, x, labels)
+        assert loss == pytest.approx(sum(losses) / len(losses), rel=1e-12)
+        assert acc == right / len(labels)
+
+    def test_changes_nothing(self):
+        x, labels = _batch(5, seed=12)
+        net = DigitNet(rng=5, channels=(3, 4))
+        before = {name: net.get(name).copy() for name in net.parameters()}
+        x_copy = x.copy()
+        evaluate(net, x, labels)
+        assert all(np.array_equal(net.get(name), v) for name, v in before.items())
+        assert np.array_equal(x, x_copy)
+
+    def test_rejects_bad_labels(self):
+        with pytest.raises(ValueError, match="labels"):
+            evaluate(LinearClassifier(), np.zeros((2, 1, 8, 8)), np.array([0.5, 1.0]))
 
 
 class TestDigitNetGradients:

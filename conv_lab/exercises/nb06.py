@@ -1,6 +1,7 @@
 """Exercise checkers for notebook 06: training a two-convolution network with the hand-written backward."""
 
 import itertools
+import numbers
 import re
 
 import numpy as np
@@ -37,55 +38,70 @@ def _shape_hint(got, expected, names):
     return None
 
 
-# --- 1. warm-up: the read-out's backward on 4-D features ------------------------------------------
+# --- 1. warm-up: a read-out after global average pooling ----------------------------------------
 
 
 def _readout_cases():
     rng = np.random.default_rng(661)
     cases = []
-    for h_shape, K in [((2, 1, 2, 2), 3), ((3, 2, 3, 2), 4), ((4, 3, 2, 2), 10), ((1, 4, 1, 3), 2)]:
-        D = int(np.prod(h_shape[1:]))
+    for h_shape, n_classes in [((2, 1, 2, 2), 3), ((3, 2, 3, 2), 4), ((4, 3, 2, 2), 10), ((1, 4, 1, 3), 2)]:
         cases.append(
             dict(
                 h=rng.standard_normal(h_shape),
-                W=rng.standard_normal((D, K)),
-                dlogits=rng.standard_normal((h_shape[0], K)),
+                V=rng.standard_normal((h_shape[1], n_classes)),
+                dlogits=rng.standard_normal((h_shape[0], n_classes)),
             )
         )
     return cases
 
 
-def _readout_reference(h, W, dlogits):
-    h_flat = h.reshape(len(h), -1)  # (N, D)
-    return h_flat.T @ dlogits, dlogits.sum(axis=0), (dlogits @ W.T).reshape(h.shape)
+def _readout_reference(h, V, dlogits):
+    N, C, H, W = h.shape
+    pooled = h.mean(axis=(2, 3))  # (N, C)
+    dh = np.broadcast_to((dlogits @ V.T)[:, :, None, None] / (H * W), h.shape).copy()  # (N, C, H, W)
+    return pooled.T @ dlogits, dlogits.sum(axis=0), dh
 
 
 def check_readout_backward(fn):
-    """Check ``fn(h, W, dlogits) -> (dW, dc, dh)`` for ``logits = h.reshape(N, -1) @ W + c``, h 4-D."""
-    names = ("dW", "dc", "dh")
+    """Check ``fn(h, V, dlogits) -> (dV, dc, dh)`` for ``logits = h.mean(axis=(2, 3)) @ V + c``, h 4-D."""
+    names = ("dV", "dc", "dh")
 
     def diagnose(case, got, expected):
-        h, W, dlogits = case["h"], case["W"], case["dlogits"]
+        h, V, dlogits = case["h"], case["V"], case["dlogits"]
+        HW = h.shape[2] * h.shape[3]
         hint = _triple(got, names)
         if hint:
             return hint
-        dW, dc, dh = got
-        if np.shape(dW) == W.T.shape and W.shape[0] != W.shape[1]:
-            return f"dW must have W's shape {W.shape}, got {np.shape(dW)}: h_flat.T @ dlogits, not dlogits.T @ h_flat"
-        if np.shape(dh) == (len(h), W.shape[0]) and _matches(np.reshape(dh, h.shape), expected[2]):
-            return f"dh has the right values, but it must have h's shape {h.shape}: reshape it back"
+        dV, dc, dh = got
+        if np.shape(dV) == V.T.shape and V.shape[0] != V.shape[1]:
+            return f"dV must have V's shape {V.shape}, got {np.shape(dV)}: pooled.T @ dlogits, not dlogits.T @ pooled"
+        if np.shape(dh) == (len(h), V.shape[0]) and np.shape(dh) != h.shape:
+            return (
+                f"dh must have h's shape {h.shape}, got {np.shape(dh)}: the gradient of the pooled value "
+                "(N, C) still has to go back through the mean, to every position it averaged"
+            )
         if np.shape(dc) == expected[1].shape and _matches(dc, dlogits.mean(axis=0)):
             return "dc is a sum over the batch, not a mean: dlogits already carries the 1/N of the mean loss"
         hint = _shape_hint(got, expected, names)
         if hint:
             return hint
-        if not _matches(dW, expected[0]):
-            return "dW[d, k] = sum over n of h_flat[n, d] * dlogits[n, k], with h_flat = h.reshape(N, -1)"
+        if not _matches(dV, expected[0]):
+            if _matches(dV, expected[0] * HW):
+                return "the pooled features are a mean over the H*W positions, not a sum: divide by H*W"
+            return "dV[c, k] = sum over n of pooled[n, c] * dlogits[n, k], with pooled = h.mean(axis=(2, 3))"
         if not _matches(dc, expected[1]):
             return "dc = dlogits summed over the batch axis"
-        return "dh_flat = dlogits @ W.T, then reshaped to h's shape"
+        if _matches(dh, expected[2] * HW):
+            return (
+                "the mean divides by H*W: each of the H*W positions receives 1/(H*W) of the gradient of the "
+                "pooled value, not all of it"
+            )
+        return (
+            "dh[n, c, i, j] = (dlogits @ V.T)[n, c] / (H*W) at every position (i, j): the mean spreads the "
+            "pooled value's gradient evenly over the positions it averaged"
+        )
 
-    _run("read-out backward", fn, _readout_cases(), _readout_reference, diagnose, forbid=_GRADIENT_ROUTINES)
+    _run("pooled read-out backward", fn, _readout_cases(), _readout_reference, diagnose, forbid=_GRADIENT_ROUTINES)
 
 
 # --- 2. the backward of a two-convolution network, without the library's backward -----------------
@@ -111,12 +127,14 @@ def _two_conv_cases():
     return cases
 
 
-def _two_conv_variant(x, w1, w2, dy, stride, padding, mask="z1", layer2_input="a1"):
+def _two_conv_variant(x, w1, w2, dy, stride, padding, mask="z1", layer2_input="a1", dx_from="dz1"):
     z1 = conv2d(x, w1, padding=1)
     a1 = np.maximum(z1, 0)
     da1, dw2, _ = conv2d_backward(dy, a1 if layer2_input == "a1" else z1, w2, stride=stride, padding=padding)
     dz1 = {"z1": da1 * (z1 > 0), "none": da1, "gradient": np.maximum(da1, 0)}[mask]
     dx, dw1, _ = conv2d_backward(dz1, x, w1, padding=1)
+    if dx_from == "da1":  # layer 1's dx from the gradient before ReLU's backward
+        dx = conv2d_backward(da1, x, w1, padding=1)[0]
     return dx, dw1, dw2
 
 
@@ -188,11 +206,23 @@ def check_two_conv_backward(fn):
                 return "the gradient that reaches z1 must pass ReLU's backward: multiply da1 by (z1 > 0)"
             if _matches(dw1, variant(mask="gradient")[1]):
                 return "ReLU's backward masks by the sign of the forward value z1, not of the gradient da1"
+            no_biases = dict(b1=np.zeros(len(case["w1"])), b2=np.zeros(len(case["w2"])))
+            for (rows, cols, mask), rot180_variant in _net_variants(**case, **no_biases):
+                if mask == "z1" and (rows, cols) != ("right", "right") and _matches(dw1, rot180_variant[0]):
+                    return _net_hint(case, rows, cols, mask, still=False)  # exercise 3's bug, or a cousin
             return (
                 "dw1 needs the gradient at layer 1's output: da1 = dx of layer 2 (col2im of dy_mat @ w2_mat, "
                 "with layer 2's stride and padding), masked by z1 > 0, then correlated with x's windows"
             )
-        return "dx = col2im(dz1_mat @ w1_mat, x.shape, (KH1, KW1), padding=1): layer 1's kernel and padding"
+        if _matches(dx, variant(dx_from="da1")[0]):
+            return (
+                "dx must come from dz1 = da1 * (z1 > 0), the gradient after ReLU's backward (the one dw1 uses), "
+                "not from da1: layer 1's output went through the ReLU before layer 2 saw it"
+            )
+        return (
+            "dx = col2im(dz1_mat @ w1_mat, x.shape, (KH1, KW1), padding=1), where dz1 = da1 * (z1 > 0) is the "
+            "masked gradient that also gives dw1: layer 1's kernel and padding"
+        )
 
     def diagnose_error(case, exc):
         short_hint = _short_by_leftover(case, exc)
@@ -336,7 +366,7 @@ def _lines(n, name):
     return f"{n} {name[:-1] if n == 1 else name}"
 
 
-def _ignored_hint(case, axes):
+def _ignored_hint(case, axes, still=True):
     """The hint for axes whose leftover the rot180 route ignores, naming the zeroed lines that a window reads."""
     s, p = case["stride"], case["padding"]
     short, read_zeroed = [], []
@@ -353,8 +383,9 @@ def _ignored_hint(case, axes):
             f"; here {' and '.join(read_zeroed)} of a1 {'is' if one else 'are'} read by a window, so "
             f"{'its' if one else 'their'} gradient is not simply zero"
         )
+    still = "still " if still else ""
     return (
-        f"da1 still ignores layer 2's leftover on the {' and '.join(name for name, *_ in axes)}. Padded by K-1-p "
+        f"da1 {still}ignores layer 2's leftover on the {' and '.join(name for name, *_ in axes)}. Padded by K-1-p "
         f"on every side, the rot180 route comes out short of a1 by the leftover a ({' and '.join(short)} here), "
         "and np.pad fills the gap with zeros. But a = (H + 2p - K) mod s counts lines of the padded a1 below "
         f"(right of) the last window, and only max(0, a - p) of them are lines of a1{here}. Pad the zero-inserted "
@@ -362,15 +393,18 @@ def _ignored_hint(case, axes):
     )
 
 
-def _net_hint(case, rows, cols, mask):
-    """Compose the hint for a student's answer that matched the variant (rows, cols, mask)."""
+def _net_hint(case, rows, cols, mask, still=True):
+    """Compose the hint for a student's answer that matched the variant (rows, cols, mask).
+
+    ``still`` says that the answer kept the bug of the function shown (exercise 3), not made it anew.
+    """
     axes = _net_axes(case)
     hints = []
     by_kind = {}
     for kind, axis in zip((rows, cols), axes):
         by_kind.setdefault(kind, []).append(axis)
     if "ignored" in by_kind:
-        hints.append(_ignored_hint(case, by_kind["ignored"]))
+        hints.append(_ignored_hint(case, by_kind["ignored"], still))
     if "top" in by_kind:
         names = " and ".join(name for name, *_ in by_kind["top"])
         hints.append(
@@ -469,12 +503,11 @@ def check_parameter_counts(total, frozen_trained):
     expected = _counts()
 
     def diagnose(got, expected):
-        try:
-            t, f = (int(v) for v in got)
-            if (t, f) != tuple(float(v) for v in got):
-                raise ValueError
-        except Exception:  # noqa: BLE001
+        if any(isinstance(v, (str, bytes)) for v in got):
+            return "answer with two whole numbers, not strings: write 123, not '123'"
+        if not all(_whole(v) for v in got):
             return "answer with two whole numbers"
+        t, f = (int(v) for v in got)
         if (t, f) == (expected[1], expected[0]):
             return "the two numbers are swapped: first the total, then the ones the frozen control trains"
         if t == expected[0] and f != expected[1]:
@@ -492,11 +525,15 @@ def check_parameter_counts(total, frozen_trained):
     _check_value(title, (total, frozen_trained), expected, diagnose, compare=lambda g, e: _same_ints(g, e))
 
 
-def _same_ints(got, expected):
-    try:
-        return len(got) == 2 and all(float(g) == e for g, e in zip(got, expected))
-    except Exception:  # noqa: BLE001
+def _whole(v):
+    """True for a whole number: an int (any width) or a float with no fraction; not a str, not a bool."""
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, numbers.Real)):
         return False
+    return bool(np.isfinite(v)) and float(v).is_integer()
+
+
+def _same_ints(got, expected):
+    return len(got) == 2 and all(_whole(g) and int(g) == e for g, e in zip(got, expected))
 
 
 __all__ = [

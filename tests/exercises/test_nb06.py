@@ -53,18 +53,24 @@ def test_checkers_never_raise(checker, fn, capsys):
     assert not ok and out.strip()
 
 
-# --- 1. read-out backward -------------------------------------------------------------------------
+# --- 1. read-out after global average pooling ----------------------------------------------------
 
 
-def readout(transpose_dW=False, flat_dh=False, mean_dc=False, wrong_dW=False):
-    def fn(h, W, dlogits):
-        h_flat = h.reshape(len(h), -1)
-        dW = dlogits.T @ h_flat if transpose_dW else h_flat.T @ dlogits
-        if wrong_dW:
-            dW = h_flat.T @ dlogits * len(h)
+def readout(transpose_dV=False, flat_dh=False, mean_dc=False, sum_pool_dV=False, undivided_dh=False, one_spot=False):
+    def fn(h, V, dlogits):
+        N, C, H, W = h.shape
+        pooled = h.sum(axis=(2, 3)) if sum_pool_dV else h.mean(axis=(2, 3))
+        dV = dlogits.T @ pooled if transpose_dV else pooled.T @ dlogits
         dc = dlogits.mean(axis=0) if mean_dc else dlogits.sum(axis=0)
-        dh = dlogits @ W.T
-        return dW, dc, dh if flat_dh else dh.reshape(h.shape)
+        dpooled = dlogits @ V.T  # (N, C)
+        if flat_dh:
+            return dV, dc, dpooled
+        dh = np.zeros(h.shape)
+        if one_spot:  # all of the gradient to the first position
+            dh[:, :, 0, 0] = dpooled
+        else:
+            dh[:] = dpooled[:, :, None, None] / (1 if undivided_dh else H * W)
+        return dV, dc, dh
 
     return fn
 
@@ -72,10 +78,12 @@ def readout(transpose_dW=False, flat_dh=False, mean_dc=False, wrong_dW=False):
 @pytest.mark.parametrize(
     "flags, hint",
     [
-        (dict(transpose_dW=True), "dW must have W's shape"),
-        (dict(flat_dh=True), "reshape it back"),
+        (dict(transpose_dV=True), "dV must have V's shape"),
+        (dict(flat_dh=True), "still has to go back through the mean"),
         (dict(mean_dc=True), "not a mean"),
-        (dict(wrong_dW=True), "dW[d, k] = sum over n"),
+        (dict(sum_pool_dV=True), "a mean over the H*W positions, not a sum"),
+        (dict(undivided_dh=True), "each of the H*W positions receives 1/(H*W)"),
+        (dict(one_spot=True), "spreads the pooled value's gradient evenly"),
     ],
 )
 def test_readout_hints(flags, hint, capsys):
@@ -83,21 +91,43 @@ def test_readout_hints(flags, hint, capsys):
     assert not ok and hint in out, out
 
 
+def test_readout_reference_matches_numerical_gradient():
+    """The checker's reference against a float64 numerical gradient of logits = pooled @ V + c."""
+    for case in nb06._readout_cases():
+        h, V, dlogits = case["h"], case["V"], case["dlogits"]
+        dV, dc, dh = nb06._readout_reference(**case)
+        c = np.zeros(V.shape[1])
+
+        def logits(h_=h, V_=V, c_=c):
+            return h_.mean(axis=(2, 3)) @ V_ + c_
+
+        assert cl.rel_error(dV, cl.numerical_gradient(lambda v: logits(V_=v), V, dlogits)) < 1e-8  # noqa: B023
+        assert cl.rel_error(dc, cl.numerical_gradient(lambda v: logits(c_=v), c, dlogits)) < 1e-8  # noqa: B023
+        assert cl.rel_error(dh, cl.numerical_gradient(lambda v: logits(h_=v), h, dlogits)) < 1e-8  # noqa: B023
+
+
+def test_readout_cases_are_pooled_over_several_positions():
+    """Without H*W > 1 the mean could not be told from a sum; non-square V catches a transposed dV."""
+    cases = nb06._readout_cases()
+    assert all(c["h"].shape[2] * c["h"].shape[3] > 1 for c in cases)
+    assert any(c["V"].shape[0] != c["V"].shape[1] for c in cases)
+
+
 def test_readout_detects_mutation_and_tuple_shape(capsys):
-    def mutating(h, W, dlogits):
-        result = SOL.my_readout_backward(h, W, dlogits)
+    def mutating(h, V, dlogits):
+        result = SOL.my_readout_backward(h, V, dlogits)
         dlogits *= 2
         return result
 
     assert "changed its input dlogits" in run(ex.check_readout_backward, mutating, capsys)[1]
-    out = run(ex.check_readout_backward, lambda h, W, dlogits: SOL.my_readout_backward(h, W, dlogits)[:2], capsys)[1]
-    assert "(dW, dc, dh)" in out
+    out = run(ex.check_readout_backward, lambda h, V, dlogits: SOL.my_readout_backward(h, V, dlogits)[:2], capsys)[1]
+    assert "(dV, dc, dh)" in out
 
 
 # --- 2. the two-layer backward --------------------------------------------------------------------
 
 
-def two_conv(mask="z1", layer2_input="a1", dx_kernel="w1", route="columns", transpose_dy=True):
+def two_conv(mask="z1", layer2_input="a1", dx_kernel="w1", route="columns", transpose_dy=True, dx_from="dz1"):
     """A student's two-layer backward from im2col/col2im (or the rot180 route without the leftover)."""
 
     def layer_backward(dy, x, w, stride, padding):
@@ -127,6 +157,11 @@ def two_conv(mask="z1", layer2_input="a1", dx_kernel="w1", route="columns", tran
         if route == "rot180":
             da1 = rot180_no_leftover(dy, w2, stride, padding)
             _, dw2 = layer_backward(dy, a1, w2, stride, padding)
+        elif route == "rot180, zero-filled":  # exercise 3's bug: the rows da1 is short of get zeros
+            da1 = rot180_no_leftover(dy, w2, stride, padding)
+            missing = (a1.shape[2] - da1.shape[2], a1.shape[3] - da1.shape[3])
+            da1 = np.pad(da1, ((0, 0), (0, 0), (0, missing[0]), (0, missing[1])))
+            _, dw2 = layer_backward(dy, a1, w2, stride, padding)
         elif route == "rot180 without zero insertion":
             da1 = rot180_no_insertion(dy, w2, stride, padding, a1.shape)
             _, dw2 = layer_backward(dy, a1, w2, stride, padding)
@@ -134,6 +169,8 @@ def two_conv(mask="z1", layer2_input="a1", dx_kernel="w1", route="columns", tran
             da1, dw2 = layer_backward(dy, a1 if layer2_input == "a1" else z1, w2, stride, padding)
         dz1 = {"z1": da1 * (z1 > 0), "none": da1, "gradient": np.maximum(da1, 0)}[mask]
         dx, dw1 = layer_backward(dz1, x, w1, 1, 1)
+        if dx_from == "da1":  # the ReLU mask left out of layer 1's dx
+            dx = layer_backward(da1, x, w1, 1, 1)[0]
         if dx_kernel == "flipped":
             F = w1.shape[0]
             dz_mat = dz1.transpose(0, 2, 3, 1).reshape(-1, F)
@@ -154,6 +191,9 @@ def two_conv(mask="z1", layer2_input="a1", dx_kernel="w1", route="columns", tran
         (dict(route="rot180"), "K-1-p+a on bottom/right"),
         (dict(route="rot180 without zero insertion"), "leftover rows included"),
         (dict(transpose_dy=False), "move F last first"),
+        (dict(route="rot180, zero-filled"), "da1 ignores layer 2's leftover on the rows and columns"),
+        (dict(route="rot180, zero-filled"), "here row 7 and column 7 of a1 are read by a window"),
+        (dict(dx_from="da1"), "dx must come from dz1 = da1 * (z1 > 0)"),
     ],
 )
 def test_two_conv_hints(flags, hint, capsys):
@@ -197,12 +237,13 @@ def test_two_conv_rejects_the_library_backward(capsys):
 
 
 def test_readout_refuses_the_linear_classifiers_backward(capsys):
-    def by_classifier(h, W, dlogits):
-        clf = net.LinearClassifier(W.shape[0], W.shape[1])
-        clf.W = W
-        clf.forward(h)
+    def by_classifier(h, V, dlogits):
+        clf = net.LinearClassifier(V.shape[0], V.shape[1])
+        clf.W = V
+        clf.forward(h.mean(axis=(2, 3)))
         clf.backward(dlogits)
-        return clf.grads["W"], clf.grads["c"], (dlogits @ W.T).reshape(h.shape)
+        dh = (dlogits @ V.T)[:, :, None, None] / (h.shape[2] * h.shape[3]) * np.ones(h.shape[2:])
+        return clf.grads["W"], clf.grads["c"], dh
 
     ok, out = run(ex.check_readout_backward, by_classifier, capsys)
     assert not ok and "without net.LinearClassifier.backward" in out, out
@@ -477,6 +518,12 @@ def test_parameter_counts_truth_is_the_network():
         ((160 + 4640 + 32 * 64 * 10 + 10, 20490), "not 8x8"),
         ((16 * 9 + 16 + 32 * 9 + 32 + 5130, 5130), "spans all 16 channels"),
         (("many", 3), "two whole numbers"),
+        (("9930", "5130"), "not strings"),
+        ((str(SOL.PARAMETER_COUNTS[0]), SOL.PARAMETER_COUNTS[1]), "not strings"),
+        ((True, SOL.PARAMETER_COUNTS[1]), "two whole numbers"),
+        ((float("nan"), 5130), "two whole numbers"),
+        ((np.int32(SOL.PARAMETER_COUNTS[0]), np.int64(SOL.PARAMETER_COUNTS[1])), "correct"),
+        ((float(SOL.PARAMETER_COUNTS[0]), SOL.PARAMETER_COUNTS[1]), "correct"),
         ((1.5, 2), "two whole numbers"),
         ((1, 2), "weights of a conv layer"),
         ((..., ...), "not answered yet"),
