@@ -392,11 +392,16 @@ def check_fft_length(fn):
             return (
                 f"too short: with length {L}, for {where}, windows that run past the end of the FFT wrap around "
                 f"onto rows of the image, not onto padding: {seen[2]} of the {seen[0]} rows of the classmate's "
-                f"function are wrong"
+                + ("function is wrong" if seen[2] == 1 else "function are wrong")
             )
         return f"for {where} the shortest exact length is not {L}: try the classmate's function with it"
 
     def diagnose_error(case, exc):
+        if isinstance(exc, TypeError) and "unexpected keyword argument 'padding'" in _text(exc):
+            return (
+                "the checker calls my_fft_length(H=..., K=..., padding=...) with these names: name your function's "
+                "parameters H, K and padding, as in the exercise"
+            )
         if isinstance(exc, TypeError) and "argument" in _text(exc):
             return (
                 "the exercise asks for the length, not the correlation: my_fft_length(H, K, padding) returns a "

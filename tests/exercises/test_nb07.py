@@ -275,6 +275,11 @@ def test_fft_on_screen_correlation_is_not_the_answer(capsys):
     assert not ok and "H + 2p holds the whole padded input and is exact, but it is not the shortest" in out, out
 
 
+def test_fft_length_names_its_parameters(capsys):
+    ok, out = run(ex.check_fft_length, lambda H, K, p: max(H + p, H + 2 * p - K + 1), capsys)
+    assert not ok and "name your function's parameters H, K and padding" in out, out
+
+
 def shortest(H, K, padding):
     return max(H + padding, H + 2 * padding - K + 1)
 
