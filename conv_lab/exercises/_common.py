@@ -19,6 +19,7 @@ hidden cases, a reference that computes the expected answer, and a
 """
 
 import functools
+import numbers
 import sys
 import warnings
 from contextlib import contextmanager
@@ -87,6 +88,30 @@ def same(got, expected, rtol=1e-9, atol=1e-9):
             return False
         return bool(np.allclose(got_arr, exp_arr, rtol=rtol, atol=atol))
     except Exception:  # noqa: BLE001 - anything that cannot be compared is simply not equal
+        return False
+
+
+def is_whole(v):
+    """True for a finite number with no fractional part (any int width, or a float like 3.0).
+
+    False for anything else: bools, strings, arrays, NaN and inf. Never raises. The predict-then-check
+    questions accept their numbers in any such form.
+    """
+    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, numbers.Real)):
+        return False
+    try:
+        return bool(np.isfinite(v)) and float(v).is_integer()
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def same_ints(got, expected):
+    """True when ``got`` is a sequence of whole numbers equal to the ints of ``expected``. Never raises."""
+    if isinstance(got, (str, bytes)):
+        return False
+    try:
+        return len(got) == len(expected) and all(is_whole(g) and int(g) == e for g, e in zip(got, expected))
+    except Exception:  # noqa: BLE001
         return False
 
 

@@ -6,6 +6,7 @@ from termcolor import colored
 from ..blocks import convolve2d, corr2d, output_size, rows_read, stride_leftover
 from ._common import FORWARD_ROUTINES, GRADIENT_ROUTINES, READ_ROWS_ROUTINES
 from ._common import check_value as _check_value
+from ._common import is_whole as _is_whole
 from ._common import matches as _matches
 from ._common import run_checker as _run
 
@@ -31,13 +32,6 @@ def _size_or_none(size, kernel_size, stride, padding, dilation):
         return output_size(size, kernel_size, stride, padding, dilation)
     except Exception:  # noqa: BLE001
         return None
-
-
-def _is_whole(v):
-    """True for a number with no fractional part (an int, or a float like 3.0); False for anything else."""
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.integer, np.floating)):
-        return False
-    return bool(np.isfinite(v)) and float(v).is_integer()
 
 
 # --- 1. warm-up: the padding that gives a wanted output size ---------------------------------------

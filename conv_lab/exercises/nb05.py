@@ -7,21 +7,16 @@ from ..blocks import corr2d, dilate2d, output_size, pad2d, rot180, stride_leftov
 from ..conv import conv2d_backward
 from ._common import FORWARD_ROUTINES, GRADIENT_ROUTINES
 from ._common import check_value as _check_value
+from ._common import is_whole as _is_whole
 from ._common import matches as _matches
 from ._common import run_checker as _run
+from ._common import same_ints as _same_ints
 
 # Routines that compute dx (or the transposed convolution) directly. The building blocks
 # dilate2d, pad2d, rot180 and corr2d stay allowed.
 # every gradient routine, and every routine that computes a whole multi-channel correlation in one call
 # (corr2d, one channel at a time, stays allowed: it is the notebook's building block)
 _DX_ROUTINES = GRADIENT_ROUTINES + tuple(r for r in FORWARD_ROUTINES if r not in ("corr2d", "convolve2d"))
-
-
-def _is_whole(v):
-    try:
-        return float(v) == int(v)
-    except Exception:  # noqa: BLE001
-        return False
 
 
 def _not_answered(title, answer, form):
@@ -74,15 +69,6 @@ def check_rot180_pads(answer):
         return "top = d(K-1) - p, bottom = d(K-1) - p + a, with a = (H + 2p - d(K-1) - 1) mod s"
 
     _check_value(title, answer, expected, diagnose, compare=_same_ints)
-
-
-def _same_ints(got, expected):
-    if isinstance(got, (str, bytes)):
-        return False
-    try:
-        return len(got) == len(expected) and all(_is_whole(g) and int(g) == e for g, e in zip(got, expected))
-    except Exception:  # noqa: BLE001
-        return False
 
 
 # --- 2. dx by the rot180 route, with stride, padding and dilation ---------------------------------

@@ -1,7 +1,6 @@
 """Exercise checkers for notebook 06: training a two-convolution network with the hand-written backward."""
 
 import itertools
-import numbers
 import re
 
 import numpy as np
@@ -13,8 +12,10 @@ from ..columns import im2col
 from ..conv import conv2d, conv2d_backward
 from ._common import GRADIENT_ROUTINES
 from ._common import check_value as _check_value
+from ._common import is_whole as _whole
 from ._common import matches as _matches
 from ._common import run_checker as _run
+from ._common import same_ints as _same_ints
 
 # Exercises 1 and 2 refuse the routines that compute a convolution's gradients directly: the shared list without
 # col2im (exercise 2 may scatter with it), plus the backward passes of conv_lab.net's models, which would compute
@@ -523,17 +524,6 @@ def check_parameter_counts(total, frozen_trained):
         return "weights of a conv layer: F*C*KH*KW, plus F biases; the read-out: (inputs x 10) weights plus 10 biases"
 
     _check_value(title, (total, frozen_trained), expected, diagnose, compare=lambda g, e: _same_ints(g, e))
-
-
-def _whole(v):
-    """True for a whole number: an int (any width) or a float with no fraction; not a str, not a bool."""
-    if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, numbers.Real)):
-        return False
-    return bool(np.isfinite(v)) and float(v).is_integer()
-
-
-def _same_ints(got, expected):
-    return len(got) == 2 and all(_whole(g) and int(g) == e for g, e in zip(got, expected))
 
 
 __all__ = [

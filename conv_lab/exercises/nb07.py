@@ -9,30 +9,17 @@ from ..blocks import output_size
 from ..conv import conv2d
 from ._common import FORWARD_ROUTINES
 from ._common import check_value as _check_value
+from ._common import is_whole as _is_whole
+from ._common import is_whole as _whole_number
 from ._common import matches as _matches
 from ._common import run_checker as _run
+from ._common import same_ints as _same_ints
 
 # Exercise 2 is about the grouping, not the windows: the window copiers stay allowed.
 _GROUPED_FORBID = tuple(r for r in FORWARD_ROUTINES if r not in ("im2col", "sliding_windows"))
 # Exercise 3 asks for a length: everything that computes a forward pass or copies windows is off, so that
 # the answer is not found by trying lengths against the library's correlation.
 _FFT_FORBID = FORWARD_ROUTINES
-
-
-def _is_whole(v):
-    try:
-        return not isinstance(v, (bool, np.bool_)) and float(v) == int(v)
-    except Exception:  # noqa: BLE001
-        return False
-
-
-def _same_ints(got, expected):
-    if isinstance(got, (str, bytes)):
-        return False
-    try:
-        return len(got) == len(expected) and all(_is_whole(g) and int(g) == e for g, e in zip(got, expected))
-    except Exception:  # noqa: BLE001
-        return False
 
 
 def _pair(got):
@@ -423,16 +410,6 @@ def check_fft_length(fn):
         forbid=_FFT_FORBID,
         diagnose_error=diagnose_error,
         compare=compare,
-    )
-
-
-def _whole_number(v):
-    """True for a whole int or float (numpy's too), not a bool, an array or a string."""
-    return (
-        isinstance(v, (int, float, np.integer, np.floating))
-        and not isinstance(v, (bool, np.bool_))
-        and np.isfinite(v)
-        and float(v) == int(v)
     )
 
 
