@@ -21,6 +21,7 @@ hidden cases, a reference that computes the expected answer, and a
 import functools
 import numbers
 import sys
+import types
 import warnings
 from contextlib import contextmanager
 
@@ -185,6 +186,29 @@ def _unwrap(fn):
             return fn
 
 
+def _private_helpers():
+    """Names (as run_checker's ``forbid`` spells them) of the library's private functions.
+
+    They are forbidden in every exercise along with the named routines: a student's code has no reason to
+    call them, and some of them compute an exercise's answer (the blocked im2col, the rot180 route's dw).
+    The library's own calls to them go through, as for every forbidden routine.
+    """
+    names = []
+    for key, module in list(sys.modules.items()):
+        if not key.startswith("conv_lab.") or key.startswith(("conv_lab.exercises", "conv_lab._")):
+            continue
+        short = key[len("conv_lab.") :]
+        for attr, value in list(vars(module).items()):
+            if (
+                attr.startswith("_")
+                and not attr.startswith("__")
+                and isinstance(value, types.FunctionType)
+                and value.__module__ == key
+            ):
+                names.append(f"{short}.{attr}")
+    return names
+
+
 @contextmanager
 def forbidden(fn, names, calls):
     """While active, calls to the named ``conv_lab`` routines from outside the library raise UsedForbidden.
@@ -199,7 +223,7 @@ def forbidden(fn, names, calls):
         import conv_lab
 
         originals = {}
-        for name in names:
+        for name in list(names) + [n for n in _private_helpers() if n not in names]:
             owner, attr, original = _resolve(name)
             originals[name] = original
             if isinstance(owner, type):

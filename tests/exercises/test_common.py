@@ -58,6 +58,20 @@ class TestForbidden:
         out = output(make(), capsys)
         assert "without corr2d" in out and _common.PASS_TEXT not in out
 
+    def test_the_librarys_private_helpers_are_refused(self, capsys):
+        def by_private_view(x, w):  # the library's strided window view, reached past the public API
+            windows = sys.modules["conv_lab.blocks"]._window_view(x[None, None], w.shape, (1, 1), (1, 1))
+            return np.einsum("ncijuv,uv->ij", windows, w)
+
+        out = output(by_private_view, capsys)
+        assert "without blocks._window_view" in out and _common.PASS_TEXT not in out
+
+    def test_public_building_blocks_still_use_the_private_helpers(self, capsys):
+        def padded_loops(x, w):  # cl.pad2d calls blocks._pad_crop inside: that call must go through
+            return by_loops(cl.pad2d(x, 0), w)
+
+        assert _common.PASS_TEXT in output(padded_loops, capsys)
+
     def test_a_name_imported_into_the_students_module_is_refused(self, capsys):
         module = types.ModuleType("student")
         exec("from conv_lab import corr2d\ndef mine(x, w):\n    return corr2d(x, w)\n", vars(module))
