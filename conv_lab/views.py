@@ -174,8 +174,11 @@ class ViewState:
         r, q = self.in_pixel
         if not self.touching:
             return f"its gradient (notebook 04): dx[{r},{q}] = 0, a sum with no terms"
-        names = " + ".join(f"dy[{t.i},{t.j}]·w[{t.u},{t.v}]" for t in self.touching)
-        return f"its gradient (notebook 04): dx[{r},{q}] = {names}"
+        return f"its gradient (notebook 04): dx[{r},{q}] = {self._dx_terms()}"
+
+    def _dx_terms(self):
+        """``dy[i,j]·w[u,v] + ...`` over the outputs that read the chosen input pixel."""
+        return " + ".join(f"dy[{t.i},{t.j}]·w[{t.u},{t.v}]" for t in self.touching)
 
     def dx_text(self):
         """dx at the chosen input pixel, written as the sum over the outputs that read it."""
@@ -187,7 +190,7 @@ class ViewState:
             if not self.cols_read[q]:
                 why.append(f"column {q}")
             return f"dx[{r},{q}] = 0: no window reads this pixel ({' and '.join(why)} unread)"
-        names = " + ".join(f"dy[{t.i},{t.j}]·w[{t.u},{t.v}]" for t in self.touching)
+        names = self._dx_terms()
         values = " + ".join(f"{t.dy}·{_paren(t.w)}" for t in self.touching)
         return f"dx[{r},{q}] = {names} = {values} = {self.dx_value} (cl.conv2d_backward: {self.dx_library})"
 

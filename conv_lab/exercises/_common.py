@@ -341,13 +341,27 @@ def _safe(hook, *args, fallback):
     return hint if isinstance(hint, str) and hint else fallback
 
 
-def _message(exc):
-    """The first line of an exception's message; never raises, even if its __str__ does."""
+def exception_text(exc):
+    """An exception's message; "" if its __str__ fails or returns something else. Never raises."""
     try:
         text = str(exc)
     except Exception:  # noqa: BLE001 - a student's exception class may have a broken __str__
         return ""
-    return text.splitlines()[0] if isinstance(text, str) and text else ""
+    return text if isinstance(text, str) else ""
+
+
+def _message(exc):
+    """The first line of an exception's message; never raises, even if its __str__ does."""
+    text = exception_text(exc)
+    return text.splitlines()[0] if text else ""
+
+
+def not_answered(title, answer, form):
+    """Print the "not answered yet" line and return True when a predict-then-check answer is still None or ``...``."""
+    if answer is None or answer is Ellipsis:
+        print(colored(f"{title}: not answered yet.", "yellow") + f" Replace the ... with {form}.")
+        return True
+    return False
 
 
 def run_checker(

@@ -254,8 +254,8 @@ def _fixed_cases():
     ]
 
 
-def _strided_taps(x, w, b, stride, padding):
-    """The bug of exercise 3: windows start at i (not i*stride) and their taps are stride apart."""
+def _windows_forward(x, w, b, stride, padding, start, tap):
+    """Exercise 3's forward loop, with window (i, j) starting at (start*i, start*j) and its taps ``tap`` apart."""
     N, C, H, W = x.shape
     F, _, KH, KW = w.shape
     xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
@@ -264,24 +264,20 @@ def _strided_taps(x, w, b, stride, padding):
     y = np.empty((N, F, OH, OW))
     for i in range(OH):
         for j in range(OW):
-            window = xp[:, :, i : i + stride * KH : stride, j : j + stride * KW : stride]  # (N, C, KH, KW)
+            r, q = start * i, start * j
+            window = xp[:, :, r : r + tap * KH : tap, q : q + tap * KW : tap]  # (N, C, KH, KW)
             y[:, :, i, j] = window.reshape(N, -1) @ w.reshape(F, -1).T + b  # (N, F)
     return y
+
+
+def _strided_taps(x, w, b, stride, padding):
+    """The bug of exercise 3: windows start at i (not i*stride) and their taps are stride apart."""
+    return _windows_forward(x, w, b, stride, padding, start=1, tap=stride)
 
 
 def _start_at_i(x, w, b, stride, padding):
     """A half fix of exercise 3: taps adjacent, but window (i, j) still starts at (i, j)."""
-    N, C, H, W = x.shape
-    F, _, KH, KW = w.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    OH = (H + 2 * padding - KH) // stride + 1
-    OW = (W + 2 * padding - KW) // stride + 1
-    y = np.empty((N, F, OH, OW))
-    for i in range(OH):
-        for j in range(OW):
-            window = xp[:, :, i : i + KH, j : j + KW]  # (N, C, KH, KW)
-            y[:, :, i, j] = window.reshape(N, -1) @ w.reshape(F, -1).T + b  # (N, F)
-    return y
+    return _windows_forward(x, w, b, stride, padding, start=1, tap=1)
 
 
 def check_conv_forward_fixed(fn):

@@ -1,7 +1,6 @@
 """Exercise checkers for notebook 05: dx as a correlation with rot180(w), and as upsampling."""
 
 import numpy as np
-from termcolor import colored
 
 from ..blocks import corr2d, dilate2d, output_size, pad2d, rot180, stride_leftover
 from ..conv import conv2d_backward
@@ -9,6 +8,7 @@ from ._common import FORWARD_ROUTINES, GRADIENT_ROUTINES
 from ._common import check_value as _check_value
 from ._common import is_whole as _is_whole
 from ._common import matches as _matches
+from ._common import not_answered as _not_answered
 from ._common import run_checker as _run
 from ._common import same_ints as _same_ints
 
@@ -17,13 +17,6 @@ from ._common import same_ints as _same_ints
 # every gradient routine, and every routine that computes a whole multi-channel correlation in one call
 # (corr2d, one channel at a time, stays allowed: it is the notebook's building block)
 _DX_ROUTINES = GRADIENT_ROUTINES + tuple(r for r in FORWARD_ROUTINES if r not in ("corr2d", "convolve2d"))
-
-
-def _not_answered(title, answer, form):
-    if answer is None or answer is Ellipsis:
-        print(colored(f"{title}: not answered yet.", "yellow") + f" Replace the ... with {form}.")
-        return True
-    return False
 
 
 # --- 1. warm-up: predict the rot180 padding amounts ------------------------------------------------

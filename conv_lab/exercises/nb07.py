@@ -3,15 +3,16 @@
 import re
 
 import numpy as np
-from termcolor import colored
 
 from ..blocks import output_size
 from ..conv import conv2d
 from ._common import FORWARD_ROUTINES
 from ._common import check_value as _check_value
+from ._common import exception_text as _text
 from ._common import is_whole as _is_whole
 from ._common import is_whole as _whole_number
 from ._common import matches as _matches
+from ._common import not_answered as _not_answered
 from ._common import run_checker as _run
 from ._common import same_ints as _same_ints
 
@@ -33,13 +34,6 @@ def _pair(got):
         return int(got[0]), int(got[1])
     except Exception:  # noqa: BLE001
         return None
-
-
-def _not_answered(title, answer, form):
-    if answer is None or answer is Ellipsis:
-        print(colored(f"{title}: not answered yet.", "yellow") + f" Replace the ... with {form}.")
-        return True
-    return False
 
 
 # --- 1. warm-up: the weights and multiply-adds of a depthwise-separable block ---------------------
@@ -411,13 +405,6 @@ def check_fft_length(fn):
         diagnose_error=diagnose_error,
         compare=compare,
     )
-
-
-def _text(exc):
-    try:
-        return str(exc)
-    except Exception:  # noqa: BLE001
-        return ""
 
 
 # --- 4. predict, then check: Winograd's multiplications on a 7 x 7 layer --------------------------
