@@ -199,16 +199,74 @@ def extent(kernel, dilation):
     return dilation * (kernel - 1) + 1
 
 
+def _sides(padding):
+    """``padding`` of one axis as (before, after): an int means the same on both sides."""
+    return tuple(padding) if isinstance(padding, tuple) else (padding, padding)
+
+
 def out_len(size, kernel, stride, padding, dilation, axis="height"):
-    """Output length along one axis, with a clear error if the kernel does not fit."""
+    """Output length along one axis, with a clear error if the kernel does not fit.
+
+    ``padding`` is an int (the same on both sides) or a (before, after) pair of ints.
+    """
     span = extent(kernel, dilation)
-    padded = size + 2 * padding
+    before, after = _sides(padding)
+    padded = size + before + after
     if span > padded:
+        added = f"2*{before}" if before == after else f"{before}+{after}"
         raise ValueError(
             f"kernel {axis} after dilation, d*(K-1)+1 = {dilation}*({kernel}-1)+1 = {span}, "
-            f"is larger than the padded input {axis}, size+2p = {size}+2*{padding} = {padded}"
+            f"is larger than the padded input {axis}, size + padding = {size}+{added} = {padded}"
         )
     return (padded - span) // stride + 1
+
+
+PADDING_MODES = ("valid", "same")
+
+
+def padding_sides(padding, kernel, stride, dilation):
+    """Zeros on each side, (top, bottom, left, right), from any accepted form of ``padding``.
+
+    Accepted: an int (every side), an ``(ph, pw)`` pair (per axis, both sides),
+    ``((top, bottom), (left, right))``, or one of PyTorch's strings: ``"valid"``
+    (no padding) and ``"same"`` (stride 1 only: ``d*(K-1)`` zeros per axis, split
+    so that the odd one, for an even kernel, goes to the bottom/right, as PyTorch does).
+    ``kernel``, ``stride`` and ``dilation`` are pairs of Python ints, already checked.
+    """
+    if isinstance(padding, (str, np.str_)):
+        if padding not in PADDING_MODES:
+            raise TypeError(f"padding must be an int, a pair, 'valid' or 'same', got {str(padding)!r}")
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if stride != (1, 1):
+            raise ValueError(f"padding='same' needs stride 1 (as in PyTorch), got stride={stride}")
+        sides = []
+        for k, d in zip(kernel, dilation):
+            total = d * (k - 1)
+            sides += [total // 2, total - total // 2]
+        return tuple(sides)
+    return pad_amounts(padding, minimum=0)
+
+
+def pad_amounts(padding, minimum=None):
+    """An int, ``(ph, pw)`` or ``((top, bottom), (left, right))`` as (top, bottom, left, right) Python ints."""
+    nested = isinstance(padding, np.ndarray) and padding.shape == (2, 2)
+    if isinstance(padding, (tuple, list)) and len(padding) == 2:
+        nested = all(isinstance(p, (tuple, list)) or (isinstance(p, np.ndarray) and p.ndim == 1) for p in padding)
+    if nested:
+        top, bottom = pair(padding[0], "padding[0] (top, bottom)", minimum=minimum)
+        left, right = pair(padding[1], "padding[1] (left, right)", minimum=minimum)
+        return (top, bottom, left, right)
+    ph, pw = pair(padding, "padding", minimum=minimum)
+    return (ph, ph, pw, pw)
+
+
+def padding_arg(sides):
+    """(top, bottom, left, right) in the form a public function takes: ``(ph, pw)`` when each axis is even."""
+    top, bottom, left, right = sides
+    if top == bottom and left == right:
+        return (top, left)
+    return ((top, bottom), (left, right))
 
 
 class Geometry(NamedTuple):
@@ -222,7 +280,7 @@ class Geometry(NamedTuple):
     KH: int
     KW: int
     stride: tuple
-    padding: tuple
+    pads: tuple  # (top, bottom, left, right): zeros on each side
     dilation: tuple
     OH: int
     OW: int
@@ -230,8 +288,14 @@ class Geometry(NamedTuple):
     groups: int = 1  # G: channels and filters split into G blocks; filter block g reads channel block g only
 
     @property
+    def padding(self):
+        """The padding as a public function takes it: ``(ph, pw)``, or ``((top, bottom), (left, right))``."""
+        return padding_arg(self.pads)
+
+    @property
     def padded_shape(self):
-        return (self.H + 2 * self.padding[0], self.W + 2 * self.padding[1])
+        top, bottom, left, right = self.pads
+        return (self.H + top + bottom, self.W + left + right)
 
     @property
     def Cg(self):
@@ -247,23 +311,22 @@ class Geometry(NamedTuple):
 def geometry(x_shape, kernel_size, F, stride, padding, dilation, shape_name="x", groups=1):
     """Validate hyper-parameters against an (N, C, H, W) input and return a Geometry.
 
-    ``groups`` must already be checked (see :func:`conv_inputs`).
+    ``padding`` takes every form of :func:`padding_sides`. ``groups`` must already be
+    checked (see :func:`conv_inputs`).
     """
     N, C, H, W = (int(v) for v in x_shape)
     KH, KW = pair(kernel_size, "kernel_size", minimum=1)
     s = pair(stride, "stride", minimum=1)
-    p = pair(padding, "padding", minimum=0)
     d = pair(dilation, "dilation", minimum=1)
-    OH = out_len(H, KH, s[0], p[0], d[0], "height")
-    OW = out_len(W, KW, s[1], p[1], d[1], "width")
-    culprit = f"padding={p}" if max(p) > 0 else f"{shape_name} shape {(N, C, H, W)}"
-    check_elements((N, C, H + 2 * p[0], W + 2 * p[1]), "the padded input (N, C, H+2ph, W+2pw)", culprit)
+    top, bottom, left, right = pads = padding_sides(padding, (KH, KW), s, d)
+    OH = out_len(H, KH, s[0], (top, bottom), d[0], "height")
+    OW = out_len(W, KW, s[1], (left, right), d[1], "width")
+    Hp, Wp = H + top + bottom, W + left + right
+    culprit = f"padding={padding_arg(pads)}" if max(pads) > 0 else f"{shape_name} shape {(N, C, H, W)}"
+    check_elements((N, C, Hp, Wp), "the padded input (N, C, H+top+bottom, W+left+right)", culprit)
     check_elements((N, max(C, int(F)), OH, OW), "the output (N, F, OH, OW)", culprit)
-    a = (
-        (H + 2 * p[0] - extent(KH, d[0])) % s[0],
-        (W + 2 * p[1] - extent(KW, d[1])) % s[1],
-    )
-    return Geometry(N, C, H, W, int(F), KH, KW, s, p, d, OH, OW, a, int(groups))
+    a = ((Hp - extent(KH, d[0])) % s[0], (Wp - extent(KW, d[1])) % s[1])
+    return Geometry(N, C, H, W, int(F), KH, KW, s, pads, d, OH, OW, a, int(groups))
 
 
 def groups_for(groups, C, F, c_desc, f_desc):

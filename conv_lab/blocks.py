@@ -165,19 +165,6 @@ def sliding_windows(x, kernel_size, stride=1, dilation=1):
     return _window_view(x, kernel, stride, dilation)
 
 
-def _pad_amounts(padding):
-    """Normalise int, (ph, pw) or ((top, bottom), (left, right)) to 4 ints."""
-    nested = isinstance(padding, np.ndarray) and padding.shape == (2, 2)
-    if isinstance(padding, (tuple, list)) and len(padding) == 2:
-        nested = all(isinstance(p, (tuple, list)) or (isinstance(p, np.ndarray) and p.ndim == 1) for p in padding)
-    if nested:
-        top, bottom = ck.pair(padding[0], "padding[0] (top, bottom)")
-        left, right = ck.pair(padding[1], "padding[1] (left, right)")
-        return top, bottom, left, right
-    ph, pw = ck.pair(padding, "padding")
-    return ph, ph, pw, pw
-
-
 def _pad_crop(x, top, bottom, left, right):
     """Pad with zeros, then crop where an amount is negative; a new array. No checks."""
     widths = [(0, 0)] * (x.ndim - 2) + [(max(top, 0), max(bottom, 0)), (max(left, 0), max(right, 0))]
@@ -197,8 +184,9 @@ def pad2d(x, padding):
         that many rows/columns instead, which the rot180 backward route needs
         when the forward padding exceeds ``d*(K-1)``. The zeros are added
         first, then the crops are taken from the edges of the padded array,
-        so ``((-3, 2), 0)`` on 2 rows leaves one row, a zero. The result must
-        keep at least one row and one column.
+        so ``((-2, 1), 0)`` on 2 rows leaves one row, a zero. The crops of an
+        axis may remove at most the rows (columns) the input has, and the
+        result must keep at least one row and one column.
 
     Returns
     -------
@@ -215,13 +203,19 @@ def pad2d(x, padding):
     x = ck.numeric_array(x, "x")
     if x.ndim < 2:
         raise ValueError(f"x must have at least 2 dimensions (H, W), got shape {x.shape}")
-    top, bottom, left, right = _pad_amounts(padding)
+    top, bottom, left, right = ck.pad_amounts(padding)
     H, W = x.shape[-2:]
     for axis, size, before, after in (("height", H, top, bottom), ("width", W, left, right)):
         if size + before + after < 1:
             raise ValueError(
                 f"padding {padding!r} crops away the whole input {axis}: {size} {before:+d} {after:+d} "
                 f"= {size + before + after} rows/columns would remain, and at least one must"
+            )
+        crop = max(-before, 0) + max(-after, 0)
+        if crop > size:
+            raise ValueError(
+                f"padding {padding!r} crops {crop} rows/columns from an input {axis} of {size}: "
+                f"a crop can remove at most the {size} that exist"
             )
     shape = x.shape[:-2] + (H + top + bottom, W + left + right)
     ck.check_elements(shape, "the result", f"padding={padding!r}")
@@ -312,8 +306,8 @@ def corr2d(x, w, stride=1, padding=0, dilation=1):
     g = ck.geometry((1, 1) + x.shape, w.shape, 1, stride, padding, dilation)
     dtype = ck.work_dtype(x, w)
     ck.exact_int(dtype, [(g.KH * g.KW, [("x", x), ("w", w)])], "an output")
-    (ph, pw), x = g.padding, x.astype(dtype, copy=False)
-    windows = _window_view(_pad_crop(x, ph, ph, pw, pw), w.shape, g.stride, g.dilation)  # (OH, OW, KH, KW)
+    x = x.astype(dtype, copy=False)
+    windows = _window_view(_pad_crop(x, *g.pads), w.shape, g.stride, g.dilation)  # (OH, OW, KH, KW)
     return np.einsum("ijuv,uv->ij", windows, w.astype(dtype, copy=False))  # (OH, OW)
 
 

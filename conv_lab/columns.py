@@ -39,7 +39,7 @@ def _scatter_taps(xp, tap, g, axes):
     kw)`` returns the values of tap (kh, kw) of every window, laid out like
     ``xp`` with the spatial axes shrunk to (OH, OW).
     """
-    (sh, sw), (dh, dw), (ph, pw) = g.stride, g.dilation, g.padding
+    (sh, sw), (dh, dw), (top, _, left, _) = g.stride, g.dilation, g.pads
     index = [slice(None)] * xp.ndim
     for kh in range(g.KH):
         index[axes[0]] = slice(kh * dh, kh * dh + sh * (g.OH - 1) + 1, sh)
@@ -47,8 +47,8 @@ def _scatter_taps(xp, tap, g, axes):
             index[axes[1]] = slice(kw * dw, kw * dw + sw * (g.OW - 1) + 1, sw)
             # neighbouring windows overlap on these pixels: add, never assign
             xp[tuple(index)] += tap(kh, kw)
-    index[axes[0]] = slice(ph, ph + g.H)
-    index[axes[1]] = slice(pw, pw + g.W)
+    index[axes[0]] = slice(top, top + g.H)
+    index[axes[1]] = slice(left, left + g.W)
     return xp[tuple(index)]
 
 
@@ -61,6 +61,8 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
     kernel_size : int or (KH, KW)
     stride, padding, dilation : int or (h, w) pair
         PyTorch conventions: padding is zeros per side, dilation 1 is none.
+        ``padding`` may also be ``((top, bottom), (left, right))``, ``"valid"``
+        or ``"same"``, as in :func:`conv2d`.
 
     Returns
     -------
@@ -79,8 +81,7 @@ def im2col(x, kernel_size, stride=1, padding=0, dilation=1):
     g = ck.geometry(x.shape, kernel_size, 0, stride, padding, dilation)
     shape = (g.N * g.OH * g.OW, g.C * g.KH * g.KW)
     ck.check_elements(shape, "cols (N*OH*OW, C*KH*KW)", f"kernel_size={(g.KH, g.KW)} with stride={g.stride}")
-    (ph, pw) = g.padding
-    view = _window_view(_pad_crop(x, ph, ph, pw, pw), (g.KH, g.KW), g.stride, g.dilation)  # (N, C, OH, OW, KH, KW)
+    view = _window_view(_pad_crop(x, *g.pads), (g.KH, g.KW), g.stride, g.dilation)  # (N, C, OH, OW, KH, KW)
     cols = np.empty(shape, dtype=x.dtype)
     # one copy into a fresh array: a reshape of the view could itself be a (read-only) view
     np.copyto(cols.reshape(g.N, g.OH, g.OW, g.C, g.KH, g.KW), view.transpose(0, 2, 3, 1, 4, 5))
@@ -191,14 +192,15 @@ class _Workspace:
     def unfold(self, x):
         """Copy the windows of a block x (n, C, H, W) into the cols buffer; return it as matrices."""
         g, n = self.g, x.shape[0]
-        (ph, pw), xp = g.padding, self.xp[:n]
+        (top, _, left, _), xp = g.pads, self.xp[:n]
+        rows, cols = slice(top, top + g.H), slice(left, left + g.W)
         if self.last:
-            xp[:, ph : ph + g.H, pw : pw + g.W, :] = x.transpose(0, 2, 3, 1)  # (n, H, W, C)
+            xp[:, rows, cols, :] = x.transpose(0, 2, 3, 1)  # (n, H, W, C)
             view = _window_view(xp, (g.KH, g.KW), g.stride, g.dilation, axes=(1, 2))  # (n, OH, OW, C, KH, KW)
             view = view.reshape(n, g.OH, g.OW, g.groups, g.Cg, g.KH, g.KW)  # C split into (G, C/G): still a view
             np.copyto(self.cols[:n], view.transpose(0, 1, 2, 3, 5, 6, 4))  # (n, OH, OW, G, KH, KW, C/G)
             return self.cols[:n].reshape(n * g.OH * g.OW, g.groups, -1)  # (n*OH*OW, G, KH*KW*C/G)
-        xp[:, :, ph : ph + g.H, pw : pw + g.W] = x
+        xp[:, :, rows, cols] = x
         view = _window_view(xp, (g.KH, g.KW), g.stride, g.dilation)  # (n, C, OH, OW, KH, KW)
         np.copyto(self.cols[:n], view.transpose(0, 1, 4, 5, 2, 3))  # (n, C, KH, KW, OH, OW)
         return self.cols[:n].reshape(n, g.groups, -1, g.OH * g.OW)  # (n, G, C/G*KH*KW, OH*OW)

@@ -43,7 +43,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, method="im2col", group
     """Forward pass of a 2-D convolution layer (cross-correlation, as in every framework).
 
     ``y[n, f, i, j] = b[f] + sum_{c, u, v} xp[n, g*C/G + c, i*sh + u*dh, j*sw + v*dw] * w[f, c, u, v]``
-    where ``xp`` is ``x`` zero-padded by ``padding`` on each side, ``G = groups``
+    where ``xp`` is ``x`` zero-padded by ``padding``, ``G = groups``
     and ``g = f // (F/G)`` is the group of filter f (``g = 0`` when ``groups=1``).
 
     Parameters
@@ -52,8 +52,10 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, method="im2col", group
     w : array_like, shape (F, C/groups, KH, KW)
     b : array_like, shape (F,), optional
     stride : int or (sh, sw), default 1
-    padding : int or (ph, pw), default 0
-        Zeros added on each side.
+    padding : int, (ph, pw), ((top, bottom), (left, right)), "valid" or "same", default 0
+        Zeros added on each side. ``"valid"`` is 0; ``"same"`` (stride 1 only)
+        keeps the input's size: ``d*(K-1)`` zeros per axis, the odd one (for an
+        even kernel) on the bottom/right, as in PyTorch.
     dilation : int or (dh, dw), default 1
         1 means an ordinary, dense kernel.
     method : {"im2col", "loops", "einsum", "fft", "winograd"}
@@ -110,9 +112,9 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, method="im2col", group
     ck.exact_int(dtype, terms, "y")
     x, w = x.astype(dtype, copy=False), w.astype(dtype, copy=False)
 
-    (ph, pw), G = g.padding, g.groups
+    G = g.groups
     if method == "loops":
-        xp = _pad_crop(x, ph, ph, pw, pw)  # (N, C, Hp, Wp)
+        xp = _pad_crop(x, *g.pads)  # (N, C, Hp, Wp)
         w_mat = grouped.weight_matrices(w, G).transpose(0, 2, 1)  # (G, C/G*KH*KW, F/G)
         y = np.empty((g.N, g.F, g.OH, g.OW), dtype=dtype)
         for i in range(g.OH):
@@ -120,7 +122,7 @@ def conv2d(x, w, b=None, stride=1, padding=0, dilation=1, method="im2col", group
                 window = xp[_window(g, i, j)].reshape(g.N, G, -1).transpose(1, 0, 2)  # (G, N, C/G*KH*KW)
                 y[:, :, i, j] = (window @ w_mat).transpose(1, 0, 2).reshape(g.N, g.F)  # (G, N, F/G) -> (N, F)
     elif method == "einsum":
-        view = _window_view(_pad_crop(x, ph, ph, pw, pw), (g.KH, g.KW), g.stride, g.dilation)  # (N, C, OH, OW, KH, KW)
+        view = _window_view(_pad_crop(x, *g.pads), (g.KH, g.KW), g.stride, g.dilation)  # (N, C, OH, OW, KH, KW)
         if G == 1:
             y = np.einsum("nchwuv,fcuv->nfhw", view, w, optimize=True)
         else:
@@ -204,9 +206,9 @@ def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1, method="im2col", 
     dy, x, w = (a.astype(dtype, copy=False) for a in (dy, x, w))
     db = dy.sum(axis=(0, 2, 3))  # (F,)
 
-    (ph, pw), G = g.padding, g.groups
+    (top, _, left, _), G = g.pads, g.groups
     if method == "loops":
-        xp = _pad_crop(x, ph, ph, pw, pw)  # (N, C, Hp, Wp)
+        xp = _pad_crop(x, *g.pads)  # (N, C, Hp, Wp)
         dxp = np.zeros_like(xp)
         w_mat = grouped.weight_matrices(w, G)  # (G, F/G, C/G*KH*KW)
         dw = np.zeros(w_mat.shape, dtype=dtype)  # (G, F/G, C/G*KH*KW)
@@ -217,7 +219,7 @@ def conv2d_backward(dy, x, w, stride=1, padding=0, dilation=1, method="im2col", 
                 dxp[idx] += (g_ij @ w_mat).transpose(1, 0, 2).reshape(g.N, g.C, g.KH, g.KW)  # (G, N, .) -> (N, C, ..)
                 window = xp[idx].reshape(g.N, G, -1).transpose(1, 0, 2)  # (G, N, C/G*KH*KW)
                 dw += g_ij.transpose(0, 2, 1) @ window  # (G, F/G, C/G*KH*KW)
-        dx = dxp[:, :, ph : ph + g.H, pw : pw + g.W].copy()
+        dx = dxp[:, :, top : top + g.H, left : left + g.W].copy()
         dw = dw.reshape(g.F, g.Cg, g.KH, g.KW)
     elif method == "im2col":  # dw = dy_mat.T @ cols, dx = col2im(dy_mat @ w_mat), blocked
         dx, dw = gemm_backward(dy, x, w, g)
@@ -240,8 +242,8 @@ def _dw_by_correlation(dy, x, g):
     the batch becomes the C/G channels of a group, and the "channels" are
     (group, sample) pairs, G*N of them, convolved with ``groups=G``.
     """
-    (ah, aw), (ph, pw), G = g.leftover, g.padding, g.groups
-    xp = _pad_crop(x, ph, ph - ah, pw, pw - aw)  # (N, C, Hp - ah, Wp - aw)
+    (ah, aw), (top, bottom, left, right), G = g.leftover, g.pads, g.groups
+    xp = _pad_crop(x, top, bottom - ah, left, right - aw)  # (N, C, Hp - ah, Wp - aw)
     Hc, Wc = xp.shape[2:]
     xs = xp.reshape(g.N, G, g.Cg, Hc, Wc).transpose(2, 1, 0, 3, 4)  # (C/G, G, N, Hc, Wc)
     dw_t = conv2d(
@@ -276,7 +278,8 @@ def conv_transpose2d(y, w, stride=1, padding=0, output_padding=0, dilation=1, gr
 
     Computed the rot180 way: ``y`` gets ``s-1`` zeros between its elements,
     ``d*(K-1) - p`` rows/columns of zeros on top/left and
-    ``d*(K-1) - p + output_padding`` on bottom/right (a negative amount crops),
+    ``d*(K-1) - p + output_padding`` on bottom/right (a negative amount crops;
+    with uneven padding, each side uses its own ``p``),
     and is then correlated at stride 1 with the kernel rotated by 180 degrees,
     its F and C axes swapped, dilated by d. The correlation multiplies only
     the places that hold an entry of ``y``: the inserted and padded zeros
@@ -292,7 +295,8 @@ def conv_transpose2d(y, w, stride=1, padding=0, output_padding=0, dilation=1, gr
         (the same array as PyTorch's ``conv_transpose2d`` weight, whose shape
         it calls ``(in_channels, out_channels/groups, KH, KW)``).
     stride, padding, dilation, groups : int or pair
-        Those of that forward convolution. ``groups`` must divide F; the
+        Those of that forward convolution; ``padding`` may also be
+        ``((top, bottom), (left, right))``. ``groups`` must divide F; the
         result has ``C = groups * w.shape[1]`` channels.
     output_padding : int or pair, default 0
         Extra rows/columns on the bottom/right of the result. Several input
@@ -305,7 +309,8 @@ def conv_transpose2d(y, w, stride=1, padding=0, output_padding=0, dilation=1, gr
     Returns
     -------
     ndarray, shape (N, C, H, W)
-        ``H = (OH-1)*sh - 2*ph + dh*(KH-1) + output_padding_h + 1``, same for W.
+        ``H = (OH-1)*sh - 2*ph + dh*(KH-1) + output_padding_h + 1`` (``top + bottom``
+        in place of ``2*ph`` for uneven padding), same for W.
         A new array, in the dtype rule of :func:`conv2d` applied to ``y`` and
         ``w`` (int64 for integers, exact).
     """
@@ -319,7 +324,7 @@ def conv_transpose2d(y, w, stride=1, padding=0, output_padding=0, dilation=1, gr
     G = ck.integer(groups, "groups", minimum=1)
     G = ck.groups_for(G, G * w.shape[1], w.shape[0], "", f"y and w have F={w.shape[0]} (w shape {w.shape})")
     s = ck.pair(stride, "stride", minimum=1)
-    p = ck.pair(padding, "padding", minimum=0)
+    p = ck.pad_amounts(padding, minimum=0)  # (top, bottom, left, right)
     d = ck.pair(dilation, "dilation", minimum=1)
     op = ck.pair(output_padding, "output_padding", minimum=0)
     for k in range(2):
@@ -331,10 +336,10 @@ def conv_transpose2d(y, w, stride=1, padding=0, output_padding=0, dilation=1, gr
     (N, F, OH, OW), (Cg, KH, KW) = y.shape, w.shape[1:]
     C, Fg = G * Cg, F // G
     reach = [d[k] * (w.shape[2 + k] - 1) for k in range(2)]  # d*(K-1)
-    H, W = [(y.shape[2 + k] - 1) * s[k] - 2 * p[k] + reach[k] + op[k] + 1 for k in range(2)]
+    H, W = [(y.shape[2 + k] - 1) * s[k] - p[2 * k] - p[2 * k + 1] + reach[k] + op[k] + 1 for k in range(2)]
     if min(H, W) < 1:
         raise ValueError(
-            f"padding {p} is too large: the transposed convolution of y {y.shape} with "
+            f"padding {ck.padding_arg(p)} is too large: the transposed convolution of y {y.shape} with "
             f"w {w.shape} would have height/width {(H, W)}"
         )
     culprit = f"stride={s} with dilation={d}"
@@ -344,7 +349,7 @@ def conv_transpose2d(y, w, stride=1, padding=0, output_padding=0, dilation=1, gr
     ck.exact_int(dtype, [(Fg * KH * KW, [("y", y), ("w", w)])], "an output")
     y, w = y.astype(dtype, copy=False), w.astype(dtype, copy=False)
 
-    amounts = (reach[0] - p[0], reach[0] - p[0] + op[0], reach[1] - p[1], reach[1] - p[1] + op[1])
+    amounts = (reach[0] - p[0], reach[0] - p[1] + op[0], reach[1] - p[2], reach[1] - p[3] + op[1])
     y_pad = _pad_crop(dilate2d(y, s), *amounts)  # (N, F, H + d(KH-1), W + d(KW-1))
     # the same zero insertion and padding applied to ones: True where y_pad holds an entry of y
     real = _pad_crop(dilate2d(np.ones((OH, OW), dtype=bool), s), *amounts)  # (H + d(KH-1), W + d(KW-1))

@@ -105,10 +105,11 @@ def forward(x, w, g):
 
 
 def _correlate(x, w, g):
-    (sh, sw), (dh, dw), (ph, pw), (ah, aw) = g.stride, g.dilation, g.padding, g.leftover
+    (sh, sw), (dh, dw), (ah, aw) = g.stride, g.dilation, g.leftover
+    top, bottom, left, right = g.pads
     G, Cg, Fg = g.groups, g.Cg, g.Fg
     EH, EW = ck.extent(g.KH, dh), ck.extent(g.KW, dw)
-    HR, WR = g.H + 2 * ph - ah, g.W + 2 * pw - aw  # padded, without the rows/columns no window reads
+    HR, WR = g.H + top + bottom - ah, g.W + left + right - aw  # padded, without the rows/columns no window reads
     L, Lw = fast_length(HR), fast_length(WR)
     K = L * (Lw // 2 + 1)  # frequencies kept by rfft2 (the rest are complex conjugates)
     ck.check_elements(
@@ -120,7 +121,7 @@ def _correlate(x, w, g):
         f"method='fft' with w shape {w.shape} on a padded input of {HR}x{WR}",
     )
 
-    xp = _pad_crop(x, ph, ph - ah, pw, pw - aw)  # (N, C, HR, WR)
+    xp = _pad_crop(x, top, bottom - ah, left, right - aw)  # (N, C, HR, WR)
     wd = np.zeros((g.F, Cg, EH, EW), dtype=w.dtype)
     wd[:, :, ::dh, ::dw] = w  # dilated kernel: d-1 zeros between taps
     X = np.fft.rfft2(xp, s=(L, Lw)).reshape(g.N, G, Cg, K)  # (N, G, C/G, K)

@@ -16,7 +16,8 @@ class Conv2d:
         C and F.
     kernel_size : int or (KH, KW)
     stride, padding, dilation : int or pair
-        As in :func:`conv_lab.conv2d`.
+        As in :func:`conv_lab.conv2d`; ``padding`` may also be
+        ``((top, bottom), (left, right))``, ``"valid"`` or ``"same"`` (stride 1).
     groups : int, default 1
         As in :func:`conv_lab.conv2d`: must divide C and F; ``groups=C`` is
         depthwise. The weight has shape ``(F, C/groups, KH, KW)``.
@@ -81,8 +82,10 @@ class Conv2d:
         F = ck.integer(out_channels, "out_channels", minimum=1)
         KH, KW = ck.pair(kernel_size, "kernel_size", minimum=1)
         self.stride = ck.pair(stride, "stride", minimum=1)
-        self.padding = ck.pair(padding, "padding", minimum=0)
         self.dilation = ck.pair(dilation, "dilation", minimum=1)
+        sides = ck.padding_sides(padding, (KH, KW), self.stride, self.dilation)
+        # "valid" and "same" stay strings, as in PyTorch; numbers become (ph, pw) or ((top, bottom), (left, right))
+        self.padding = str(padding) if isinstance(padding, (str, np.str_)) else ck.padding_arg(sides)
         self.groups = ck.groups_for(groups, C, F, f"in_channels={C}", f"out_channels={F}")
         if not isinstance(bias, (bool, np.bool_)):
             raise TypeError(f"bias must be True or False, got {bias!r}")
@@ -176,7 +179,7 @@ class Conv2d:
         groups = f", groups={self.groups}" if self.groups != 1 else ""  # shown only when not the default, as PyTorch
         return (
             f"Conv2d({Cg * self.groups}, {F}, kernel_size={(KH, KW)}, stride={self.stride}, "
-            f"padding={self.padding}, dilation={self.dilation}{groups}, bias={self.bias is not None})"
+            f"padding={self.padding!r}, dilation={self.dilation}{groups}, bias={self.bias is not None})"
         )
 
 

@@ -148,10 +148,11 @@ def _tiles(x, w, g, exact):
     dtype = x.dtype
     N, F, OH, OW, ng, Cg, Fg = g.N, g.F, g.OH, g.OW, g.groups, g.Cg, g.Fg
     TH, TW = -(-OH // 2), -(-OW // 2)  # output tiles: ceil(OH/2) x ceil(OW/2)
-    (ph, pw) = g.padding
-    culprit = f"method='winograd' with padding={g.padding}" if max(g.padding) else f"method='winograd' on x {x.shape}"
+    top, _, left, _ = g.pads
+    culprit = f"method='winograd' with padding={g.padding}" if max(g.pads) else f"method='winograd' on x {x.shape}"
     ck.check_elements((16, N, max(g.C, F), TH, TW), "the transformed tiles (16, N, C, TH, TW)", culprit)
-    xp = _pad_crop(x, ph, ph + 2 * TH - OH, pw, pw + 2 * TW - OW)  # (N, C, 2TH+2, 2TW+2)
+    # pad to 2TH+2 rows: top zeros, then x, then as many as the last tile needs (the bottom padding and more)
+    xp = _pad_crop(x, top, 2 * TH + 2 - top - g.H, left, 2 * TW + 2 - left - g.W)  # (N, C, 2TH+2, 2TW+2)
     tiles = _window_view(xp, (4, 4), (2, 2), (1, 1))  # (N, C, TH, TW, 4, 4): overlapping 4x4 tiles, a view
     d = tiles.transpose(4, 5, 0, 1, 2, 3)  # (4, 4, N, C, TH, TW)
     b_t, a_t = B_T.astype(dtype), A_T.astype(dtype)

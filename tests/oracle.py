@@ -5,8 +5,10 @@ one explicit sum, written straight from the definition
 
     y[n, f, i, j] = b[f] + sum_{c, u, v} xp[n, c, i*sh + u*dh, j*sw + v*dw] * w[f, c, u, v]
 
-where xp is x with ph/pw zeros on each side. Index arithmetic that falls in
-the padding is simply skipped, so there is no padded copy to get wrong.
+where xp is x with ph/pw zeros on each side (or, for padding given as
+((top, bottom), (left, right)), top/left zeros before and bottom/right after).
+Index arithmetic that falls in the padding is simply skipped, so there is no
+padded copy to get wrong.
 
 With groups = G (PyTorch semantics), filter f belongs to group g = f // (F/G)
 and its sum runs over the input channels of that group only,
@@ -16,8 +18,14 @@ c = g*C/G ... (g+1)*C/G - 1, reading weight channel c - g*C/G of w (F, C/G, KH, 
 import numpy as np
 
 
+def _sides(padding):
+    """((top, bottom), (left, right)) from (ph, pw) or from ((top, bottom), (left, right))."""
+    return tuple(p if isinstance(p, tuple) else (p, p) for p in padding)
+
+
 def _out(size, k, s, p, d):
-    return (size + 2 * p - d * (k - 1) - 1) // s + 1
+    before, after = p if isinstance(p, tuple) else (p, p)
+    return (size + before + after - d * (k - 1) - 1) // s + 1
 
 
 def _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation, groups=1):
@@ -27,7 +35,8 @@ def _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation, groups=1):
     where c % C == c). Taps that fall in the zero padding are skipped, so there is no
     padded copy to get wrong.
     """
-    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    (sh, sw), (dh, dw) = stride, dilation
+    (ph, _), (pw, _) = _sides(padding)  # rows/columns of zeros above/left of the input
     Cg, Fg = C // groups, F // groups
     for n in range(N):
         for f in range(F):
@@ -78,8 +87,9 @@ def conv_transpose(y, w, stride, padding, output_padding, dilation, groups=1):
     N, F, OH, OW = y.shape
     _, Cg, KH, KW = w.shape
     C = Cg * groups
-    H = (OH - 1) * stride[0] - 2 * padding[0] + dilation[0] * (KH - 1) + output_padding[0] + 1
-    W = (OW - 1) * stride[1] - 2 * padding[1] + dilation[1] * (KW - 1) + output_padding[1] + 1
+    (top, bottom), (left, right) = _sides(padding)
+    H = (OH - 1) * stride[0] - top - bottom + dilation[0] * (KH - 1) + output_padding[0] + 1
+    W = (OW - 1) * stride[1] - left - right + dilation[1] * (KW - 1) + output_padding[1] + 1
     out = np.zeros((N, C, H, W))
     for n, f, i, j, c, u, v, r, q in _taps(N, C, H, W, F, KH, KW, OH, OW, stride, padding, dilation, groups):
         out[n, c, r, q] += float(y[n, f, i, j]) * float(w[f, c % Cg, u, v])

@@ -33,7 +33,8 @@ class Case:
         for k in range(2):
             size, K = self.x.shape[2 + k], self.w.shape[2 + k]
             s, p, d = self.stride[k], self.padding[k], self.dilation[k]
-            out.append((size + 2 * p - d * (K - 1) - 1) % s)
+            before, after = p if isinstance(p, tuple) else (p, p)  # padding per side: ((top, bottom), (left, right))
+            out.append((size + before + after - d * (K - 1) - 1) % s)
         return tuple(out)
 
     def __repr__(self):  # short, readable failure reports
