@@ -1,15 +1,23 @@
 """Time a convolution layer's forward + backward pass, every method side by side.
 
-Run:  python benchmarks/conv_speed.py [--repeats 15] [--quick]
+Run:  .venv/bin/python benchmarks/conv_speed.py [--repeats 15] [--quick]
 
 For each shape and dtype, every contender runs once per round, in turn, so
 that a slow spell on this shared machine hits them all alike. Each time
 reported is the fastest of the rounds: noise from other processes only ever
 adds time, so the minimum is the steadiest estimate of a method's own cost.
-Ratios are taken within one run only. (The timing loop is
+Every time is taken on one BLAS thread. Ratios are taken within one run only. (The timing loop is
 conv_lab.speed.best_of_rounds, shared with notebook 03.)
 
-Three tables:
+Four tables:
+
+0. Each pass of the default path on its own, for the dense layers with
+   C >= 64: the forward pass, dw and dx (im2col route), dx and dw (rot180
+   route), and the forward's bare matrix product on windows copied
+   beforehand. Each is given as a share of the matmul rate: its FLOPs
+   (2*N*OH*OW*F*C*KH*KW for every pass) per second over those of a
+   1024x1024 matrix multiply in the same dtype, timed in the same rounds.
+   100% would be a pass that runs at the machine's own GEMM speed.
 
 1. Forward + backward for three dense layer shapes. Contenders (forward
    method + backward method):
@@ -42,7 +50,10 @@ import argparse
 import numpy as np
 
 import conv_lab as cl
-from conv_lab.speed import best_of_rounds, matmul_flops
+from conv_lab import _checks as ck
+from conv_lab.columns import gemm_dw, gemm_dx, gemm_forward
+from conv_lab.conv import _dw_by_correlation
+from conv_lab.speed import best_of_rounds, blas_threads, matmul_flops
 
 SHAPES = [  # (N, C, F, H, k, p, s): dense layers
     (32, 64, 64, 32, 3, 1, 1),
@@ -185,6 +196,34 @@ def bench_depthwise(shape, dtype, repeats):
     return best_of_rounds(timed, repeats)
 
 
+PASSES = ("forward", "dw", "dx", "dx rot180", "dw rot180", "fwd GEMM")
+
+
+def bench_passes(shape, dtype, repeats):
+    """Table 0: each pass alone, and a 1024x1024 matmul, in the same rounds; returns shares of the matmul rate."""
+    N, C, F, H, k, p, s = shape
+    x, w, _, dy = layer(shape, dtype)
+    g = ck.conv_inputs(x, w, s, p, 1)[2]
+    cols = cl.im2col(x, k, s, p)  # (N*OH*OW, C*KH*KW), copied beforehand for the bare product
+    w_cols = np.ascontiguousarray(w.reshape(F, -1).T)  # (C*KH*KW, F)
+    A = np.random.default_rng(1).standard_normal((1024, 1024)).astype(dtype)
+    timed = {
+        "forward": lambda: gemm_forward(x, w, g),
+        "dw": lambda: gemm_dw(dy, x, g),
+        "dx": lambda: gemm_dx(dy, w, g),
+        "dx rot180": lambda: cl.conv_transpose2d(dy, w, s, p, g.leftover),
+        "dw rot180": lambda: _dw_by_correlation(dy, x, g),
+        "fwd GEMM": lambda: cols @ w_cols,
+        "matmul": lambda: np.matmul(A, A),
+    }
+    best = best_of_rounds(timed, repeats)
+    rate = matmul_flops(1024, 1024, 1024) / best["matmul"]
+    flops = matmul_flops(N * g.OH * g.OW, C * k * k, F)  # the same for each pass
+    share = {name: flops / best[name] / rate for name in PASSES}
+    share["fwd + bwd"] = 3 * flops / (best["forward"] + best["dw"] + best["dx"]) / rate
+    return share
+
+
 FORWARD = ("im2col", "einsum", "fft", "winograd")
 
 
@@ -215,6 +254,16 @@ def main():
     dtypes = [np.float64] if args.quick else [np.float64, np.float32]
     repeats = 3 if args.quick else args.repeats
     names = list(contenders())
+
+    print("0. each pass alone, as a share of the matmul rate (FLOP/s over a 1024x1024 matmul's, same dtype, same run)")
+    print(f"{'shape (N,C,F,H,k,p,s)':<28}{'dtype':<9}" + "".join(f"{n:>11}" for n in [*PASSES, "fwd + bwd"]))
+    for shape in [s for s in shapes if s[1] >= 64]:
+        for dtype in dtypes:
+            share = bench_passes(shape, dtype, repeats)
+            row = f"{str(shape):<28}{dtype.__name__:<9}" + "".join(f"{share[n]:>11.0%}" for n in [*PASSES, "fwd + bwd"])
+            print(row, flush=True)
+    print("forward, dw, dx: the default (im2col) route; rot180: conv2d_backward(method='rot180')'s two halves;")
+    print("fwd GEMM: the forward's matrix product alone, on windows copied beforehand; fwd + bwd: forward, dw, dx\n")
 
     speedups = []
     print("1. fastest of the rounds, seconds, for forward + backward (fft, winograd: backward by im2col)")
@@ -264,4 +313,5 @@ def main():
 
 
 if __name__ == "__main__":
-    main()
+    with blas_threads(1):  # the work each method does, not how well its products split across cores
+        main()

@@ -215,28 +215,40 @@ class _Workspace:
         else:
             np.matmul(w_mat, cols, out=out.reshape(n, g.groups, g.Fg, g.OH * g.OW))  # (n, G, F/G, OH*OW)
 
-    def backward(self, dy, cols, w_mat, dx_out):
-        """dx_out (n, C, H, W) = col2im(dcols) for the block; return the block's dw matrices (G, F/G, ...)."""
+    def dx(self, dy, w_mat, dx_out):
+        """dx_out (n, C, H, W) = col2im(dy_mat @ w_mat) for a block dy (n, F, OH, OW)."""
         g, n = self.g, dy.shape[0]
         dxp = self.dxp[:n]
         dxp[...] = 0
+        dcols = self.dcols[:n]
         if self.last:
             rows = n * g.OH * g.OW
-            dy_mat = self.dy_mat[:rows]
-            np.copyto(dy_mat.reshape(n, g.OH, g.OW, g.F), dy.transpose(0, 2, 3, 1))  # (n*OH*OW, F)
-            dy_g = dy_mat.reshape(rows, g.groups, g.Fg).transpose(1, 0, 2)  # (G, n*OH*OW, F/G)
-            dcols = self.dcols[:n]  # (n, OH, OW, G, KH, KW, C/G)
+            dy_g = self.dy_rows(dy)  # (G, n*OH*OW, F/G)
             np.matmul(dy_g, w_mat, out=dcols.reshape(rows, g.groups, -1).transpose(1, 0, 2))  # (G, n*OH*OW, KH*KW*C/G)
             Hp, Wp = g.padded_shape
             dxp5 = dxp.reshape(n, Hp, Wp, g.groups, g.Cg)  # (n, Hp, Wp, G, C/G): a view
             dx = _scatter_taps(dxp5, lambda kh, kw: dcols[:, :, :, :, kh, kw, :], g, (1, 2))  # (n, H, W, G, C/G)
             dx_out[...] = dx.reshape(n, g.H, g.W, g.C).transpose(0, 3, 1, 2)  # (n, C, H, W)
-            return dy_g.transpose(0, 2, 1) @ cols.transpose(1, 0, 2)  # (G, F/G, KH*KW*C/G)
+            return
         dy4 = dy.reshape(n, g.groups, g.Fg, g.OH * g.OW)  # (n, G, F/G, OH*OW)
-        dcols = self.dcols[:n]
         np.matmul(w_mat.transpose(0, 2, 1), dy4, out=dcols.reshape(n, g.groups, -1, g.OH * g.OW))  # (n, G, ., OH*OW)
         dx_out[...] = _scatter_taps(dxp, lambda kh, kw: dcols[:, :, kh, kw], g, (2, 3))  # (n, C, H, W)
+
+    def dw_block(self, dy, cols):
+        """The block's dw matrices (G, F/G, ...), from its gradient dy (n, F, OH, OW) and its copied windows."""
+        g, n = self.g, dy.shape[0]
+        if self.last:
+            return self.dy_rows(dy).transpose(0, 2, 1) @ cols.transpose(1, 0, 2)  # (G, F/G, KH*KW*C/G)
+        dy4 = dy.reshape(n, g.groups, g.Fg, g.OH * g.OW)  # (n, G, F/G, OH*OW)
         return (dy4 @ cols.transpose(0, 1, 3, 2)).sum(axis=0)  # (G, F/G, C/G*KH*KW)
+
+    def dy_rows(self, dy):
+        """A block dy (n, F, OH, OW) as one matrix per group, rows (n, oh, ow): (G, n*OH*OW, F/G)."""
+        g, n = self.g, dy.shape[0]
+        rows = n * g.OH * g.OW
+        dy_mat = self.dy_mat[:rows]
+        np.copyto(dy_mat.reshape(n, g.OH, g.OW, g.F), dy.transpose(0, 2, 3, 1))  # (n*OH*OW, F)
+        return dy_mat.reshape(rows, g.groups, g.Fg).transpose(1, 0, 2)  # (G, n*OH*OW, F/G)
 
     def dw(self, dw_mat):
         g = self.g
@@ -255,13 +267,28 @@ def gemm_forward(x, w, g):
     return y
 
 
-def gemm_backward(dy, x, w, g):
-    """dx and dw by blocked im2col + GEMM + col2im (batched over groups); inputs validated, one dtype."""
-    dtype = np.result_type(dy, x, w)
+def gemm_dx(dy, w, g):
+    """dx by blocked GEMM + col2im (batched over groups); dy and w validated and of one dtype."""
+    dtype = np.result_type(dy, w)
     ws = _Workspace(g, dtype, backward=True)
     w_mat = ws.weights(w)
     dx = np.empty((g.N, g.C, g.H, g.W), dtype=dtype)
-    dw_mat = np.zeros(w_mat.shape, dtype=dtype)
     for batch, _ in ws.blocks():
-        dw_mat += ws.backward(dy[batch], ws.unfold(x[batch]), w_mat, dx_out=dx[batch])
-    return dx, np.ascontiguousarray(ws.dw(dw_mat))
+        ws.dx(dy[batch], w_mat, dx_out=dx[batch])
+    return dx
+
+
+def gemm_dw(dy, x, g):
+    """dw by blocked im2col + GEMM (batched over groups); dy and x validated and of one dtype."""
+    dtype = np.result_type(dy, x)
+    ws = _Workspace(g, dtype, backward=True)
+    dw_mat = None
+    for batch, _ in ws.blocks():
+        block = ws.dw_block(dy[batch], ws.unfold(x[batch]))
+        dw_mat = block if dw_mat is None else dw_mat + block
+    return np.ascontiguousarray(ws.dw(dw_mat))
+
+
+def gemm_backward(dy, x, w, g):
+    """dx and dw by blocked im2col + GEMM + col2im (batched over groups); inputs validated, one dtype."""
+    return gemm_dx(dy, w, g), gemm_dw(dy, x, g)
