@@ -213,10 +213,10 @@ def out_len(size, kernel, stride, padding, dilation, axis="height"):
     before, after = _sides(padding)
     padded = size + before + after
     if span > padded:
-        added = f"2*{before}" if before == after else f"{before}+{after}"
+        added = f"size+2p = {size}+2*{before}" if before == after else f"size+top+bottom = {size}+{before}+{after}"
         raise ValueError(
             f"kernel {axis} after dilation, d*(K-1)+1 = {dilation}*({kernel}-1)+1 = {span}, "
-            f"is larger than the padded input {axis}, size + padding = {size}+{added} = {padded}"
+            f"is larger than the padded input {axis}, {added} = {padded}"
         )
     return (padded - span) // stride + 1
 
