@@ -235,7 +235,8 @@ def _taps_variant(x, w, stride, padding, dilation, row_stride=True, tap_dilation
         y = np.zeros((OH, OW))
         for i in range(OH):
             for j in range(OW):
-                win = xp[i * rs : i * rs + dh * (KH - 1) + 1 : dh, j * stride[1] : j * stride[1] + dw * (KW - 1) + 1 : dw]
+                sw = stride[1]
+                win = xp[i * rs : i * rs + dh * (KH - 1) + 1 : dh, j * sw : j * sw + dw * (KW - 1) + 1 : dw]
                 y[i, j] = np.sum(win * w)
         return y
     except Exception:  # noqa: BLE001
@@ -312,9 +313,7 @@ def check_corr2d(fn):
         )
 
     def diagnose_error(case, exc):
-        if isinstance(exc, (ValueError, IndexError)) and (
-            isinstance(exc, IndexError) or "broadcast" in str(exc)
-        ):
+        if isinstance(exc, (ValueError, IndexError)) and (isinstance(exc, IndexError) or "broadcast" in str(exc)):
             no_pad = case["padding"] == ((0, 0), (0, 0))
             if no_pad and case["dilation"] != (1, 1):
                 return (
