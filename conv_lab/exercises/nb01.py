@@ -313,6 +313,11 @@ def check_corr2d(fn):
         )
 
     def diagnose_error(case, exc):
+        if isinstance(exc, TypeError) and ("tuple" in str(exc) or "slice indices" in str(exc)):
+            return (
+                "stride and dilation are pairs here, and padding is a pair of pairs: unpack them first, "
+                "sh, sw = stride; dh, dw = dilation; (top, bottom), (left, right) = padding"
+            )
         if isinstance(exc, (ValueError, IndexError)) and (isinstance(exc, IndexError) or "broadcast" in str(exc)):
             no_pad = case["padding"] == ((0, 0), (0, 0))
             if no_pad and case["dilation"] != (1, 1):

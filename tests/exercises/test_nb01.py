@@ -326,6 +326,32 @@ def test_corr2d_by_index_loops_gets_the_dilation_hint_on_an_index_error(capsys):
     assert not ok and "IndexError" in out and "ignores dilation" in out
 
 
+def _ints_not_pairs(x, w, stride, padding, dilation):
+    """The exercise of a one-number-per-setting corr2d, called with pairs."""
+    KH, KW = w.shape
+    xp = np.pad(x, padding)
+    OH = (xp.shape[0] - dilation * (KH - 1) - 1) // stride + 1
+    OW = (xp.shape[1] - dilation * (KW - 1) - 1) // stride + 1
+    y = np.zeros((OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            y[i, j] = np.sum(
+                xp[i * stride : i * stride + dilation * (KH - 1) + 1 : dilation, j * stride :: dilation] * w
+            )
+    return y
+
+
+def _slices_with_pairs(x, w, stride, padding, dilation):
+    KH, KW = w.shape
+    return np.array([[np.sum(x[i * stride : i * stride + KH] * w) for i in range(2)]])
+
+
+@pytest.mark.parametrize("fn", [_ints_not_pairs, _slices_with_pairs])
+def test_corr2d_settings_used_as_numbers_get_the_pairs_hint(fn, capsys):
+    ok, out = run(ex.check_corr2d, fn, capsys)
+    assert not ok and "raised TypeError" in out and "unpack them first" in out, out
+
+
 def test_corr2d_cases_cover_the_geometry():
     cases = ex.nb01._corr_cases()
     assert any(c["stride"][0] != c["stride"][1] for c in cases)
