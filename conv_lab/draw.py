@@ -367,7 +367,7 @@ def sliding_animation(
     ``labels``, ``marks`` and ``window_tint`` are passed to :func:`window_step` for every frame.
     """
     OH, OW = corr2d(x, w, stride, padding, dilation).shape
-    (ph, pw), (KH, KW) = ck.pair(padding, "padding"), np.shape(w)
+    (ph, pw), KW = ck.pair(padding, "padding"), np.shape(w)[1]
     Hp, Wp = np.shape(x)[0] + 2 * ph, np.shape(x)[1] + 2 * pw
     # window_step's own size, so that 9-pt products fit their cells; saved at the figure's dpi, not the inline 72
     fig = plt.figure(figsize=(3 + 0.75 * (Wp + KW + OW), 0.75 * Hp + 1.6), dpi=100)
