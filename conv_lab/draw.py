@@ -24,6 +24,7 @@ from matplotlib import pyplot as plt
 from matplotlib.collections import PolyCollection
 from matplotlib.colors import to_rgba
 from matplotlib.patches import Patch, Rectangle
+from matplotlib.text import Text
 from termcolor import colored
 
 from . import _checks as ck
@@ -347,6 +348,17 @@ def window_step(
     return fig
 
 
+def readable(fig, size=9):
+    """Raise every text on ``fig`` that is smaller than ``size`` points to ``size``; return ``fig``.
+
+    For figures projected at 1280x720: text below 9 pt at the figure's size is hard to read there.
+    """
+    for text in fig.findobj(Text):
+        if text.get_fontsize() < size:
+            text.set_fontsize(size)
+    return fig
+
+
 def sliding_animation(
     x, w, stride=1, padding=0, dilation=1, bias=0, interval=900, labels=None, marks=None, window_tint=True
 ):
@@ -355,7 +367,10 @@ def sliding_animation(
     ``labels``, ``marks`` and ``window_tint`` are passed to :func:`window_step` for every frame.
     """
     OH, OW = corr2d(x, w, stride, padding, dilation).shape
-    fig = plt.figure(figsize=(9, 3.6))
+    (ph, pw), KW = ck.pair(padding, "padding"), np.shape(w)[1]
+    Hp, Wp = np.shape(x)[0] + 2 * ph, np.shape(x)[1] + 2 * pw
+    # window_step's own size, so that 9-pt products fit their cells; saved at the figure's dpi, not the inline 72
+    fig = plt.figure(figsize=(3 + 0.75 * (Wp + KW + OW), 0.75 * Hp + 1.6), dpi=100)
     steps = [(i, j) for i in range(OH) for j in range(OW)]
 
     def frame(k):
@@ -372,6 +387,7 @@ def sliding_animation(
             marks=marks,
             window_tint=window_tint,
         )
+        readable(fig)
 
     anim = animation.FuncAnimation(fig, frame, frames=len(steps), interval=interval)
     html = anim.to_jshtml(default_mode="loop")
@@ -424,11 +440,11 @@ def geometry(ax, size, kernel_size, stride=1, padding=0, dilation=1, title=None)
     summary = (
         f"H={size}, K={K}, s={s}, p={p}, d={d}\n"
         f"OH = ⌊({size}+2·{p}−{d}·({K}−1)−1)/{s}⌋+1 = {OH}, a = {a}\n"
-        f"below the last window (dashed): {a} row(s), {min(a, p)} padding, {in_rows} input\n"
+        f"below the dashed line: {a} row(s), {min(a, p)} padding, {in_rows} input\n"
         f"unread input rows: {_row_list(np.flatnonzero(~read))}"
     )
     kinds = [k for k, m in (("padding", pad_mask), ("unread", unread)) if m.any()] + ["window"]
-    legend(ax, kinds, title=summary, title_fontsize=8, ncol=len(kinds))
+    legend(ax, kinds, title=summary, title_fontsize=9, fontsize=9, ncol=len(kinds))
     return OH, a
 
 
@@ -671,7 +687,7 @@ def scatter_diagram(ax, y, w, stride=1, padding=0, output_padding=0, dilation=1,
     return result
 
 
-def window_rows(ax, size, kernel_size, stride=1, padding=0, dilation=1, title=None, fontsize=8):
+def window_rows(ax, size, kernel_size, stride=1, padding=0, dilation=1, title=None, fontsize=10):
     """One axis of a layer, drawn as columns: which padded rows each window's taps read.
 
     Column 0 is the padded input from top to bottom: padding hatched grey,
@@ -686,7 +702,8 @@ def window_rows(ax, size, kernel_size, stride=1, padding=0, dilation=1, title=No
     size, kernel_size, stride, padding, dilation : int
         As in :func:`conv_lab.output_size`.
     title : str, optional
-    fontsize : int, default 8
+    fontsize : int, default 10
+        Row numbers; tap and window numbers are one point smaller.
 
     Returns
     -------

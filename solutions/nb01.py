@@ -23,20 +23,23 @@ shortcut = (4, 0, [1, 3, 5])
 spaced = (3, 1, [2, 6])
 
 
-# 3. corr2d with stride, padding and dilation.
+# 3. corr2d with a stride, a dilation and a padding of its own on each axis and side. On each axis
+#    the window of output i starts at padded row i*s and its taps are d apart (section 3's rows),
+#    so tap (u, v) of window (i, j) reads xp[i*sh + u*dh, j*sw + v*dw].
 
 
 def my_corr2d(x, w, stride, padding, dilation):
+    (sh, sw), (dh, dw) = stride, dilation
     KH, KW = w.shape
-    xp = np.pad(x, padding)  # padding zeros on every side
-    span_h, span_w = dilation * (KH - 1) + 1, dilation * (KW - 1) + 1
-    OH = (xp.shape[0] - span_h) // stride + 1
-    OW = (xp.shape[1] - span_w) // stride + 1
+    xp = np.pad(x, padding)  # ((top, bottom), (left, right)) zeros
+    span_h, span_w = dh * (KH - 1) + 1, dw * (KW - 1) + 1  # rows and columns one dilated window covers
+    OH = (xp.shape[0] - span_h) // sh + 1
+    OW = (xp.shape[1] - span_w) // sw + 1
     y = np.zeros((OH, OW))
     for i in range(OH):
         for j in range(OW):
-            top, left = i * stride, j * stride  # the window moves by the stride
-            window = xp[top : top + span_h : dilation, left : left + span_w : dilation]  # (KH, KW) taps, d apart
+            top, left = i * sh, j * sw  # the window moves by the stride
+            window = xp[top : top + span_h : dh, left : left + span_w : dw]  # (KH, KW) taps
             y[i, j] = np.sum(window * w)
     return y
 

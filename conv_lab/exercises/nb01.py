@@ -26,6 +26,14 @@ _SIZE_ROUTINES = (
 )
 
 
+def _number(v):
+    """A 0-d array as its single value (np.array(3) -> 3); anything else unchanged. Never raises."""
+    try:
+        return v.item() if isinstance(v, np.ndarray) and v.ndim == 0 else v
+    except Exception:  # noqa: BLE001
+        return v
+
+
 def _size_or_none(size, kernel_size, stride, padding, dilation):
     """output_size, or None when the arguments are not a valid layer. Never raises."""
     try:
@@ -62,6 +70,7 @@ def check_padding_for(fn):
     def diagnose(case, got, expected):
         H, K, s, d, want = (case[k] for k in ("size", "kernel_size", "stride", "dilation", "out_size"))
         need = (want - 1) * s + d * (K - 1) + 1 - H  # total padding the last window needs
+        got = _number(got)
         if not _is_whole(got):
             return "a padding is a whole number of rows: round the half up"
         got = int(got)
@@ -99,7 +108,7 @@ def check_padding_for(fn):
         _padding_for,
         diagnose,
         forbid=_SIZE_ROUTINES,
-        compare=lambda got, expected: _is_whole(got) and int(got) == expected,
+        compare=lambda got, expected: _is_whole(_number(got)) and int(_number(got)) == expected,
     )
 
 
@@ -173,19 +182,22 @@ def _as_triple(answer):
         return None
 
 
-# --- 3. corr2d with stride, padding and dilation, written by the student ---------------------------
+# --- 3. corr2d with a stride, a dilation and a padding of its own on each axis and each side -------
 
 
 def _corr_cases():
     rng = np.random.default_rng(101)
-    specs = [  # x shape, w shape, stride, padding, dilation
-        ((5, 6), (3, 3), 1, 0, 1),
-        ((7, 6), (2, 3), 2, 0, 1),  # stride 2 with a leftover row
-        ((6, 7), (3, 2), 1, 1, 1),  # padding, non-square kernel
-        ((9, 8), (3, 3), 1, 0, 2),  # dilation
-        ((8, 9), (2, 3), 2, 1, 2),  # all three
-        ((5, 7), (3, 2), 3, 2, 1),  # stride 3, padding 2
-        ((6, 5), (1, 2), 3, 2, 1),  # windows that see only padding
+    zero = ((0, 0), (0, 0))
+    specs = [  # x shape, w shape, (sh, sw), ((top, bottom), (left, right)), (dh, dw)
+        ((5, 6), (3, 3), (1, 1), zero, (1, 1)),
+        ((7, 6), (2, 3), (2, 1), zero, (1, 1)),  # stride 2 down the rows, a leftover row
+        ((6, 7), (3, 2), (1, 2), ((1, 1), (1, 1)), (1, 1)),  # padding, non-square kernel
+        ((9, 8), (3, 3), (1, 1), zero, (2, 1)),  # dilation down the rows only, no padding
+        ((6, 6), (4, 4), (1, 1), ((1, 2), (1, 2)), (1, 1)),  # 'same' for an even kernel: one more at the end
+        ((7, 5), (3, 2), (1, 1), ((2, 0), (0, 1)), (1, 1)),  # four different amounts
+        ((8, 9), (2, 3), (2, 3), ((1, 0), (2, 1)), (2, 1)),  # everything different on the two axes
+        ((5, 7), (3, 2), (3, 2), ((2, 2), (0, 3)), (1, 2)),
+        ((6, 5), (1, 2), (3, 3), ((2, 2), (2, 2)), (1, 1)),  # windows that see only padding
     ]
     return [
         dict(
@@ -199,80 +211,149 @@ def _corr_cases():
     ]
 
 
+def _corr_reference(x, w, stride, padding, dilation):
+    return corr2d(np.pad(x, padding), w, stride, 0, dilation)
+
+
+def _shape_for(x, w, stride, padding, dilation):
+    """(OH, OW) for the padded sizes H + top + bottom and W + left + right; None if a kernel does not fit."""
+    (H, W), (KH, KW) = np.shape(x), np.shape(w)
+    (top, bottom), (left, right) = padding
+    oh = _size_or_none(H + top + bottom, KH, stride[0], 0, dilation[0])
+    ow = _size_or_none(W + left + right, KW, stride[1], 0, dilation[1])
+    return None if oh is None or ow is None else (oh, ow)
+
+
 def _taps_variant(x, w, stride, padding, dilation, row_stride=True, tap_dilation=True, shape=None):
-    """corr2d with one mistake, cropped or evaluated at ``shape``; None if it cannot be computed."""
+    """corr2d with one mistake, evaluated at ``shape``; None if it cannot be computed."""
     try:
         xp = np.pad(x, padding)
         KH, KW = w.shape
         OH, OW = shape
-        rs = stride if row_stride else 1
-        td = dilation if tap_dilation else 1
+        rs = stride[0] if row_stride else 1
+        (dh, dw) = dilation if tap_dilation else (1, 1)
         y = np.zeros((OH, OW))
         for i in range(OH):
             for j in range(OW):
-                win = xp[i * rs : i * rs + td * (KH - 1) + 1 : td, j * stride : j * stride + td * (KW - 1) + 1 : td]
+                sw = stride[1]
+                win = xp[i * rs : i * rs + dh * (KH - 1) + 1 : dh, j * sw : j * sw + dw * (KW - 1) + 1 : dw]
                 y[i, j] = np.sum(win * w)
         return y
     except Exception:  # noqa: BLE001
         return None
 
 
+_DILATION_IN_SIZE = "your output size ignores dilation: the kernel spans d(K-1)+1 rows"
+
+
+def _corr_shape_hint(case, got_shape, expected_shape):
+    """The likely bug behind an output of the wrong shape; None if none fits."""
+    x, w, s, p, d = (case[k] for k in ("x", "w", "stride", "padding", "dilation"))
+    (top, bottom), (left, right) = p
+    want = f"the output should have shape {expected_shape}"
+    if got_shape == _shape_for(x, w, (1, 1), p, d) and s != (1, 1):
+        return f"{want}: the windows start every sh rows and every sw columns, not every row and column"
+    if s[0] != s[1] and got_shape == _shape_for(x, w, s[::-1], p, d):
+        return f"{want}: stride is (sh, sw): sh moves the window down the rows, sw across the columns"
+    if d != (1, 1) and got_shape == _shape_for(x, w, s, p, (1, 1)):
+        return f"{want}: {_DILATION_IN_SIZE}"
+    if d[0] != d[1] and got_shape == _shape_for(x, w, s, p, d[::-1]):
+        return f"{want}: dilation is (dh, dw): dh spaces the kernel's rows, dw its columns"
+    if p != ((0, 0), (0, 0)):
+        if got_shape == _shape_for(x, w, s, ((0, 0), (0, 0)), d):
+            return f"{want}: pad x first, top and bottom rows, left and right columns"
+        wrong_pads = (
+            ((top, bottom), (top, bottom)),  # np.pad(x, padding[0])
+            ((top, top), (left, left)),  # one number per axis, used on both sides
+            ((bottom, bottom), (right, right)),
+            ((top, 0), (left, 0)),  # one side only
+            ((top, left), (bottom, right)),  # read as ((top, left), (bottom, right))
+        )
+        if any(got_shape == _shape_for(x, w, s, q, d) for q in wrong_pads if q != p):
+            return (
+                f"{want}: padding is ((top, bottom), (left, right)): top zeros above, bottom zeros below, "
+                "left and right beside; np.pad(x, padding) reads it in exactly that form"
+            )
+    if got_shape == expected_shape[::-1]:
+        return "rows and columns are swapped somewhere: the height comes from KH and H, the width from KW and W"
+    return None
+
+
 def check_corr2d(fn):
-    """Check ``fn(x, w, stride, padding, dilation) -> y``, a single-channel cross-correlation, against corr2d."""
+    """Check ``fn(x, w, stride, padding, dilation) -> y``, a single-channel cross-correlation with per-axis
+    ``stride=(sh, sw)``, ``dilation=(dh, dw)`` and ``padding=((top, bottom), (left, right))``."""
 
     def diagnose(case, got, expected):
         x, w, s, p, d = (case[k] for k in ("x", "w", "stride", "padding", "dilation"))
         got_shape = np.shape(got)
         if got_shape != expected.shape:
-            (H, W), (KH, KW) = x.shape, w.shape
-            if got_shape == (output_size(H, KH, 1, p, d), output_size(W, KW, 1, p, d)):
-                return (
-                    f"the output should have shape {expected.shape}: with stride {s} the windows start every "
-                    f"{s} rows, so OH = floor((H + 2p - d(KH-1) - 1) / s) + 1"
-                )
-            if d > 1 and got_shape == (_size_or_none(H, KH, s, p, 1), _size_or_none(W, KW, s, p, 1)):
-                return f"the output should have shape {expected.shape}: the dilated kernel spans d*(K-1)+1 cells"
-            if p and got_shape == (_size_or_none(H, KH, s, 0, d), _size_or_none(W, KW, s, 0, d)):
-                return f"the output should have shape {expected.shape}: pad x by p on every side first (np.pad(x, p))"
-            if p and got_shape == (_size_or_none(H + p, KH, s, 0, d), _size_or_none(W + p, KW, s, 0, d)):
-                return (
-                    f"the output should have shape {expected.shape}: padding goes on BOTH sides, p on top and p below"
-                )
-            if got_shape == (expected.shape[1], expected.shape[0]):
-                return "rows and columns are swapped somewhere: the height comes from KH and H, the width from KW and W"
+            hint = _corr_shape_hint(case, got_shape, expected.shape)
+            if hint:
+                return hint
             return (
-                f"the output should have shape {expected.shape} = (OH, OW); compute OH from H and KH, OW from W and KW"
+                f"the output should have shape {expected.shape} = (OH, OW); compute OH from the padded height, "
+                "KH, sh and dh, and OW from the padded width, KW, sw and dw"
             )
-        if _matches(got, convolve2d(x, w, s, p, d)):
-            return (
-                "you flipped the kernel: that is true convolution. The layer computes cross-correlation: "
-                "w[u, v] multiplies xp[i*s + u*d, j*s + v*d]"
-            )
-        if s > 1 and _matches(got, _taps_variant(x, w, s, p, d, row_stride=False, shape=expected.shape)):
-            return "the windows' rows don't move by the stride: output row i starts at padded row i*s, not i"
-        if s > 1 and _matches(got, corr2d(x, w, 1, p, d)[: expected.shape[0], : expected.shape[1]]):
-            return "the windows don't move by the stride: output pixel (i, j) starts at padded (i*s, j*s), not (i, j)"
-        if d > 1 and _matches(got, _taps_variant(x, w, s, p, d, tap_dilation=False, shape=expected.shape)):
-            return "dilation ignored in the taps: the kernel's cells are d apart, xp[i*s + u*d, j*s + v*d]"
-        return "for every (i, j), sum xp[i*s + u*d, j*s + v*d] * w[u, v] over u < KH and v < KW, with xp = x padded"
+        xp = np.pad(x, p)
+        if _matches(got, convolve2d(xp, w, s, 0, d)):
+            return "you flipped the kernel: that is true convolution. The layer computes cross-correlation"
+        if s[0] != s[1] and _matches(got, _corr_or_none(xp, w, s[::-1], d, expected.shape)):
+            return "stride is (sh, sw): sh moves the window down the rows, sw across the columns"
+        if d[0] != d[1] and _matches(got, _corr_or_none(xp, w, s, d[::-1], expected.shape)):
+            return "dilation is (dh, dw): dh spaces the kernel's rows, dw its columns"
+        if s[0] > 1 and _matches(got, _taps_variant(x, w, s, p, d, row_stride=False, shape=expected.shape)):
+            return "the windows' rows don't move by the stride: output row i starts sh rows below row i - 1"
+        if s != (1, 1) and _matches(got, _corr_or_none(xp, w, (1, 1), d, expected.shape)):
+            return "the windows don't move by the stride: output pixel (i, j) starts at (i*sh, j*sw) of the padded x"
+        if d != (1, 1) and _matches(got, _taps_variant(x, w, s, p, d, tap_dilation=False, shape=expected.shape)):
+            return "dilation ignored in the taps: the kernel's rows are dh apart and its columns dw apart"
+        return (
+            "for every (i, j), place the window as §3 places it on each axis, multiply it with w cell by cell "
+            "and add, as in §1"
+        )
 
     def diagnose_error(case, exc):
-        if isinstance(exc, ValueError) and "broadcast" in str(exc):
+        if isinstance(exc, TypeError) and ("tuple" in str(exc) or "slice indices" in str(exc)):
             return (
-                "a window came out smaller than the kernel: its slice ran past the end of the padded input. Did "
-                "you pad both sides, and does the window end at i*s + d*(KH-1) + 1?"
+                "stride and dilation are pairs here, and padding is a pair of pairs: unpack them first, "
+                "sh, sw = stride; dh, dw = dilation; (top, bottom), (left, right) = padding"
+            )
+        if isinstance(exc, (ValueError, IndexError)) and (isinstance(exc, IndexError) or "broadcast" in str(exc)):
+            no_pad = case["padding"] == ((0, 0), (0, 0))
+            if no_pad and case["dilation"] != (1, 1):
+                return (
+                    f"a window ran past the end of the input. {_DILATION_IN_SIZE[0].upper()}{_DILATION_IN_SIZE[1:]} "
+                    "(dh for rows, dw for columns), so fewer windows fit"
+                )
+            if not no_pad and case["dilation"] == (1, 1):
+                return (
+                    "a window ran past the end of the padded input. Did you pad all four sides, "
+                    "top and bottom by their own amounts, and left and right?"
+                )
+            return (
+                "a window ran past the end of the padded input: check the padding on all four sides, and "
+                "that OH counts the dilated span d(K-1)+1"
             )
         return None
 
     _run(
-        "corr2d with stride, padding and dilation",
+        "corr2d with per-axis stride, padding and dilation",
         fn,
         _corr_cases(),
-        lambda x, w, stride, padding, dilation: corr2d(x, w, stride, padding, dilation),
+        _corr_reference,
         diagnose,
         forbid=FORWARD_ROUTINES + ("conv_transpose2d",),
         diagnose_error=diagnose_error,
     )
+
+
+def _corr_or_none(xp, w, stride, dilation, shape):
+    """corr2d of the padded input cropped to ``shape``; None when it cannot be computed or is too small."""
+    try:
+        y = corr2d(xp, w, stride, 0, dilation)
+        return y[: shape[0], : shape[1]] if y.shape[0] >= shape[0] and y.shape[1] >= shape[1] else None
+    except Exception:  # noqa: BLE001
+        return None
 
 
 # --- 4. find the bug: which input rows does a layer never read? -------------------------------------

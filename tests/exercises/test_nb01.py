@@ -186,33 +186,48 @@ def test_prediction_hints(name, answer, hint, capsys):
 
 
 def corr_variant(
-    flip=False, row_stride=True, col_stride=True, tap_dilation=True, pad="both", kh_for_kw=False, transpose=False
+    flip=False,
+    row_stride=True,
+    col_stride=True,
+    tap_dilation=True,
+    size_dilation=True,
+    pad="right",
+    kh_for_kw=False,
+    transpose=False,
+    swap_stride=False,
+    swap_dilation=False,
 ):
     """The student's loop with one mistake switched on."""
 
     def fn(x, w, stride, padding, dilation):
+        (sh, sw), (dh, dw) = stride[::-1] if swap_stride else stride, dilation[::-1] if swap_dilation else dilation
         if flip:
             w = w[::-1, ::-1]
         KH, KW = w.shape
         if kh_for_kw:
             KW = KH  # the cs231n-style square assumption
-        if pad == "both":
-            xp = np.pad(x, padding)
-        elif pad == "top-left":
-            xp = np.pad(x, ((padding, 0), (padding, 0)))
-        else:
-            xp = x
-        td = dilation if tap_dilation else 1
-        span_h, span_w = td * (KH - 1) + 1, td * (KW - 1) + 1
-        sh, sw = (stride if row_stride else 1), (stride if col_stride else 1)
-        OH = (xp.shape[0] - span_h) // sh + 1
-        OW = (xp.shape[1] - span_w) // sw + 1
+        (top, bottom), (left, right) = padding
+        pads = {
+            "right": padding,
+            "none": 0,
+            "rows for both": padding[0],  # np.pad(x, padding[0])
+            "first of each": ((top, top), (left, left)),
+            "one side": ((top, 0), (left, 0)),
+        }[pad]
+        xp = np.pad(x, pads)
+        if not tap_dilation:
+            dh = dw = 1
+        span_h, span_w = dh * (KH - 1) + 1, dw * (KW - 1) + 1
+        size_h, size_w = (span_h, span_w) if size_dilation else (KH, KW)
+        rs, cs = (sh if row_stride else 1), (sw if col_stride else 1)
+        OH = (xp.shape[0] - size_h) // rs + 1
+        OW = (xp.shape[1] - size_w) // cs + 1
         if not row_stride and col_stride:  # size right, windows wrong
-            OH = (xp.shape[0] - span_h) // stride + 1
+            OH = (xp.shape[0] - size_h) // sh + 1
         y = np.zeros((OH, OW))
         for i in range(OH):
             for j in range(OW):
-                win = xp[i * sh : i * sh + span_h : td, j * sw : j * sw + span_w : td]
+                win = xp[i * rs : i * rs + span_h : dh, j * cs : j * cs + span_w : dw]
                 y[i, j] = np.sum(win * w[:, :KW])
         return y.T if transpose else y
 
@@ -223,12 +238,17 @@ def corr_variant(
     "fn, hint",
     [
         (corr_variant(flip=True), "flipped the kernel"),
-        (corr_variant(row_stride=False), "output row i starts at padded row i*s"),
-        (corr_variant(row_stride=False, col_stride=False), "windows start every"),
-        (corr_variant(tap_dilation=False), "the dilated kernel spans"),
-        (corr_variant(pad="none"), "pad x by p on every side"),
-        (corr_variant(pad="top-left"), "BOTH sides"),
-        (corr_variant(kh_for_kw=True), "OW from W and KW"),
+        (corr_variant(row_stride=False), "don't move by the stride: output row i"),
+        (corr_variant(row_stride=False, col_stride=False), "not every row and column"),
+        (corr_variant(swap_stride=True), "stride is (sh, sw)"),
+        (corr_variant(swap_dilation=True), "dilation is (dh, dw)"),
+        (corr_variant(tap_dilation=False), "ignores dilation: the kernel spans d(K-1)+1 rows"),
+        (corr_variant(size_dilation=False), "ignores dilation: the kernel spans d(K-1)+1 rows"),
+        (corr_variant(pad="none"), "pad x first"),
+        (corr_variant(pad="rows for both"), "((top, bottom), (left, right))"),
+        (corr_variant(pad="first of each"), "((top, bottom), (left, right))"),
+        (corr_variant(pad="one side"), "((top, bottom), (left, right))"),
+        (corr_variant(kh_for_kw=True), "OW from the padded width, KW"),
         (corr_variant(transpose=True), "rows and columns are swapped"),
     ],
 )
@@ -242,54 +262,134 @@ def test_corr2d_dilation_in_size_but_not_in_taps(capsys):
     """The size uses d, the window slice forgets the ::d step and reads K contiguous cells."""
 
     def fn(x, w, stride, padding, dilation):
+        (sh, sw), (dh, dw) = stride, dilation
         KH, KW = w.shape
         xp = np.pad(x, padding)
-        OH = (xp.shape[0] - dilation * (KH - 1) - 1) // stride + 1
-        OW = (xp.shape[1] - dilation * (KW - 1) - 1) // stride + 1
+        OH = (xp.shape[0] - dh * (KH - 1) - 1) // sh + 1
+        OW = (xp.shape[1] - dw * (KW - 1) - 1) // sw + 1
         y = np.zeros((OH, OW))
         for i in range(OH):
             for j in range(OW):
-                y[i, j] = np.sum(xp[i * stride : i * stride + KH, j * stride : j * stride + KW] * w)
+                y[i, j] = np.sum(xp[i * sh : i * sh + KH, j * sw : j * sw + KW] * w)
         return y
 
     ok, out = run(ex.check_corr2d, fn, capsys)
     assert not ok and "dilation ignored in the taps" in out
 
 
-def test_corr2d_window_past_the_end_gets_a_hint(capsys):
-    """One-sided padding with the right output size: a slice runs off the end and numpy can't broadcast."""
-
+def _past_the_end(pad_both, use_dilation_in_size):
     def fn(x, w, stride, padding, dilation):
+        (sh, sw), (dh, dw) = stride, dilation
         KH, KW = w.shape
-        xp = np.pad(x, ((padding, 0), (padding, 0)))
-        OH = (x.shape[0] + 2 * padding - dilation * (KH - 1) - 1) // stride + 1
-        OW = (x.shape[1] + 2 * padding - dilation * (KW - 1) - 1) // stride + 1
+        (top, bottom), (left, right) = padding
+        xp = np.pad(x, padding if pad_both else ((top, 0), (left, 0)))
+        size_h, size_w = (dh * (KH - 1) + 1, dw * (KW - 1) + 1) if use_dilation_in_size else (KH, KW)
+        OH = (x.shape[0] + top + bottom - size_h) // sh + 1
+        OW = (x.shape[1] + left + right - size_w) // sw + 1
         y = np.zeros((OH, OW))
         for i in range(OH):
             for j in range(OW):
-                top, left = i * stride, j * stride
-                win = xp[
-                    top : top + dilation * (KH - 1) + 1 : dilation, left : left + dilation * (KW - 1) + 1 : dilation
-                ]
+                win = xp[i * sh : i * sh + dh * (KH - 1) + 1 : dh, j * sw : j * sw + dw * (KW - 1) + 1 : dw]
                 y[i, j] = np.sum(win * w)
         return y
 
+    return fn
+
+
+def test_corr2d_window_past_the_end_gets_a_hint(capsys):
+    """One-sided padding with the right output size: a slice runs off the end and numpy can't broadcast."""
+    ok, out = run(ex.check_corr2d, _past_the_end(pad_both=False, use_dilation_in_size=True), capsys)
+    assert not ok and "raised ValueError" in out and "pad all four sides" in out
+
+
+def test_corr2d_output_size_without_dilation_is_not_blamed_on_padding(capsys):
+    """OH from K instead of d(K-1)+1: too many windows, the last ones run off the end."""
+    ok, out = run(ex.check_corr2d, _past_the_end(pad_both=True, use_dilation_in_size=False), capsys)
+    assert not ok and "ignores dilation: the kernel spans d(K-1)+1 rows" in out and "pad" not in out.split("hint")[-1]
+
+
+def test_corr2d_by_index_loops_gets_the_dilation_hint_on_an_index_error(capsys):
+    def fn(x, w, stride, padding, dilation):
+        (sh, sw), (dh, dw) = stride, dilation
+        KH, KW = w.shape
+        xp = np.pad(x, padding)
+        OH, OW = (xp.shape[0] - KH) // sh + 1, (xp.shape[1] - KW) // sw + 1  # dilation forgotten
+        y = np.zeros((OH, OW))
+        for i in range(OH):
+            for j in range(OW):
+                for u in range(KH):
+                    for v in range(KW):
+                        y[i, j] += xp[i * sh + u * dh, j * sw + v * dw] * w[u, v]
+        return y
+
     ok, out = run(ex.check_corr2d, fn, capsys)
-    assert not ok and "raised ValueError" in out and "pad both sides" in out
+    assert not ok and "IndexError" in out and "ignores dilation" in out
+
+
+def _ints_not_pairs(x, w, stride, padding, dilation):
+    """The exercise of a one-number-per-setting corr2d, called with pairs."""
+    KH, KW = w.shape
+    xp = np.pad(x, padding)
+    OH = (xp.shape[0] - dilation * (KH - 1) - 1) // stride + 1
+    OW = (xp.shape[1] - dilation * (KW - 1) - 1) // stride + 1
+    y = np.zeros((OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            y[i, j] = np.sum(
+                xp[i * stride : i * stride + dilation * (KH - 1) + 1 : dilation, j * stride :: dilation] * w
+            )
+    return y
+
+
+def _slices_with_pairs(x, w, stride, padding, dilation):
+    KH, KW = w.shape
+    return np.array([[np.sum(x[i * stride : i * stride + KH] * w) for i in range(2)]])
+
+
+@pytest.mark.parametrize("fn", [_ints_not_pairs, _slices_with_pairs])
+def test_corr2d_settings_used_as_numbers_get_the_pairs_hint(fn, capsys):
+    ok, out = run(ex.check_corr2d, fn, capsys)
+    assert not ok and "raised TypeError" in out and "unpack them first" in out, out
+
+
+def test_corr2d_cases_cover_the_geometry():
+    cases = ex.nb01._corr_cases()
+    assert any(c["stride"][0] != c["stride"][1] for c in cases)
+    assert any(c["dilation"][0] != c["dilation"][1] for c in cases)
+    assert any(c["padding"][0][0] != c["padding"][0][1] for c in cases)  # top != bottom
+    assert any(c["padding"][1][0] != c["padding"][1][1] for c in cases)  # left != right
+    assert any(c["w"].shape[0] != c["w"].shape[1] for c in cases)
+
+
+def test_corr2d_reference_is_the_plain_loop():
+    """The checker's expected answers against a loop written from the definition, tap by tap."""
+    for c in ex.nb01._corr_cases():
+        x, w, (sh, sw), padding, (dh, dw) = c["x"], c["w"], c["stride"], c["padding"], c["dilation"]
+        xp = np.pad(x, padding)
+        KH, KW = w.shape
+        starts_h = [t for t in range(0, xp.shape[0], sh) if t + dh * (KH - 1) < xp.shape[0]]
+        starts_w = [t for t in range(0, xp.shape[1], sw) if t + dw * (KW - 1) < xp.shape[1]]
+        y = np.array(
+            [
+                [sum(xp[r + u * dh, q + v * dw] * w[u, v] for u in range(KH) for v in range(KW)) for q in starts_w]
+                for r in starts_h
+            ]
+        )
+        np.testing.assert_array_equal(ex.nb01._corr_reference(**c), y)
 
 
 def _corr_by_layer(x, w, stride, padding, dilation):
-    layer = cl.Conv2d(1, 1, w.shape, stride, padding, dilation, bias=False)
+    layer = cl.Conv2d(1, 1, w.shape, stride, 0, dilation, bias=False)
     layer.weight = w[None, None].astype(float)
-    return layer.forward(x[None, None].astype(float))[0, 0]
+    return layer.forward(np.pad(x, padding)[None, None].astype(float))[0, 0]
 
 
 def test_corr2d_rejects_the_library_and_mutation(capsys):
     for fn, name in (
-        (lambda x, w, stride, padding, dilation: cl.corr2d(x, w, stride, padding, dilation), "corr2d"),
+        (lambda x, w, stride, padding, dilation: cl.corr2d(np.pad(x, padding), w, stride, 0, dilation), "corr2d"),
         (
             lambda x, w, stride, padding, dilation: cl.conv2d(
-                x[None, None], w[None, None], None, stride, padding, dilation
+                np.pad(x, padding)[None, None], w[None, None], None, stride, 0, dilation
             )[0, 0],
             "conv2d",
         ),
@@ -302,7 +402,7 @@ def test_corr2d_rejects_the_library_and_mutation(capsys):
         (_corr_by_layer, "Conv2d.forward"),
         (
             lambda x, w, stride, padding, dilation: speed.conv2d_textbook(
-                x[None, None], w[None, None], stride=stride, padding=padding, dilation=dilation
+                np.pad(x, padding)[None, None], w[None, None], stride=stride, dilation=dilation
             )[0, 0],
             "speed.conv2d_textbook",
         ),
@@ -446,3 +546,20 @@ def test_padding_for_refuses_the_pictures(capsys):
 
     ok, out = run(ex.check_padding_for, by_view, capsys)
     assert not ok and "without views.view_state" in out
+
+
+@pytest.mark.parametrize("as_returned", [np.array, np.int64, np.float64, lambda p: np.array(float(p))])
+def test_padding_for_accepts_a_numpy_number_or_a_0d_array(as_returned, capsys):
+    def answer(size, kernel_size, stride, dilation, out_size):
+        return as_returned(SOLUTION.my_padding_for(size, kernel_size, stride, dilation, out_size))
+
+    ok, out = run(ex.check_padding_for, answer, capsys)
+    assert ok, out
+
+
+def test_padding_for_gives_a_0d_array_the_same_hints(capsys):
+    def fn(size, kernel_size, stride, dilation, out_size):
+        return np.array(padding_formula(ceil=False)(size, kernel_size, stride, dilation, out_size))
+
+    ok, out = run(ex.check_padding_for, fn, capsys)
+    assert not ok and "rounded down" in out
