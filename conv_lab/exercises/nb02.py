@@ -3,7 +3,8 @@
 1. warm-up: the windows of a 1-D signal as the rows of a matrix;
 2. im2col of a channels-last batch (N, H, W, C), columns (kh, kw, c), with stride, padding, dilation and
    int or non-square kernels;
-3. find the bug: a col2im by loops that is right at stride 1 only;
+3. find the bug: a col2im by loops whose canvas ends where the last window ends, so it is wrong exactly when
+   the leftover rows include input rows (a > p);
 4. predict, then check: how many windows read a given pixel.
 """
 
@@ -16,6 +17,7 @@ from ._common import FORWARD_ROUTINES, GRADIENT_ROUTINES
 from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
+from ._common import same as _same
 
 # Routines that would take the windows for the student.
 _WINDOW_ROUTINES = FORWARD_ROUTINES + ("col2im",)  # everything that copies or uses the windows for the student
@@ -44,12 +46,37 @@ def _windows_1d(x, K, stride):
     return np.array([x[i * stride : i * stride + K] for i in range(OH)])  # (OH, K)
 
 
+def _as_rows(got):
+    """An answer as an array: a list (or tuple) of window arrays or of lists is stacked. Never raises."""
+    try:
+        if isinstance(got, (list, tuple)):
+            rows = [np.asarray(r) for r in got]
+            if not rows or any(r.ndim != 1 or r.dtype.kind not in "biuf" for r in rows):
+                return None
+            if len({r.shape for r in rows}) != 1:
+                return None
+            return np.stack(rows)
+        return np.asarray(got)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _same_rows(got, expected):
+    rows = _as_rows(got)
+    return rows is not None and _same(rows, expected)
+
+
 def check_windows_1d(fn):
-    """Check ``fn(x, K, stride) -> (OH, K)``: row i holds the window starting at i*stride of a 1-D x."""
+    """Check ``fn(x, K, stride) -> (OH, K)``: row i holds the window starting at i*stride of a 1-D x.
+
+    The windows may come as an array, a list of arrays or a list of lists.
+    """
 
     def diagnose(case, got, expected):
         x, K = case["x"], case["K"]
-        got = np.asarray(got)
+        got = _as_rows(got)
+        if got is None:
+            return "return the windows as one (OH, K) array, or as a list of OH windows of K samples each"
         OH = expected.shape[0]
         if got.shape == (K, OH) and K != OH:
             return "your windows are columns (shape (K, OH)); here each window is a row: shape (OH, K)"
@@ -65,7 +92,7 @@ def check_windows_1d(fn):
             return "row i is x[i*stride : i*stride + K]"
         return f"the result has one row per window and one column per tap: shape (OH, K) = {expected.shape}"
 
-    _run("1-D windows", fn, WINDOWS_1D_CASES, _windows_1d, diagnose, forbid=_WINDOW_ROUTINES)
+    _run("1-D windows", fn, WINDOWS_1D_CASES, _windows_1d, diagnose, forbid=_WINDOW_ROUTINES, compare=_same_rows)
 
 
 # --- 2. im2col for channels-last images -------------------------------------------------------------------
@@ -205,49 +232,55 @@ def check_im2col_nhwc(fn):
 
 # --- 3. find the bug: col2im by loops ------------------------------------------------------------------------
 
-_COL2IM_SPECS = [  # x shape, kernel, stride, padding: stride 1 first (the buggy function passes), then 2 and 3
-    ((1, 1, 4, 4), (3, 3), 1, 0),
-    ((2, 2, 6, 5), (3, 2), 1, 1),
-    ((2, 3, 7, 7), (3, 3), 2, 0),
-    ((1, 2, 8, 9), (2, 3), 2, 1),  # a = (0, 0)
-    ((2, 2, 10, 8), (3, 2), 3, 1),  # a = (0, 2): input columns 1, 4, 7 are read by no window
+# x shape, kernel, stride, padding, dilation. The function shown passes the first four: there the leftover
+# a = (H + 2p - d(K-1) - 1) mod s is at most p on both axes. It fails on the last two, where a > p.
+_COL2IM_SPECS = [
+    ((1, 1, 4, 4), (3, 3), 1, 0, 1),
+    ((2, 2, 6, 5), (3, 2), 1, 1, 1),
+    ((2, 3, 7, 6), (3, 2), 2, 1, 2),  # a = (0, 1): the example in the notebook's exercise text
+    ((1, 2, 9, 8), (2, 3), 2, 1, 1),  # a = (1, 1)
+    ((2, 2, 8, 7), (3, 3), 3, 0, 1),  # a = (2, 1) > p = 0: input rows 6, 7 and column 6 are read by no window
+    ((2, 2, 10, 9), (3, 2), 3, 1, 2),  # a = (1, 2): a > p = 1 along W only, with dilation
 ]
 
 
 def _col2im_cases():
     rng = np.random.default_rng(203)
     cases = []
-    for xs, k, s, p in _COL2IM_SPECS:
-        OH, OW = output_size(xs[2], k[0], s, p), output_size(xs[3], k[1], s, p)
+    for xs, k, s, p, d in _COL2IM_SPECS:
+        OH, OW = output_size(xs[2], k[0], s, p, d), output_size(xs[3], k[1], s, p, d)
         cols = rng.integers(-5, 6, (xs[0] * OH * OW, xs[1] * k[0] * k[1])).astype(float)
-        cases.append(dict(cols=cols, x_shape=xs, kernel_size=k, stride=s, padding=p))
+        cases.append(dict(cols=cols, x_shape=xs, kernel_size=k, stride=s, padding=p, dilation=d))
     return cases
 
 
-def _col2im_reference(cols, x_shape, kernel_size, stride, padding):
-    return col2im(cols, x_shape, kernel_size, stride, padding)
+def _col2im_reference(cols, x_shape, kernel_size, stride, padding, dilation):
+    return col2im(cols, x_shape, kernel_size, stride, padding, dilation)
 
 
-def _scatter(cols, x_shape, kernel_size, stride, padding, assign=False, step=None):
-    """col2im by loops; the flags build the assigning and the stride-forgetting versions."""
+def _scatter(cols, x_shape, kernel_size, stride, padding, dilation, assign=False, step=None, tap=None):
+    """col2im by loops on a full (H + 2p, W + 2p) canvas; the flags build the documented mistakes."""
     N, C, H, W = x_shape
     KH, KW = kernel_size
-    OH, OW = output_size(H, KH, stride, padding), output_size(W, KW, stride, padding)
+    d = dilation
+    OH, OW = output_size(H, KH, stride, padding, d), output_size(W, KW, stride, padding, d)
     step = stride if step is None else step
+    tap = d if tap is None else tap
     c6 = cols.reshape(N, OH, OW, C, KH, KW)
     xp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
     for i in range(OH):
         for j in range(OW):
-            window = (slice(None), slice(None), slice(i * step, i * step + KH), slice(j * step, j * step + KW))
+            rows = slice(i * step, i * step + tap * (KH - 1) + 1, tap)
+            columns = slice(j * step, j * step + tap * (KW - 1) + 1, tap)
             if assign:
-                xp[window] = c6[:, i, j]
+                xp[:, :, rows, columns] = c6[:, i, j]
             else:
-                xp[window] += c6[:, i, j]
+                xp[:, :, rows, columns] += c6[:, i, j]
     return xp[:, :, padding : padding + H, padding : padding + W]
 
 
 def _diagnose_col2im(case, got, expected):
-    cols, xs, k, s, p = (case[key] for key in ("cols", "x_shape", "kernel_size", "stride", "padding"))
+    cols, xs, k, s, p, d = (case[key] for key in ("cols", "x_shape", "kernel_size", "stride", "padding", "dilation"))
     N, C, H, W = xs
     got = np.asarray(got)
     if got.shape != expected.shape:
@@ -257,24 +290,50 @@ def _diagnose_col2im(case, got, expected):
             if p == 0 and 0 in got.shape[2:]:
                 return "the result is empty: with padding 0, xp[:, :, p:-p] is xp[:, :, 0:0] (-0 is 0). Use p:p + H"
             if got.shape[2] <= H and got.shape[3] <= W:
+                a_h = (H + 2 * p - d * (k[0] - 1) - 1) % s
+                a_w = (W + 2 * p - d * (k[1] - 1) - 1) % s
                 return (
-                    "rows or columns are missing at the bottom or right: make the zero canvas as big as the padded "
-                    "input, (N, C, H + 2p, W + 2p), even where no window reaches, then crop the padding"
+                    f"rows or columns are missing at the bottom or right. Here the leftover is a = ({a_h}, {a_w}) "
+                    f"and p = {p}: a canvas that ends where the last window ends has H + 2p - a rows, so after the "
+                    "crop the last a - p input rows are missing whenever a > p. They are read by no window, but "
+                    "they are still part of x (with 0): make the canvas (N, C, H + 2p, W + 2p)"
                 )
         return f"col2im returns an image of x's shape {tuple(xs)}"
-    if _matches(got, _scatter(cols, xs, k, s, p, step=1)):
-        return "window (i, j) starts at row i*stride and column j*stride of the padded canvas, not at (i, j)"
-    if _matches(got, _scatter(cols, xs, k, s, p, assign=True)):
+    if _matches(got, _scatter(cols, xs, k, s, p, d, assign=True)):
         return "overlapping windows overwrite each other: add every window into the canvas (+=), don't assign (=)"
+    if s > 1 and _matches(got, _scatter(cols, xs, k, s, p, d, step=1)):
+        return "window (i, j) starts at row i*stride and column j*stride of the padded canvas, not at (i, j)"
+    if d > 1 and _matches(got, _scatter(cols, xs, k, s, p, d, tap=1)):
+        return (
+            f"dilation ignored inside the window: with dilation {d}, window (i, j) adds its taps onto rows "
+            f"i*s, i*s + {d}, ..., i*s + {d}*(KH-1) of the canvas, not onto KH neighbouring rows"
+        )
     return (
-        "reshape cols to (N, OH, OW, C, KH, KW), add window (i, j) onto rows i*s .. i*s + KH - 1 and columns "
-        "j*s .. j*s + KW - 1 of a zero padded canvas, then crop the padding"
+        "reshape cols to (N, OH, OW, C, KH, KW), add window (i, j) onto rows i*s, i*s + d, ..., i*s + d*(KH-1) "
+        "and the matching columns of a zero canvas (N, C, H + 2p, W + 2p), then crop the padding"
     )
 
 
+def _diagnose_col2im_error(case, exc):
+    if isinstance(exc, ValueError) and "broadcast" in str(exc) and case["dilation"] > 1:
+        return (
+            "a window's slice of the canvas does not have KH x KW entries: with dilation d, take every d-th row "
+            "and column of the span (a slice with step d), as the function shown does"
+        )
+    return None
+
+
 def check_col2im(fn):
-    """Check the repaired ``fn(cols, x_shape, kernel_size, stride, padding) -> (N, C, H, W)``, without col2im."""
-    _run("col2im", fn, _col2im_cases(), _col2im_reference, _diagnose_col2im, forbid=_SCATTER_ROUTINES)
+    """Check the repaired ``fn(cols, x_shape, kernel_size, stride, padding, dilation) -> (N, C, H, W)``."""
+    _run(
+        "col2im",
+        fn,
+        _col2im_cases(),
+        _col2im_reference,
+        _diagnose_col2im,
+        forbid=_SCATTER_ROUTINES,
+        diagnose_error=_diagnose_col2im_error,
+    )
 
 
 # --- 4. predict, then check: how many windows read a pixel -----------------------------------------------

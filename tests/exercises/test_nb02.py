@@ -77,6 +77,30 @@ def test_windows_1d_rejects_library(capsys):
     assert not ok and "without sliding_windows" in out
 
 
+@pytest.mark.parametrize(
+    "form",
+    [
+        lambda rows: list(rows),  # a list of window arrays
+        lambda rows: [r.tolist() for r in rows],  # a list of lists
+        lambda rows: tuple(rows),
+        lambda rows: rows,  # one array
+    ],
+    ids=["list of arrays", "list of lists", "tuple of arrays", "array"],
+)
+def test_windows_1d_accepts_every_correct_form(form, capsys):
+    ok, out = run(ex.check_windows_1d, lambda x, K, stride: form(SOL.my_windows_1d(x, K, stride)), capsys)
+    assert ok, out
+
+
+def test_windows_1d_list_of_windows_still_gets_its_hints(capsys):
+    short_list = lambda x, K, stride: list(windows_1d(off_by_one=True)(x, K, stride))  # noqa: E731
+    ok, out = run(ex.check_windows_1d, short_list, capsys)
+    assert not ok and "one window short" in out, out
+    ragged = lambda x, K, stride: [x[i * stride : i * stride + K] for i in range(len(x))]  # noqa: E731
+    ok, out = run(ex.check_windows_1d, ragged, capsys)
+    assert not ok and "hint" in out, out
+
+
 @pytest.mark.parametrize("value", ODD_RETURNS)
 def test_windows_1d_never_raises(value, capsys):
     ok, out = run(ex.check_windows_1d, odd(value), capsys)
@@ -252,22 +276,44 @@ def test_im2col_nhwc_never_raises(value, capsys):
 # --- 3. find the bug: col2im ----------------------------------------------------------------------------
 
 
-def col2im_student(step_stride=True, assign=False, crop="slice", canvas="padded"):
-    def fn(cols, x_shape, kernel_size, stride, padding):
+def _notebook_cell(marker):
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    return next("".join(c["source"]) for c in nb["cells"] if marker in "".join(c["source"]))
+
+
+def _notebook_buggy_col2im():
+    """The find-the-bug function, exactly as the notebook shows it."""
+    source = _notebook_cell('def col2im_by_loops(cols, x_shape, kernel_size, stride, padding, dilation):\n    """')
+    namespace = {"np": np}
+    exec(source[: source.index("\n\n\n")], namespace)  # noqa: S102 - the notebook's own cell
+    return namespace["col2im_by_loops"]
+
+
+def col2im_student(step_stride=True, assign=False, crop="slice", canvas="padded", dilate=True):
+    def fn(cols, x_shape, kernel_size, stride, padding, dilation):
         N, C, H, W = x_shape
         KH, KW = kernel_size
-        p = padding
-        OH = (H + 2 * p - KH) // stride + 1
-        OW = (W + 2 * p - KW) // stride + 1
+        p, d = padding, dilation
+        span_h, span_w = d * (KH - 1) + 1, d * (KW - 1) + 1
+        OH = (H + 2 * p - span_h) // stride + 1
+        OW = (W + 2 * p - span_w) // stride + 1
         c6 = cols.reshape(N, OH, OW, C, KH, KW)
         if canvas == "padded":
             xp = np.zeros((N, C, H + 2 * p, W + 2 * p))
-        else:  # ends where the last window ends
-            xp = np.zeros((N, C, (OH - 1) * stride + KH, (OW - 1) * stride + KW))
+        elif canvas == "rows only":  # a half fix: rows full, columns still end with the last window
+            xp = np.zeros((N, C, H + 2 * p, (OW - 1) * stride + span_w))
+        else:  # ends where the last window ends: the bug shown
+            xp = np.zeros((N, C, (OH - 1) * stride + span_h, (OW - 1) * stride + span_w))
         s = stride if step_stride else 1
+        t = d if dilate else 1
         for i in range(OH):
             for j in range(OW):
-                window = (slice(None), slice(None), slice(i * s, i * s + KH), slice(j * s, j * s + KW))
+                window = (
+                    slice(None),
+                    slice(None),
+                    slice(i * s, i * s + t * (KH - 1) + 1, t),
+                    slice(j * s, j * s + t * (KW - 1) + 1, t),
+                )
                 if assign:
                     xp[window] = c6[:, i, j]
                 else:
@@ -281,19 +327,48 @@ def col2im_student(step_stride=True, assign=False, crop="slice", canvas="padded"
     return fn
 
 
-def test_col2im_the_function_shown_passes_stride_1_and_fails_at_stride_2(capsys):
-    ok, out = run(ex.check_col2im, col2im_student(step_stride=False), capsys)
-    assert not ok and "case 3 of 5" in out and "i*stride" in out, out
+def test_col2im_the_function_shown_passes_its_example_and_fails_where_a_exceeds_p(capsys):
+    shown = _notebook_buggy_col2im()
+    ok, out = run(ex.check_col2im, shown, capsys)
+    assert not ok and "case 5 of 6" in out and "a > p" in out and "(N, C, H + 2p, W + 2p)" in out, out
+    # the same mistake rebuilt here, so that the hint does not hang on the notebook's text alone
+    ok, out = run(ex.check_col2im, col2im_student(canvas="window span"), capsys)
+    assert not ok and "case 5 of 6" in out and "a > p" in out, out
+
+
+def test_col2im_hidden_cases_are_the_promised_split():
+    """The function shown passes exactly the cases with a <= p on both axes, and there are both kinds."""
+    shown = _notebook_buggy_col2im()
+    passes = []
+    for case in ex.nb02._col2im_cases():
+        _, _, H, W = case["x_shape"]
+        (KH, KW), s, p, d = case["kernel_size"], case["stride"], case["padding"], case["dilation"]
+        a = (cl.stride_leftover(H, KH, s, p, d), cl.stride_leftover(W, KW, s, p, d))
+        expected = cl.col2im(case["cols"], case["x_shape"], (KH, KW), s, p, d)
+        got = shown(**case)
+        agree = got.shape == expected.shape and np.allclose(got, expected)
+        assert agree == (max(a) <= p), (case["x_shape"], a, p)
+        passes.append(agree)
+    assert any(passes) and not all(passes)
+
+
+def test_col2im_example_in_the_notebook_has_a_at_most_p():
+    """The notebook's example call (N, C, H, W) = (2, 3, 7, 6), K = (3, 2), s = 2, p = 1, d = 2 has a = (0, 1)."""
+    source = _notebook_cell('def col2im_by_loops(cols, x_shape, kernel_size, stride, padding, dilation):\n    """')
+    assert "(2, 3, 7, 6), (3, 2), 2, 1, 2" in source
+    assert (cl.stride_leftover(7, 3, 2, 1, 2), cl.stride_leftover(6, 2, 2, 1, 2)) == (0, 1)
 
 
 @pytest.mark.parametrize(
     "flags, hint",
     [
         (dict(assign=True), "don't assign"),
-        (dict(assign=True, step_stride=False), "don't assign"),
+        (dict(assign=True, canvas="window span"), "don't assign"),
+        (dict(step_stride=False), "not at (i, j)"),
+        (dict(dilate=False), "dilation ignored inside the window"),
         (dict(crop="none"), "still includes the padding"),
         (dict(crop="minus"), "-0 is 0"),
-        (dict(canvas="span"), "as big as the padded input"),
+        (dict(canvas="rows only"), "a > p"),
     ],
 )
 def test_col2im_hints(flags, hint, capsys):
@@ -301,10 +376,30 @@ def test_col2im_hints(flags, hint, capsys):
     assert not ok and hint in out, out
 
 
+def test_col2im_dilated_slice_without_step_gets_its_hint(capsys):
+    def no_step(cols, x_shape, kernel_size, stride, padding, dilation):
+        N, C, H, W = x_shape
+        KH, KW = kernel_size
+        span_h, span_w = dilation * (KH - 1) + 1, dilation * (KW - 1) + 1
+        OH = (H + 2 * padding - span_h) // stride + 1
+        OW = (W + 2 * padding - span_w) // stride + 1
+        c6 = cols.reshape(N, OH, OW, C, KH, KW)
+        xp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
+        for i in range(OH):
+            for j in range(OW):
+                xp[:, :, i * stride : i * stride + span_h, j * stride : j * stride + span_w] += c6[:, i, j]
+        return xp[:, :, padding : padding + H, padding : padding + W]
+
+    ok, out = run(ex.check_col2im, no_step, capsys)
+    assert not ok and "slice with step d" in out, out
+
+
 def test_col2im_rejects_library(capsys):
     ok, out = run(
         ex.check_col2im,
-        lambda cols, x_shape, kernel_size, stride, padding: cl.col2im(cols, x_shape, kernel_size, stride, padding),
+        lambda cols, x_shape, kernel_size, stride, padding, dilation: cl.col2im(
+            cols, x_shape, kernel_size, stride, padding, dilation
+        ),
         capsys,
     )
     assert not ok and "without col2im" in out
@@ -368,8 +463,8 @@ def test_odd_exit_is_caught(capsys):
 
 def test_col2im_rejects_a_numerical_gradient_of_im2col(capsys):
     # im2col is linear, so its central difference is exact: <im2col(x), cols> differentiated in x is col2im(cols)
-    def by_gradient(cols, x_shape, kernel_size, stride, padding):
-        f = lambda x: cl.im2col(x, kernel_size, stride, padding)  # noqa: E731
+    def by_gradient(cols, x_shape, kernel_size, stride, padding, dilation):
+        f = lambda x: cl.im2col(x, kernel_size, stride, padding, dilation)  # noqa: E731
         return cl.numerical_gradient(f, np.zeros(x_shape), cols, eps=1.0)
 
     ok, out = run(ex.check_col2im, by_gradient, capsys)
@@ -389,9 +484,9 @@ def test_im2col_nhwc_rejects_the_speed_modules_copy(capsys):
 
 
 def test_col2im_rejects_the_transposed_matrix_of_im2col(capsys):
-    def by_adjoint(cols, x_shape, kernel_size, stride, padding):
+    def by_adjoint(cols, x_shape, kernel_size, stride, padding, dilation):
         basis = np.eye(int(np.prod(x_shape))).reshape(-1, *x_shape)
-        A = np.stack([cl.im2col(e, kernel_size, stride, padding).ravel() for e in basis], axis=1)
+        A = np.stack([cl.im2col(e, kernel_size, stride, padding, dilation).ravel() for e in basis], axis=1)
         return (A.T @ cols.ravel()).reshape(x_shape)
 
     ok, out = run(ex.check_col2im, by_adjoint, capsys)
