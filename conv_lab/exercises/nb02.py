@@ -295,8 +295,8 @@ def _diagnose_col2im(case, got, expected):
                 return (
                     f"rows or columns are missing at the bottom or right. Here the leftover is a = ({a_h}, {a_w}) "
                     f"and p = {p}: a canvas that ends where the last window ends has H + 2p - a rows, so after the "
-                    "crop the last a - p input rows are missing whenever a > p. They are read by no window, but "
-                    "they are still part of x (with 0): make the canvas (N, C, H + 2p, W + 2p)"
+                    "crop the last a - p input rows are missing whenever a > p. No window reads them, so they get 0, "
+                    "but they still belong to the result: make the canvas (N, C, H + 2p, W + 2p)"
                 )
         return f"col2im returns an image of x's shape {tuple(xs)}"
     if _matches(got, _scatter(cols, xs, k, s, p, d, assign=True)):
