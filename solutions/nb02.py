@@ -3,10 +3,11 @@
 import numpy as np
 
 
-def my_windows_1d(x, K, stride):
-    """Row i is the window x[i*stride : i*stride + K]."""
-    OH = (len(x) - K) // stride + 1
-    return np.array([x[i * stride : i * stride + K] for i in range(OH)])  # (OH, K)
+def my_windows_1d(x, K, stride, dilation):
+    """Row i holds samples i*stride, i*stride + dilation, ..., i*stride + dilation*(K - 1) of x."""
+    span = dilation * (K - 1) + 1  # K taps have K - 1 gaps of `dilation` samples
+    OH = (len(x) - span) // stride + 1  # whole windows only; the samples after the last one are unread
+    return np.array([x[i * stride : i * stride + span : dilation] for i in range(OH)])  # (OH, K)
 
 
 def my_im2col_nhwc(x, kernel_size, stride, padding, dilation):
