@@ -3,10 +3,11 @@
 import numpy as np
 
 
-def my_windows_1d(x, K, stride):
-    """Row i is the window x[i*stride : i*stride + K]."""
-    OH = (len(x) - K) // stride + 1
-    return np.array([x[i * stride : i * stride + K] for i in range(OH)])  # (OH, K)
+def my_windows_1d(x, K, stride, dilation):
+    """Row i holds samples i*stride, i*stride + dilation, ..., i*stride + dilation*(K - 1) of x."""
+    span = dilation * (K - 1) + 1  # K taps have K - 1 gaps of `dilation` samples
+    OH = (len(x) - span) // stride + 1  # whole windows only; the samples after the last one are unread
+    return np.array([x[i * stride : i * stride + span : dilation] for i in range(OH)])  # (OH, K)
 
 
 def my_im2col_nhwc(x, kernel_size, stride, padding, dilation):
@@ -27,17 +28,23 @@ def my_im2col_nhwc(x, kernel_size, stride, padding, dilation):
     return np.array(rows)  # (N*OH*OW, KH*KW*C)
 
 
-def col2im_by_loops(cols, x_shape, kernel_size, stride, padding):
-    """The find-the-bug function, repaired: window (i, j) starts at (i*stride, j*stride)."""
+def col2im_by_loops(cols, x_shape, kernel_size, stride, padding, dilation):
+    """The find-the-bug function, repaired: the canvas is the whole padded input, (H + 2p, W + 2p).
+
+    The function shown made its canvas end where the last window ends: (OH - 1)*s + d*(KH - 1) + 1 rows,
+    which is H + 2p - a. After cropping p rows from the top it had H + p - a rows, fewer than H when a > p.
+    """
     N, C, H, W = x_shape
     KH, KW = kernel_size
-    OH = (H + 2 * padding - KH) // stride + 1
-    OW = (W + 2 * padding - KW) // stride + 1
+    span_h, span_w = dilation * (KH - 1) + 1, dilation * (KW - 1) + 1
+    OH = (H + 2 * padding - span_h) // stride + 1
+    OW = (W + 2 * padding - span_w) // stride + 1
     c6 = cols.reshape(N, OH, OW, C, KH, KW)
-    xp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
+    xp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))  # was ((OH - 1) * stride + span_h, ...)
     for i in range(OH):
         for j in range(OW):
-            xp[:, :, i * stride : i * stride + KH, j * stride : j * stride + KW] += c6[:, i, j]  # was i : i + KH
+            top, left = i * stride, j * stride
+            xp[:, :, top : top + span_h : dilation, left : left + span_w : dilation] += c6[:, i, j]
     return xp[:, :, padding : padding + H, padding : padding + W]
 
 

@@ -1,9 +1,10 @@
 """Exercise checkers for notebook 02: im2col and col2im.
 
-1. warm-up: the windows of a 1-D signal as the rows of a matrix;
+1. warm-up: the windows of a 1-D signal, at a stride and with dilation, as the rows of a matrix;
 2. im2col of a channels-last batch (N, H, W, C), columns (kh, kw, c), with stride, padding, dilation and
    int or non-square kernels;
-3. find the bug: a col2im by loops that is right at stride 1 only;
+3. find the bug: a col2im by loops whose canvas ends where the last window ends, so it is wrong exactly when
+   the leftover rows include input rows (a > p);
 4. predict, then check: how many windows read a given pixel.
 """
 
@@ -16,6 +17,7 @@ from ._common import FORWARD_ROUTINES, GRADIENT_ROUTINES
 from ._common import check_value as _check_value
 from ._common import matches as _matches
 from ._common import run_checker as _run
+from ._common import same as _same
 
 # Routines that would take the windows for the student.
 _WINDOW_ROUTINES = FORWARD_ROUTINES + ("col2im",)  # everything that copies or uses the windows for the student
@@ -28,44 +30,142 @@ def _pair(k):
     return (k, k) if isinstance(k, (int, np.integer)) else tuple(k)
 
 
-# --- 1. warm-up: 1-D windows ---------------------------------------------------------------------------
+# --- 1. warm-up: dilated 1-D windows at a stride ---------------------------------------------------------
 
 WINDOWS_1D_CASES = [
-    dict(x=np.arange(6.0), K=3, stride=1),
-    dict(x=np.array([3.0, -1.0, 4.0, 1.0, -5.0, 9.0, 2.0]), K=2, stride=2),  # the last sample is read by no window
-    dict(x=np.arange(10.0) ** 2, K=3, stride=3),  # one sample left over
-    dict(x=np.array([2.0, 7.0, 1.0, 8.0]), K=4, stride=2),  # a single window
-    dict(x=np.arange(9.0) - 4, K=1, stride=2),
+    dict(x=np.arange(6.0), K=3, stride=1, dilation=1),
+    dict(x=np.array([3.0, -1.0, 4.0, 1.0, -5.0, 9.0, 2.0]), K=2, stride=2, dilation=1),  # the last sample is unread
+    dict(x=np.arange(10.0) ** 2, K=3, stride=1, dilation=3),  # span 7: 4 windows; K*d = 9 would give 2
+    dict(x=np.arange(11.0) - 5, K=3, stride=2, dilation=2),  # span 5: windows start at 0, 2, 4, 6
+    dict(x=np.array([2.0, 7.0, 1.0, 8.0, 2.0, 8.0, 1.0, 8.0, 2.0]), K=2, stride=3, dilation=3),  # samples 7, 8 unread
+    dict(x=np.array([2.0, 7.0, 1.0, 8.0]), K=4, stride=2, dilation=1),  # a single window
+    dict(x=np.arange(9.0) - 4, K=1, stride=2, dilation=1),
 ]
 
 
-def _windows_1d(x, K, stride):
-    OH = (len(x) - K) // stride + 1
-    return np.array([x[i * stride : i * stride + K] for i in range(OH)])  # (OH, K)
+def _count_1d(H, K, stride, dilation):
+    """How many windows of K taps, ``dilation`` apart, fit in H samples at this stride (at least 0)."""
+    return max(0, (H - dilation * (K - 1) - 1) // stride + 1)
+
+
+def _windows_1d(x, K, stride, dilation):
+    OH = _count_1d(len(x), K, stride, dilation)
+    span = dilation * (K - 1) + 1  # samples one window spans
+    return np.array([x[i * stride : i * stride + span : dilation] for i in range(OH)])  # (OH, K)
+
+
+def _contiguous_1d(x, K, stride, count):
+    """``count`` windows of K neighbouring samples (dilation ignored inside the window)."""
+    return np.array([x[i * stride : i * stride + K] for i in range(count)]).reshape(count, K)
+
+
+def _as_rows(got):
+    """An answer as an array: a list (or tuple) of window arrays or of lists is stacked. Never raises."""
+    try:
+        if isinstance(got, (list, tuple)):
+            rows = [np.asarray(r) for r in got]
+            if not rows or any(r.ndim != 1 or r.dtype.kind not in "biuf" for r in rows):
+                return None
+            if len({r.shape for r in rows}) != 1:
+                return None
+            return np.stack(rows)
+        return np.asarray(got)
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _same_rows(got, expected):
+    rows = _as_rows(got)
+    return rows is not None and _same(rows, expected)
+
+
+_PARTIAL_1D = (
+    "{n} of your windows at the end are partial: they run past the end of x, so they hold fewer than K "
+    "samples. A window counts only if all K taps, dilation apart, lie inside x; the samples after the last "
+    "whole window are read by no window"
+)
+
+
+def _partial_windows(x, got, expected):
+    """How many trailing windows of ``got`` are cut off by the end of x (0 if that is not the mistake)."""
+    try:
+        if not isinstance(got, (list, tuple)) or len(got) <= len(expected):
+            return 0
+        rows = [np.asarray(r) for r in got]
+        if any(r.ndim != 1 for r in rows) or not all(_same(r, e) for r, e in zip(rows, expected)):
+            return 0
+        extra = rows[len(expected) :]
+        K = expected.shape[1] if expected.ndim == 2 else 0
+        return len(extra) if all(len(r) < K for r in extra) else 0
+    except Exception:  # noqa: BLE001
+        return 0
 
 
 def check_windows_1d(fn):
-    """Check ``fn(x, K, stride) -> (OH, K)``: row i holds the window starting at i*stride of a 1-D x."""
+    """Check ``fn(x, K, stride, dilation) -> (OH, K)``: row i holds the K taps, dilation apart, from i*stride.
+
+    The windows may come as an array, a list of arrays or a list of lists.
+    """
 
     def diagnose(case, got, expected):
-        x, K = case["x"], case["K"]
-        got = np.asarray(got)
-        OH = expected.shape[0]
+        x, K, s, d = case["x"], case["K"], case["stride"], case["dilation"]
+        H, OH = len(x), expected.shape[0]
+        partial = _partial_windows(x, got, expected)
+        if partial:
+            return _PARTIAL_1D.format(n=partial)
+        got = _as_rows(got)
+        if got is None:
+            return "return the windows as one (OH, K) array, or as a list of OH windows of K samples each"
         if got.shape == (K, OH) and K != OH:
             return "your windows are columns (shape (K, OH)); here each window is a row: shape (OH, K)"
         if got.ndim == 2 and got.shape[1] == K and got.shape[0] != OH:
-            if got.shape[0] == OH - 1:
-                return "one window short: OH = (H - K) // stride + 1; the + 1 counts the first window"
-            if got.shape[0] == len(x) - K + 1:
+            n = got.shape[0]
+            if d > 1 and n == _count_1d(H, K * d, s, 1) and n < OH:
+                return (
+                    f"too few windows ({n}, not {OH}): K taps, {d} apart, span d*(K - 1) + 1 = {d * (K - 1) + 1} "
+                    f"samples, not K*d = {K * d}. There are K - 1 gaps between K taps"
+                )
+            if d > 1 and n == _count_1d(H, K, s, 1):
+                return (
+                    f"dilation ignored: the taps of a window are dilation = {d} samples apart, so a window "
+                    f"spans d*(K - 1) + 1 = {d * (K - 1) + 1} samples and fewer windows fit"
+                )
+            if n == OH - 1:
+                return (
+                    "one window short: OH = (H - dilation*(K - 1) - 1) // stride + 1; the + 1 counts the first window"
+                )
+            if s > 1 and n == _count_1d(H, K, 1, d):
                 return "stride ignored: consecutive windows start `stride` samples apart, so there are fewer"
-            return f"there are OH = (H - K) // stride + 1 = {OH} windows"
+            return f"there are {OH} whole windows here, not {n}"
         if got.shape == expected.shape:
+            if d > 1 and _matches(got, _contiguous_1d(x, K, s, OH)):
+                return (
+                    f"dilation ignored inside the window: with dilation {d}, row i holds samples "
+                    f"i*stride, i*stride + {d}, ..., not K neighbouring samples"
+                )
             if _matches(got, expected[:, ::-1]):
-                return "each window is reversed: row i must be x[i*stride], x[i*stride + 1], ..., in order"
-            return "row i is x[i*stride : i*stride + K]"
+                return "each window is reversed: row i must start with sample i*stride, in order"
+            return "row i holds samples i*stride, i*stride + dilation, ..., i*stride + dilation*(K - 1)"
         return f"the result has one row per window and one column per tap: shape (OH, K) = {expected.shape}"
 
-    _run("1-D windows", fn, WINDOWS_1D_CASES, _windows_1d, diagnose, forbid=_WINDOW_ROUTINES)
+    def diagnose_error(case, exc):
+        if isinstance(exc, ValueError) and "inhomogeneous" in str(exc):
+            return (
+                "the windows do not all have K samples: the ones at the end are partial, cut off by the end of "
+                "x. A window counts only if all K taps, dilation apart, lie inside x"
+            )
+        return None
+
+    _run(
+        "1-D windows",
+        fn,
+        WINDOWS_1D_CASES,
+        _windows_1d,
+        diagnose,
+        forbid=_WINDOW_ROUTINES,
+        diagnose_error=diagnose_error,
+        compare=_same_rows,
+    )
 
 
 # --- 2. im2col for channels-last images -------------------------------------------------------------------
@@ -120,6 +220,47 @@ def _windows(xp, KH, KW, s, tap, span, axes):
     return np.array(rows)
 
 
+_ROW_AXES = ("n", "oh", "ow")
+_COLUMN_AXES = ("kh", "kw", "c")
+
+
+def _permuted_order(got, expected, N, OH, OW, KH, KW, C):
+    """A hint if ``got`` is ``expected`` with its rows or its columns in another order; else None."""
+    e6 = expected.reshape(N, OH, OW, KH, KW, C)
+    # the likeliest mistakes first: section 3's (c, kh, kw), then kh and kw swapped, then n last
+    column_orders = [(2, 0, 1), (1, 0, 2), (0, 2, 1), (1, 2, 0), (2, 1, 0), (0, 1, 2)]
+    row_orders = [(0, 1, 2), (0, 2, 1), (1, 2, 0), (1, 0, 2), (2, 1, 0), (2, 0, 1)]
+    for rows in row_orders:
+        for columns in column_orders:
+            if (rows, columns) == ((0, 1, 2), (0, 1, 2)):
+                continue
+            axes = tuple(rows) + tuple(3 + c for c in columns)
+            if not _matches(got, e6.transpose(axes).reshape(expected.shape)):
+                continue
+            hints = []
+            if rows != (0, 1, 2):
+                named = ", ".join(_ROW_AXES[r] for r in rows)
+                hints.append(
+                    f"rows are in ({named}) order; number the windows (n, oh, ow): sample first, then the "
+                    "window's row, then its column, so that the product reshapes to (N, OH, OW, F)"
+                )
+            if columns == (2, 0, 1):
+                hints.append(
+                    "columns are in (c, kh, kw) order, the order of section 3's cols for (N, C, H, W) input. Here "
+                    "a window is flattened (kh, kw, c): the C values of tap (0, 0), then those of tap (0, 1), ..., "
+                    "so that cols @ w.transpose(0, 2, 3, 1).reshape(F, -1).T is the forward pass"
+                )
+            elif columns != (0, 1, 2):
+                named = ", ".join(_COLUMN_AXES[c] for c in columns)
+                swapped = " (kh and kw swapped)" if columns == (1, 0, 2) else ""
+                hints.append(
+                    f"columns are in ({named}) order{swapped}. Flatten a window (kh, kw, c): the C values of "
+                    "tap (0, 0), then those of tap (0, 1), ..., then row 1 of the kernel"
+                )
+            return ". Also: ".join(hints)
+    return None
+
+
 def _diagnose_nhwc(case, got, expected):
     x, k, s, p, d = (case[key] for key in ("x", "kernel_size", "stride", "padding", "dilation"))
     KH, KW = _pair(k)
@@ -147,16 +288,17 @@ def _diagnose_nhwc(case, got, expected):
             "np.pad padded the wrong axes: ((0, 0), (0, 0), (p, p), (p, p)) pads W and C of an (N, H, W, C) "
             "array. Pad H and W: ((0, 0), (p, p), (p, p), (0, 0))"
         )
+    if got.ndim == 2 and p and got.shape[1] == KH * KW * (C + 2 * p):
+        every = " (np.pad(x, p) pads every axis, the batch too)" if got.shape[0] == (N + 2 * p) * OH * OW else ""
+        return (
+            f"you padded the channel axis too{every}: each window has KH*KW*(C + 2p) = {got.shape[1]} numbers, "
+            f"not KH*KW*C = {KH * KW * C}. Zero padding goes around the image, on H and W only; the channels "
+            "are not a spatial axis"
+        )
     if got.shape == expected.shape:
-        as_chw = expected.reshape(-1, KH, KW, C).transpose(0, 3, 1, 2).reshape(expected.shape)
-        if _matches(got, as_chw):
-            return (
-                "columns are in (c, kh, kw) order, the order of section 3's cols for (N, C, H, W) input. Here a "
-                "window is flattened (kh, kw, c): the C values of tap (0, 0), then those of tap (0, 1), ..., so "
-                "that cols @ w.transpose(0, 2, 3, 1).reshape(F, -1).T is the forward pass"
-            )
-        if _matches(got, expected.reshape(N, OH, OW, -1).transpose(0, 2, 1, 3).reshape(expected.shape)):
-            return "rows are in (n, ow, oh) order; walk the windows row by row: (n, oh, ow)"
+        order = _permuted_order(got, expected, N, OH, OW, KH, KW, C)
+        if order:
+            return order
         if d > 1 and _matches(got, _windows(np.pad(x, pad_hw), KH, KW, s, 1, d, axes=(1, 2))):
             return (
                 f"dilation ignored inside the window: with dilation {d}, the taps of a window are {d} "
@@ -169,6 +311,13 @@ def _diagnose_nhwc(case, got, expected):
     if got.ndim == 2 and got.shape[1] == KH * KW * C:
         if p and got.shape[0] == N * output_size(H, KH, s, 0, d) * output_size(W, KW, s, 0, d):
             return "padding ignored: pad the H and W axes with zeros on both sides before taking windows"
+        OH_kd = (H + 2 * p - KH * d) // s + 1
+        OW_kd = (W + 2 * p - KW * d) // s + 1
+        if d > 1 and got.shape[0] == N * max(OH_kd, 0) * max(OW_kd, 0) and got.shape != expected.shape:
+            return (
+                f"too few windows: with dilation {d}, a window of KH taps spans d*(KH - 1) + 1 rows, not KH*d: "
+                "there are KH - 1 gaps between KH taps. The same holds for KW along the columns"
+            )
         if d > 1 and got.shape[0] == N * output_size(H, KH, s, p, 1) * output_size(W, KW, s, p, 1):
             return (
                 "dilation ignored in the output size: a dilated window spans d*(K-1) + 1 pixels, so "
@@ -205,49 +354,55 @@ def check_im2col_nhwc(fn):
 
 # --- 3. find the bug: col2im by loops ------------------------------------------------------------------------
 
-_COL2IM_SPECS = [  # x shape, kernel, stride, padding: stride 1 first (the buggy function passes), then 2 and 3
-    ((1, 1, 4, 4), (3, 3), 1, 0),
-    ((2, 2, 6, 5), (3, 2), 1, 1),
-    ((2, 3, 7, 7), (3, 3), 2, 0),
-    ((1, 2, 8, 9), (2, 3), 2, 1),  # a = (0, 0)
-    ((2, 2, 10, 8), (3, 2), 3, 1),  # a = (0, 2): input columns 1, 4, 7 are read by no window
+# x shape, kernel, stride, padding, dilation. The function shown passes the first four: there the leftover
+# a = (H + 2p - d(K-1) - 1) mod s is at most p on both axes. It fails on the last two, where a > p.
+_COL2IM_SPECS = [
+    ((1, 1, 4, 4), (3, 3), 1, 0, 1),
+    ((2, 2, 6, 5), (3, 2), 1, 1, 1),
+    ((2, 3, 7, 6), (3, 2), 2, 1, 2),  # a = (0, 1): the example in the notebook's exercise text
+    ((1, 2, 9, 8), (2, 3), 2, 1, 1),  # a = (1, 1)
+    ((2, 2, 8, 7), (3, 3), 3, 0, 1),  # a = (2, 1) > p = 0: input rows 6, 7 and column 6 are read by no window
+    ((2, 2, 10, 9), (3, 2), 3, 1, 2),  # a = (1, 2): a > p = 1 along W only, with dilation
 ]
 
 
 def _col2im_cases():
     rng = np.random.default_rng(203)
     cases = []
-    for xs, k, s, p in _COL2IM_SPECS:
-        OH, OW = output_size(xs[2], k[0], s, p), output_size(xs[3], k[1], s, p)
+    for xs, k, s, p, d in _COL2IM_SPECS:
+        OH, OW = output_size(xs[2], k[0], s, p, d), output_size(xs[3], k[1], s, p, d)
         cols = rng.integers(-5, 6, (xs[0] * OH * OW, xs[1] * k[0] * k[1])).astype(float)
-        cases.append(dict(cols=cols, x_shape=xs, kernel_size=k, stride=s, padding=p))
+        cases.append(dict(cols=cols, x_shape=xs, kernel_size=k, stride=s, padding=p, dilation=d))
     return cases
 
 
-def _col2im_reference(cols, x_shape, kernel_size, stride, padding):
-    return col2im(cols, x_shape, kernel_size, stride, padding)
+def _col2im_reference(cols, x_shape, kernel_size, stride, padding, dilation):
+    return col2im(cols, x_shape, kernel_size, stride, padding, dilation)
 
 
-def _scatter(cols, x_shape, kernel_size, stride, padding, assign=False, step=None):
-    """col2im by loops; the flags build the assigning and the stride-forgetting versions."""
+def _scatter(cols, x_shape, kernel_size, stride, padding, dilation, assign=False, step=None, tap=None):
+    """col2im by loops on a full (H + 2p, W + 2p) canvas; the flags build the documented mistakes."""
     N, C, H, W = x_shape
     KH, KW = kernel_size
-    OH, OW = output_size(H, KH, stride, padding), output_size(W, KW, stride, padding)
+    d = dilation
+    OH, OW = output_size(H, KH, stride, padding, d), output_size(W, KW, stride, padding, d)
     step = stride if step is None else step
+    tap = d if tap is None else tap
     c6 = cols.reshape(N, OH, OW, C, KH, KW)
     xp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
     for i in range(OH):
         for j in range(OW):
-            window = (slice(None), slice(None), slice(i * step, i * step + KH), slice(j * step, j * step + KW))
+            rows = slice(i * step, i * step + tap * (KH - 1) + 1, tap)
+            columns = slice(j * step, j * step + tap * (KW - 1) + 1, tap)
             if assign:
-                xp[window] = c6[:, i, j]
+                xp[:, :, rows, columns] = c6[:, i, j]
             else:
-                xp[window] += c6[:, i, j]
+                xp[:, :, rows, columns] += c6[:, i, j]
     return xp[:, :, padding : padding + H, padding : padding + W]
 
 
 def _diagnose_col2im(case, got, expected):
-    cols, xs, k, s, p = (case[key] for key in ("cols", "x_shape", "kernel_size", "stride", "padding"))
+    cols, xs, k, s, p, d = (case[key] for key in ("cols", "x_shape", "kernel_size", "stride", "padding", "dilation"))
     N, C, H, W = xs
     got = np.asarray(got)
     if got.shape != expected.shape:
@@ -257,24 +412,50 @@ def _diagnose_col2im(case, got, expected):
             if p == 0 and 0 in got.shape[2:]:
                 return "the result is empty: with padding 0, xp[:, :, p:-p] is xp[:, :, 0:0] (-0 is 0). Use p:p + H"
             if got.shape[2] <= H and got.shape[3] <= W:
+                a_h = (H + 2 * p - d * (k[0] - 1) - 1) % s
+                a_w = (W + 2 * p - d * (k[1] - 1) - 1) % s
                 return (
-                    "rows or columns are missing at the bottom or right: make the zero canvas as big as the padded "
-                    "input, (N, C, H + 2p, W + 2p), even where no window reaches, then crop the padding"
+                    f"your result is {got.shape[2]} x {got.shape[3]}, but x is {H} x {W}: rows or columns are "
+                    f"missing at the bottom or right. Here the leftover is a = ({a_h}, {a_w}) and p = {p}. The "
+                    "canvas stops where the last window stops, so when a > p the last a - p input rows (or "
+                    "columns) never make it into the result. Which value belongs there?"
                 )
         return f"col2im returns an image of x's shape {tuple(xs)}"
-    if _matches(got, _scatter(cols, xs, k, s, p, step=1)):
-        return "window (i, j) starts at row i*stride and column j*stride of the padded canvas, not at (i, j)"
-    if _matches(got, _scatter(cols, xs, k, s, p, assign=True)):
+    if _matches(got, _scatter(cols, xs, k, s, p, d, assign=True)):
         return "overlapping windows overwrite each other: add every window into the canvas (+=), don't assign (=)"
+    if s > 1 and _matches(got, _scatter(cols, xs, k, s, p, d, step=1)):
+        return "window (i, j) starts at row i*stride and column j*stride of the padded canvas, not at (i, j)"
+    if d > 1 and _matches(got, _scatter(cols, xs, k, s, p, d, tap=1)):
+        return (
+            f"dilation ignored inside the window: with dilation {d}, window (i, j) adds its taps onto rows "
+            f"i*s, i*s + {d}, ..., i*s + {d}*(KH-1) of the canvas, not onto KH neighbouring rows"
+        )
     return (
-        "reshape cols to (N, OH, OW, C, KH, KW), add window (i, j) onto rows i*s .. i*s + KH - 1 and columns "
-        "j*s .. j*s + KW - 1 of a zero padded canvas, then crop the padding"
+        "reshape cols to (N, OH, OW, C, KH, KW), add window (i, j) onto rows i*s, i*s + d, ..., i*s + d*(KH-1) "
+        "and the matching columns of a zero canvas (N, C, H + 2p, W + 2p), then crop the padding"
     )
 
 
+def _diagnose_col2im_error(case, exc):
+    if isinstance(exc, ValueError) and "broadcast" in str(exc) and case["dilation"] > 1:
+        return (
+            "a window's slice of the canvas does not have KH x KW entries: with dilation d, take every d-th row "
+            "and column of the span (a slice with step d), as the function shown does"
+        )
+    return None
+
+
 def check_col2im(fn):
-    """Check the repaired ``fn(cols, x_shape, kernel_size, stride, padding) -> (N, C, H, W)``, without col2im."""
-    _run("col2im", fn, _col2im_cases(), _col2im_reference, _diagnose_col2im, forbid=_SCATTER_ROUTINES)
+    """Check the repaired ``fn(cols, x_shape, kernel_size, stride, padding, dilation) -> (N, C, H, W)``."""
+    _run(
+        "col2im",
+        fn,
+        _col2im_cases(),
+        _col2im_reference,
+        _diagnose_col2im,
+        forbid=_SCATTER_ROUTINES,
+        diagnose_error=_diagnose_col2im_error,
+    )
 
 
 # --- 4. predict, then check: how many windows read a pixel -----------------------------------------------

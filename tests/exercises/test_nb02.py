@@ -46,11 +46,24 @@ def odd(value):
 # --- 1. warm-up -------------------------------------------------------------------------------------
 
 
-def windows_1d(off_by_one=False, no_stride=False, as_columns=False, reversed_rows=False):
-    def fn(x, K, stride):
+def windows_1d(
+    off_by_one=False, no_stride=False, as_columns=False, reversed_rows=False, span="dilated", taps_dilated=True
+):
+    """The solution with one documented mistake.
+
+    span: "dilated" d*(K-1) + 1 (right), "K*d", "K" (dilation ignored in the count), or "partial" (as many
+    windows as without dilation, each cut off by the end of x, returned as a list).
+    """
+
+    def fn(x, K, stride, dilation):
         s = 1 if no_stride else stride
-        OH = (len(x) - K) // s + (0 if off_by_one else 1)
-        rows = np.array([x[i * s : i * s + K] for i in range(OH)]).reshape(OH, K)
+        d = dilation if taps_dilated else 1
+        reach = {"dilated": dilation * (K - 1) + 1, "K*d": K * dilation, "K": K, "partial": K}[span]
+        OH = (len(x) - reach) // s + (0 if off_by_one else 1)
+        rows = [x[i * s : i * s + d * (K - 1) + 1 : d] for i in range(OH)]
+        if span == "partial":
+            return rows
+        rows = np.array(rows).reshape(OH, K)
         if reversed_rows:
             rows = rows[:, ::-1]
         return rows.T if as_columns else rows
@@ -65,6 +78,10 @@ def windows_1d(off_by_one=False, no_stride=False, as_columns=False, reversed_row
         (dict(no_stride=True), "stride ignored"),
         (dict(as_columns=True), "your windows are columns"),
         (dict(reversed_rows=True), "each window is reversed"),
+        (dict(span="K*d"), "not K*d"),
+        (dict(span="K", taps_dilated=False), "dilation ignored: the taps"),
+        (dict(taps_dilated=False), "dilation ignored inside the window"),
+        (dict(span="partial"), "are partial: they run past the end of x"),
     ],
 )
 def test_windows_1d_hints(flags, hint, capsys):
@@ -72,9 +89,77 @@ def test_windows_1d_hints(flags, hint, capsys):
     assert not ok and hint in out, out
 
 
+def test_windows_1d_partial_windows_stacked_by_numpy_get_their_hint(capsys):
+    def stacked(x, K, stride, dilation):
+        return np.array(windows_1d(span="partial")(x, K, stride, dilation))  # ragged: numpy raises
+
+    ok, out = run(ex.check_windows_1d, stacked, capsys)
+    assert not ok and "partial, cut off by the end of x" in out, out
+
+
+def test_windows_1d_cases_need_the_dilated_span():
+    """Some hidden case has dilation and leftover samples, and K*d gives a different count there."""
+    cases = ex.nb02.WINDOWS_1D_CASES
+    assert any(c["dilation"] > 1 and c["stride"] > 1 for c in cases)
+    assert any(
+        (len(c["x"]) - c["dilation"] * (c["K"] - 1) - 1) // c["stride"]
+        != (len(c["x"]) - c["K"] * c["dilation"]) // c["stride"]
+        for c in cases
+    )
+    assert any((len(c["x"]) - c["dilation"] * (c["K"] - 1) - 1) % c["stride"] for c in cases)  # a leftover
+    # an independent oracle: every tap inside x, by loops
+    for c in cases:
+        x, K, s, d = c["x"], c["K"], c["stride"], c["dilation"]
+        rows = []
+        start = 0
+        while start + d * (K - 1) < len(x):
+            rows.append([x[start + t * d] for t in range(K)])
+            start += s
+        np.testing.assert_array_equal(SOL.my_windows_1d(x, K, s, d), np.array(rows))
+
+
 def test_windows_1d_rejects_library(capsys):
-    ok, out = run(ex.check_windows_1d, lambda x, K, stride: cl.sliding_windows(x[None], (1, K), stride)[0, 0], capsys)
+    ok, out = run(
+        ex.check_windows_1d,
+        lambda x, K, stride, dilation: cl.sliding_windows(x[None, None, None], (1, K), stride, dilation)[0, 0, 0],
+        capsys,
+    )
     assert not ok and "without sliding_windows" in out
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        lambda rows: list(rows),  # a list of window arrays
+        lambda rows: [r.tolist() for r in rows],  # a list of lists
+        lambda rows: tuple(rows),
+        lambda rows: rows,  # one array
+    ],
+    ids=["list of arrays", "list of lists", "tuple of arrays", "array"],
+)
+def test_windows_1d_accepts_every_correct_form(form, capsys):
+    ok, out = run(
+        ex.check_windows_1d, lambda x, K, stride, dilation: form(SOL.my_windows_1d(x, K, stride, dilation)), capsys
+    )
+    assert ok, out
+
+
+def test_windows_1d_numpy_sliding_window_view_allowed(capsys):
+    def by_numpy(x, K, stride, dilation):
+        v = np.lib.stride_tricks.sliding_window_view(x, dilation * (K - 1) + 1)  # (H - span + 1, span)
+        return v[::stride, ::dilation]  # (OH, K)
+
+    ok, out = run(ex.check_windows_1d, by_numpy, capsys)
+    assert ok, out
+
+
+def test_windows_1d_list_of_windows_still_gets_its_hints(capsys):
+    short_list = lambda x, K, stride, dilation: list(windows_1d(off_by_one=True)(x, K, stride, dilation))  # noqa: E731
+    ok, out = run(ex.check_windows_1d, short_list, capsys)
+    assert not ok and "one window short" in out, out
+    ragged = lambda x, K, stride, dilation: [x[i * stride : i * stride + K] for i in range(len(x))]  # noqa: E731
+    ok, out = run(ex.check_windows_1d, ragged, capsys)
+    assert not ok and "hint" in out, out
 
 
 @pytest.mark.parametrize("value", ODD_RETURNS)
@@ -95,6 +180,7 @@ def nhwc_student(
     stride_on=True,
     layout="rows",
     span_dilated=True,
+    span_kd=False,
     int_kernel=True,
 ):
     """The solution with one documented mistake; no forbidden routine."""
@@ -109,19 +195,30 @@ def nhwc_student(
         d = dilation if dilate else 1
         if pad_axes == "hw":
             xp = np.pad(x, ((0, 0), (p, p), (p, p), (0, 0)))
+        elif pad_axes == "hwc":  # C padded too
+            xp = np.pad(x, ((0, 0), (p, p), (p, p), (p, p)))
+        elif pad_axes == "all":  # np.pad(x, p): every axis
+            xp = np.pad(x, p)
         else:  # section 3's np.pad, copied onto (N, H, W, C): pads W and C
             xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+        N = xp.shape[0]
         sd = dilation if span_dilated else 1
         OH = (xp.shape[1] - sd * (KH - 1) - 1) // s + 1
         OW = (xp.shape[2] - sd * (KW - 1) - 1) // s + 1
+        if span_kd:  # a window taken to span K*d pixels
+            OH = (xp.shape[1] - KH * dilation) // s + 1
+            OW = (xp.shape[2] - KW * dilation) // s + 1
         out = np.zeros((N, OH, OW, KH * KW * xp.shape[3]))
         for n in range(N):
             for i in range(OH):
                 for j in range(OW):
                     win = xp[n, i * s : i * s + d * (KH - 1) + 1 : d, j * s : j * s + d * (KW - 1) + 1 : d]
-                    out[n, i, j] = (win.transpose(2, 0, 1) if order == "chw" else win).ravel()
+                    win = {"chw": win.transpose(2, 0, 1), "wh": win.transpose(1, 0, 2)}.get(order, win)
+                    out[n, i, j] = win.ravel()
         if rows == "wh":
             out = out.transpose(0, 2, 1, 3)
+        elif rows == "n last":  # cs231n's order: (oh, ow, n)
+            out = out.transpose(1, 2, 0, 3)
         cols = out.reshape(N * OH * OW, -1)
         return cols.T if layout == "columns" else cols
 
@@ -133,6 +230,12 @@ def nhwc_student(
     [
         (dict(order="chw"), "(c, kh, kw) order"),
         (dict(rows="wh"), "(n, ow, oh) order"),
+        (dict(rows="n last"), "rows are in (oh, ow, n) order"),
+        (dict(order="wh"), "(kw, kh, c) order (kh and kw swapped)"),
+        (dict(order="chw", rows="wh"), "(n, ow, oh) order"),
+        (dict(pad_axes="hwc"), "you padded the channel axis too: each window has"),
+        (dict(pad_axes="all"), "np.pad(x, p) pads every axis"),
+        (dict(span_kd=True), "spans d*(KH - 1) + 1 rows, not KH*d"),
         (dict(dilate=False), "dilation ignored inside the window"),
         (dict(dilate=False, span_dilated=False), "dilation ignored in the output size"),
         (dict(layout="columns"), "your windows are columns"),
@@ -252,22 +355,44 @@ def test_im2col_nhwc_never_raises(value, capsys):
 # --- 3. find the bug: col2im ----------------------------------------------------------------------------
 
 
-def col2im_student(step_stride=True, assign=False, crop="slice", canvas="padded"):
-    def fn(cols, x_shape, kernel_size, stride, padding):
+def _notebook_cell(marker):
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    return next("".join(c["source"]) for c in nb["cells"] if marker in "".join(c["source"]))
+
+
+def _notebook_buggy_col2im():
+    """The find-the-bug function, exactly as the notebook shows it."""
+    source = _notebook_cell('def col2im_by_loops(cols, x_shape, kernel_size, stride, padding, dilation):\n    """')
+    namespace = {"np": np}
+    exec(source[: source.index("\n\n\n")], namespace)  # noqa: S102 - the notebook's own cell
+    return namespace["col2im_by_loops"]
+
+
+def col2im_student(step_stride=True, assign=False, crop="slice", canvas="padded", dilate=True):
+    def fn(cols, x_shape, kernel_size, stride, padding, dilation):
         N, C, H, W = x_shape
         KH, KW = kernel_size
-        p = padding
-        OH = (H + 2 * p - KH) // stride + 1
-        OW = (W + 2 * p - KW) // stride + 1
+        p, d = padding, dilation
+        span_h, span_w = d * (KH - 1) + 1, d * (KW - 1) + 1
+        OH = (H + 2 * p - span_h) // stride + 1
+        OW = (W + 2 * p - span_w) // stride + 1
         c6 = cols.reshape(N, OH, OW, C, KH, KW)
         if canvas == "padded":
             xp = np.zeros((N, C, H + 2 * p, W + 2 * p))
-        else:  # ends where the last window ends
-            xp = np.zeros((N, C, (OH - 1) * stride + KH, (OW - 1) * stride + KW))
+        elif canvas == "rows only":  # a half fix: rows full, columns still end with the last window
+            xp = np.zeros((N, C, H + 2 * p, (OW - 1) * stride + span_w))
+        else:  # ends where the last window ends: the bug shown
+            xp = np.zeros((N, C, (OH - 1) * stride + span_h, (OW - 1) * stride + span_w))
         s = stride if step_stride else 1
+        t = d if dilate else 1
         for i in range(OH):
             for j in range(OW):
-                window = (slice(None), slice(None), slice(i * s, i * s + KH), slice(j * s, j * s + KW))
+                window = (
+                    slice(None),
+                    slice(None),
+                    slice(i * s, i * s + t * (KH - 1) + 1, t),
+                    slice(j * s, j * s + t * (KW - 1) + 1, t),
+                )
                 if assign:
                     xp[window] = c6[:, i, j]
                 else:
@@ -281,19 +406,49 @@ def col2im_student(step_stride=True, assign=False, crop="slice", canvas="padded"
     return fn
 
 
-def test_col2im_the_function_shown_passes_stride_1_and_fails_at_stride_2(capsys):
-    ok, out = run(ex.check_col2im, col2im_student(step_stride=False), capsys)
-    assert not ok and "case 3 of 5" in out and "i*stride" in out, out
+def test_col2im_the_function_shown_passes_its_example_and_fails_where_a_exceeds_p(capsys):
+    shown = _notebook_buggy_col2im()
+    ok, out = run(ex.check_col2im, shown, capsys)
+    assert not ok and "case 5 of 6" in out and "a > p" in out and "stops where the last window stops" in out, out
+    assert "H + 2p" not in out and "zeros" not in out, out  # the hint names the mistake, not the fix
+    # the same mistake rebuilt here, so that the hint does not hang on the notebook's text alone
+    ok, out = run(ex.check_col2im, col2im_student(canvas="window span"), capsys)
+    assert not ok and "case 5 of 6" in out and "a > p" in out, out
+
+
+def test_col2im_hidden_cases_are_the_promised_split():
+    """The function shown passes exactly the cases with a <= p on both axes, and there are both kinds."""
+    shown = _notebook_buggy_col2im()
+    passes = []
+    for case in ex.nb02._col2im_cases():
+        _, _, H, W = case["x_shape"]
+        (KH, KW), s, p, d = case["kernel_size"], case["stride"], case["padding"], case["dilation"]
+        a = (cl.stride_leftover(H, KH, s, p, d), cl.stride_leftover(W, KW, s, p, d))
+        expected = cl.col2im(case["cols"], case["x_shape"], (KH, KW), s, p, d)
+        got = shown(**case)
+        agree = got.shape == expected.shape and np.allclose(got, expected)
+        assert agree == (max(a) <= p), (case["x_shape"], a, p)
+        passes.append(agree)
+    assert any(passes) and not all(passes)
+
+
+def test_col2im_example_in_the_notebook_has_a_at_most_p():
+    """The notebook's example call (N, C, H, W) = (2, 3, 7, 6), K = (3, 2), s = 2, p = 1, d = 2 has a = (0, 1)."""
+    source = _notebook_cell('def col2im_by_loops(cols, x_shape, kernel_size, stride, padding, dilation):\n    """')
+    assert "(2, 3, 7, 6), (3, 2), 2, 1, 2" in source
+    assert (cl.stride_leftover(7, 3, 2, 1, 2), cl.stride_leftover(6, 2, 2, 1, 2)) == (0, 1)
 
 
 @pytest.mark.parametrize(
     "flags, hint",
     [
         (dict(assign=True), "don't assign"),
-        (dict(assign=True, step_stride=False), "don't assign"),
+        (dict(assign=True, canvas="window span"), "don't assign"),
+        (dict(step_stride=False), "not at (i, j)"),
+        (dict(dilate=False), "dilation ignored inside the window"),
         (dict(crop="none"), "still includes the padding"),
         (dict(crop="minus"), "-0 is 0"),
-        (dict(canvas="span"), "as big as the padded input"),
+        (dict(canvas="rows only"), "a > p"),
     ],
 )
 def test_col2im_hints(flags, hint, capsys):
@@ -301,10 +456,30 @@ def test_col2im_hints(flags, hint, capsys):
     assert not ok and hint in out, out
 
 
+def test_col2im_dilated_slice_without_step_gets_its_hint(capsys):
+    def no_step(cols, x_shape, kernel_size, stride, padding, dilation):
+        N, C, H, W = x_shape
+        KH, KW = kernel_size
+        span_h, span_w = dilation * (KH - 1) + 1, dilation * (KW - 1) + 1
+        OH = (H + 2 * padding - span_h) // stride + 1
+        OW = (W + 2 * padding - span_w) // stride + 1
+        c6 = cols.reshape(N, OH, OW, C, KH, KW)
+        xp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
+        for i in range(OH):
+            for j in range(OW):
+                xp[:, :, i * stride : i * stride + span_h, j * stride : j * stride + span_w] += c6[:, i, j]
+        return xp[:, :, padding : padding + H, padding : padding + W]
+
+    ok, out = run(ex.check_col2im, no_step, capsys)
+    assert not ok and "slice with step d" in out, out
+
+
 def test_col2im_rejects_library(capsys):
     ok, out = run(
         ex.check_col2im,
-        lambda cols, x_shape, kernel_size, stride, padding: cl.col2im(cols, x_shape, kernel_size, stride, padding),
+        lambda cols, x_shape, kernel_size, stride, padding, dilation: cl.col2im(
+            cols, x_shape, kernel_size, stride, padding, dilation
+        ),
         capsys,
     )
     assert not ok and "without col2im" in out
@@ -368,8 +543,8 @@ def test_odd_exit_is_caught(capsys):
 
 def test_col2im_rejects_a_numerical_gradient_of_im2col(capsys):
     # im2col is linear, so its central difference is exact: <im2col(x), cols> differentiated in x is col2im(cols)
-    def by_gradient(cols, x_shape, kernel_size, stride, padding):
-        f = lambda x: cl.im2col(x, kernel_size, stride, padding)  # noqa: E731
+    def by_gradient(cols, x_shape, kernel_size, stride, padding, dilation):
+        f = lambda x: cl.im2col(x, kernel_size, stride, padding, dilation)  # noqa: E731
         return cl.numerical_gradient(f, np.zeros(x_shape), cols, eps=1.0)
 
     ok, out = run(ex.check_col2im, by_gradient, capsys)
@@ -389,9 +564,9 @@ def test_im2col_nhwc_rejects_the_speed_modules_copy(capsys):
 
 
 def test_col2im_rejects_the_transposed_matrix_of_im2col(capsys):
-    def by_adjoint(cols, x_shape, kernel_size, stride, padding):
+    def by_adjoint(cols, x_shape, kernel_size, stride, padding, dilation):
         basis = np.eye(int(np.prod(x_shape))).reshape(-1, *x_shape)
-        A = np.stack([cl.im2col(e, kernel_size, stride, padding).ravel() for e in basis], axis=1)
+        A = np.stack([cl.im2col(e, kernel_size, stride, padding, dilation).ravel() for e in basis], axis=1)
         return (A.T @ cols.ravel()).reshape(x_shape)
 
     ok, out = run(ex.check_col2im, by_adjoint, capsys)
