@@ -366,7 +366,7 @@ def _filled_to_the_end(x, w, b, stride, padding):
 
 
 def check_conv_forward_fixed(fn):
-    """Check the repaired ``fn(x, w, b, stride, padding) -> y (N, F, OH, OW)``, for leftover rows a below and above p."""
+    """Check the repaired ``fn(x, w, b, stride, padding) -> y (N, F, OH, OW)``: leftover rows a below and above p."""
 
     def diagnose(case, got, expected):
         a, p = _leftover(case), case["padding"]
