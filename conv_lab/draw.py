@@ -912,9 +912,7 @@ def channel_sum_picture(x, w, b=None, n=0, f=0, at=(0, 0), stride=1, fig=None):
         ax.text(-0.3, top + KH / 2, f"channel {c}", ha="right", va="center", fontsize=11)
     total = partial.sum() + bias
     terms = " + ".join(fmt(v) for v in partial) + (f" + b[{f}] ({fmt(bias)})" if b is not None else "")
-    ax.text(
-        -0.3, C * row_h + 0.2, f"{terms} = {fmt(total)} = y[{n}, {f}, {i}, {j}]", ha="left", va="top", fontsize=12
-    )
+    ax.text(-0.3, C * row_h + 0.2, f"{terms} = {fmt(total)} = y[{n}, {f}, {i}, {j}]", ha="left", va="top", fontsize=12)
     ax.text(0, -0.4, f"window of x[{n}]", ha="left", va="bottom", fontsize=11)
     ax.text(KW + 1.5, -0.4, f"kernel w[{f}, c]", ha="left", va="bottom", fontsize=11)
     ax.set_xlim(*x_range)
