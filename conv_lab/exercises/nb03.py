@@ -203,6 +203,18 @@ def _shapes_in(text):
     return found
 
 
+def _padded_all_axes(case, text):
+    """Whether an error message shows the marks of np.pad(x, p): a batch of N + 2p, or windows of C + 2p channels."""
+    p = case["padding"]
+    if p == 0:
+        return False
+    N, C = case["x"].shape[:2]
+    KH, KW = case["w"].shape[2:]
+    if any(sh and sh[0] == N + 2 * p for sh in _shapes_in(text)):
+        return True
+    return str((C + 2 * p) * KH * KW) in re.findall(r"\d+", text)
+
+
 def _forward_reference(x, w, b, stride, padding, dilation):
     return conv2d(x, w, b, stride, padding, dilation)
 
@@ -256,11 +268,10 @@ def check_conv_forward(fn):
     def diagnose_error(case, exc):
         w, p = case["w"], case["padding"]
         text = str(exc)
-        if isinstance(exc, ValueError) and ("broadcast" in text or "shapes" in text) and case["dilation"] > 1:
-            shapes = _shapes_in(text)
-            padded_all = p > 0 and any(sh and sh[0] == case["x"].shape[0] + 2 * p for sh in shapes)
+        if isinstance(exc, ValueError) and case["dilation"] > 1 and not _padded_all_axes(case, text):
             OH, OW = _undilated_size(case)
-            if not padded_all and any(OH in sh[1:] or OW in sh[1:] for sh in shapes):
+            short_window = "core dimension" in text  # a window cut short by the edge of the padded input
+            if short_window or any(OH in sh[1:] or OW in sh[1:] for sh in _shapes_in(text)):
                 return _UNDILATED_OH_HINT.format(d=case["dilation"])
         if isinstance(exc, ValueError) and "broadcast" in text:
             hint = "two shapes don't broadcast: if this is the bias, in (N, F, OH, OW) it is b[None, :, None, None]"

@@ -169,6 +169,26 @@ class TestConvForward:
         assert "changed its input x in place" in run(ex.check_conv_forward, vandal, capsys)[1]
 
 
+def forward_by_windows(x, w, b, stride, padding, dilation):
+    """One window at a time, with OH and OW computed without the dilation: a window runs off the padded input."""
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    s, p, d = stride, padding, dilation
+    OH, OW = (H + 2 * p - KH) // s + 1, (W + 2 * p - KW) // s + 1
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    y = np.empty((N, F, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            window = xp[:, :, i * s : i * s + d * (KH - 1) + 1 : d, j * s : j * s + d * (KW - 1) + 1 : d]
+            y[:, :, i, j] = window.reshape(N, -1) @ w.reshape(F, -1).T + b
+    return y
+
+
+def test_oh_without_dilation_is_named_when_a_window_runs_short(capsys):
+    ok, out = run(ex.check_conv_forward, forward_by_windows, capsys)
+    assert not ok and "OH and OW ignore the dilation" in out and "np.pad(x, p)" not in out, out
+
+
 def forward_from_cols(x, w, b, stride, padding, dilation):
     N, F = x.shape[0], w.shape[0]
     cols = cl.im2col(x, w.shape[2:], stride, padding, dilation)
