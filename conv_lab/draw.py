@@ -866,6 +866,78 @@ def multichannel_picture(C=3, H=6, W=6, F=4, kernel_size=3, at=(1, 2), stride=1,
 _PT_PER_UNIT = 24.0  # gemm_diagram's fixed scale: one data unit is 24 points, so label sizes are known in units
 
 
+def channel_sum_picture(x, w, b=None, n=0, f=0, at=(0, 0), stride=1, fig=None):
+    """One output pixel of a multi-channel convolution, channel by channel, with the numbers written in.
+
+    One row per input channel c: the window of ``x[n, c]`` under output pixel
+    ``at`` (no padding), times the kernel ``w[f, c]``, tap by tap, gives the
+    partial sum of that channel. The bottom line adds the C partial sums and
+    the bias into ``y[n, f, i, j]``. Numbers are printed as integers when they
+    are whole, else with 3 significant digits. Returns the figure.
+
+    Parameters
+    ----------
+    x : array_like, shape (N, C, H, W)
+    w : array_like, shape (F, C, KH, KW)
+    b : array_like, shape (F,), optional
+    n, f : int
+        Sample and filter.
+    at : (i, j)
+        Output pixel.
+    stride : int or (h, w) pair
+    """
+    x = ck.numeric_array(x, "x", 4, "(N, C, H, W)")
+    w = ck.numeric_array(w, "w", 4, "(F, C, KH, KW)")
+    N, C, H, W = x.shape
+    F, Cw, KH, KW = w.shape
+    if Cw != C:
+        raise ValueError(f"w must have C = {C} channels like x, got w.shape {w.shape}")
+    if C > 6 or KH * KW > 36:
+        raise ValueError(f"the picture holds at most 6 channels and 36 taps, got C = {C}, KH × KW = {KH} × {KW}")
+    sh, sw = ck.pair(stride, "stride", minimum=1)
+    OH, OW = output_size(H, KH, sh, 0), output_size(W, KW, sw, 0)
+    n, f = ck.integer(n, "n", minimum=0), ck.integer(f, "f", minimum=0)
+    if n >= N or f >= F:
+        raise ValueError(f"n and f must index x and w: N = {N}, F = {F}, got n = {n}, f = {f}")
+    i, j = at
+    if not (0 <= i < OH and 0 <= j < OW):
+        raise ValueError(f"at must be an output pixel inside (OH, OW) = {(OH, OW)}, got {at!r}")
+    bias = 0 if b is None else ck.numeric_array(b, "b", 1, "(F,)")[f]
+
+    def fmt(v):
+        v = float(v)
+        return f"{v:.0f}" if v.is_integer() else f"{v:.3g}"
+
+    window = x[n, :, i * sh : i * sh + KH, j * sw : j * sw + KW]  # (C, KH, KW)
+    partial = (window * w[f]).sum(axis=(1, 2))  # (C,)
+    row_h = KH + 1.2
+    x_range, y_range = (-3.2, 2 * KW + 5.5), (C * row_h + 1.2, -1.4)
+    if fig is None:  # 0.45 inch per cell: room for a 4-digit number at 10 pt
+        fig = plt.figure(figsize=(0.45 * (x_range[1] - x_range[0]), 0.45 * (y_range[0] - y_range[1])))
+    ax = fig.add_axes((0, 0, 1, 1))
+    ax.set_axis_off()
+    faces = ["#f3d9d9", "#d9ecd9", "#d9e3f3", "#eeeeee", "#f3ecd9", "#e6d9f3"]
+    for c in range(C):
+        top = c * row_h
+        for x0, values, face in [(0, window[c], faces[c % 6]), (KW + 1.5, w[f, c], "#f4c7a1")]:
+            for u in range(KH):
+                for v in range(KW):
+                    ax.add_patch(Rectangle((x0 + v, top + u), 1, 1, facecolor=face, edgecolor="#555555", lw=0.8))
+                    ax.text(x0 + v + 0.5, top + u + 0.5, fmt(values[u, v]), ha="center", va="center", fontsize=10)
+        ax.text(KW + 0.75, top + KH / 2, "×", ha="center", va="center", fontsize=14)
+        ax.text(2 * KW + 2.0, top + KH / 2, f"= {fmt(partial[c])}", ha="left", va="center", fontsize=12)
+        ax.text(-0.3, top + KH / 2, f"channel {c}", ha="right", va="center", fontsize=11)
+    total = partial.sum() + bias
+    terms = " + ".join(fmt(v) for v in partial) + (f" + b[{f}] ({fmt(bias)})" if b is not None else "")
+    ax.text(-0.3, C * row_h + 0.2, f"{terms} = {fmt(total)} = y[{n}, {f}, {i}, {j}]", ha="left", va="top", fontsize=12)
+    ax.text(0, -0.4, f"window of x[{n}]", ha="left", va="bottom", fontsize=11)
+    ax.text(KW + 1.5, -0.4, f"kernel w[{f}, c]", ha="left", va="bottom", fontsize=11)
+    ax.set_xlim(*x_range)
+    ax.set_ylim(*y_range)
+    ax.set_aspect("equal")
+    return fig
+
+
 def _text_size(text, fontsize, weight="normal"):
     """(width, height) of a possibly multi-line label, in gemm_diagram's data units."""
     from matplotlib.backends.backend_agg import RendererAgg

@@ -30,17 +30,24 @@ def my_conv_forward(x, w, b, stride, padding, dilation):
 
 
 def conv_forward_fixed(x, w, b, stride, padding):
-    """Exercise 3, repaired: window (i, j) starts at (i*stride, j*stride) and its taps are adjacent."""
+    """Exercise 3, repaired: the canvas holds all of x, padded by p on every side.
+
+    The classmate's canvas had (OH-1)*s + KH = H + 2p - a rows. When a > p, the last a - p rows of x
+    (rows that no window reads) had no place on it. Padding the whole of x gives them one.
+    """
     N, C, H, W = x.shape
     F, _, KH, KW = w.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    OH = (H + 2 * padding - KH) // stride + 1
-    OW = (W + 2 * padding - KW) // stride + 1
+    s, p = stride, padding
+    OH = (H + 2 * p - KH) // s + 1
+    OW = (W + 2 * p - KW) // s + 1
+    xp = np.zeros((N, C, H + 2 * p, W + 2 * p))  # the full padded input, leftover rows included
+    xp[:, :, p : p + H, p : p + W] = x
+    w_mat = w.reshape(F, -1).T  # (C*KH*KW, F)
     y = np.empty((N, F, OH, OW))
     for i in range(OH):
         for j in range(OW):
-            window = xp[:, :, i * stride : i * stride + KH, j * stride : j * stride + KW]  # (N, C, KH, KW)
-            y[:, :, i, j] = window.reshape(N, -1) @ w.reshape(F, -1).T + b  # (N, F)
+            window = xp[:, :, i * s : i * s + KH, j * s : j * s + KW]  # (N, C, KH, KW)
+            y[:, :, i, j] = window.reshape(N, -1) @ w_mat + b  # (N, F)
     return y
 
 

@@ -81,3 +81,38 @@ class TestMultichannelPicture:
     def test_refuses_a_pixel_outside_the_output(self):
         with pytest.raises(ValueError, match="at must be"):
             draw.multichannel_picture(H=4, W=4, kernel_size=3, at=(2, 0))
+
+
+class TestChannelSumPicture:
+    @pytest.mark.parametrize("n, f, at, stride", [(0, 0, (0, 0), 1), (1, 2, (1, 0), 2)])
+    def test_the_written_sums_are_those_of_conv2d(self, n, f, at, stride):
+        rng = np.random.default_rng(3)
+        x, w, b = rng.integers(-5, 6, (2, 3, 5, 4)), rng.integers(-5, 6, (3, 3, 2, 3)), rng.integers(-5, 6, 3)
+        fig = draw.channel_sum_picture(x, w, b, n=n, f=f, at=at, stride=stride)
+        text = texts(fig)
+        plt.close(fig)
+        i, j = at
+        for c in range(3):  # each channel's partial sum, from a one-channel conv2d
+            partial = cl.conv2d(x[n : n + 1, c : c + 1], w[f : f + 1, c : c + 1], stride=stride)[0, 0, i, j]
+            assert f"= {partial}" in text
+        total = cl.conv2d(x, w, b, stride=stride)[n, f, i, j]
+        assert f"= {total} = y[{n}, {f}, {i}, {j}]" in text
+
+    def test_the_tutorials_example(self):
+        fig = draw.channel_sum_picture(np.arange(48).reshape(1, 3, 4, 4), np.arange(54).reshape(2, 3, 3, 3))
+        text = texts(fig)
+        plt.close(fig)
+        assert "258 + 2535 + 7404 = 10197 = y[0, 0, 0, 0]" in text
+
+    @pytest.mark.parametrize(
+        "kwargs, match",
+        [
+            (dict(x=np.zeros((1, 2, 4, 4)), w=np.zeros((1, 3, 3, 3))), "w must have C = 2"),
+            (dict(x=np.zeros((1, 3, 4, 4)), w=np.zeros((1, 3, 3, 3)), at=(2, 0)), "at must be an output pixel"),
+            (dict(x=np.zeros((1, 3, 4, 4)), w=np.zeros((1, 3, 3, 3)), f=1), "n and f must index"),
+            (dict(x=np.zeros((1, 7, 4, 4)), w=np.zeros((1, 7, 3, 3))), "at most 6 channels"),
+        ],
+    )
+    def test_bad_input_is_refused(self, kwargs, match):
+        with pytest.raises(ValueError, match=match):
+            draw.channel_sum_picture(**kwargs)

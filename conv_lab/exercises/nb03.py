@@ -1,5 +1,7 @@
 """Exercise checkers for notebook 03: the batched, multi-channel forward pass."""
 
+import re
+
 import numpy as np
 from termcolor import colored
 
@@ -86,6 +88,20 @@ def _conv1x1_cases():
     return [dict(x=_ints(rng, xs), w=_ints(rng, (F, xs[1], 1, 1)), b=_ints(rng, F), stride=s) for xs, F, s in specs]
 
 
+def _mixes_samples(got, x, w, b, s):
+    """Whether ``got`` is the 1x1 convolution computed on x.reshape(C, -1), the samples mixed with the channels."""
+    N, C = x.shape[:2]
+    F = w.shape[0]
+    xs = np.ascontiguousarray(x[:, :, ::s, ::s])  # (N, C, OH, OW)
+    OH, OW = xs.shape[2:]
+    mixed = w[:, :, 0, 0] @ xs.reshape(C, -1)  # (F, N*OH*OW): columns run over pieces of several samples
+    candidates = [
+        mixed.reshape(N, F, OH, OW),  # reshaped straight to (N, F, OH, OW)
+        mixed.reshape(F, N, OH, OW).transpose(1, 0, 2, 3),  # reshaped (F, N, ...) and transposed
+    ]
+    return any(_matches(got, y + b[None, :, None, None]) for y in candidates)
+
+
 def check_conv1x1(fn):
     """Check ``fn(x, w, b, stride) -> y (N, F, OH, OW)``: a 1×1 convolution, without conv2d or im2col."""
 
@@ -98,15 +114,19 @@ def check_conv1x1(fn):
         hint = _layout_hints(got, expected, y0, b)
         if hint:
             return hint
-        if got_arr.shape == expected.shape and s == 1 and x.shape[0] > 1:
-            # x.reshape(C, -1) without moving N: samples and channels mixed up
-            wrong = (w[:, :, 0, 0] @ x.reshape(x.shape[1], -1)).reshape(expected.shape[1], x.shape[0], -1)
-            wrong = wrong.transpose(1, 0, 2).reshape(expected.shape) + b[None, :, None, None]
-            if _matches(got_arr, wrong):
-                return (
-                    "x.reshape(C, -1) mixes samples and channels: x is (N, C, H, W), so the channel axis is not "
-                    "first. Move it first (x.transpose(1, 0, 2, 3)) or multiply per sample"
-                )
+        if got_arr.shape == expected.shape and x.shape[0] > 1 and _mixes_samples(got_arr, x, w, b, s):
+            return (
+                "x.reshape(C, -1) mixes samples and channels: x is (N, C, H, W), so for N > 1 its first axis is "
+                "the batch, and a row of x.reshape(C, -1) holds pieces of several samples. Move the channels first "
+                "(x.transpose(1, 0, 2, 3).reshape(C, -1)), then reshape the (F, N*OH*OW) product to "
+                "(F, N, OH, OW) and transpose it to (N, F, OH, OW); or multiply per sample"
+            )
+        N, F = x.shape[0], w.shape[0]
+        if N == 1 and got_arr.shape == (F, F) + expected.shape[2:] and _matches(got_arr, y0 + b[:, None, None, None]):
+            return (
+                "the bias went along the batch axis (b[:, None, None, None]): with N = 1 that broadcasts y to "
+                "(F, F, OH, OW). The bias belongs to the channel axis F: add b[None, :, None, None]"
+            )
         if got_arr.shape != expected.shape:
             return f"y must have shape (N, F, OH, OW) = {expected.shape}"
         return "each output pixel is w[:, :, 0, 0] @ (that pixel's C channel values) + b: a matrix product over C"
@@ -123,7 +143,10 @@ def check_conv1x1(fn):
                 "columns (or use its transpose, (C, F), on C-long rows)"
             )
         if isinstance(exc, ValueError) and "broadcast" in str(exc):
-            return "the bias is added along the wrong axis: in (N, F, OH, OW) add b[None, :, None, None]"
+            return (
+                "two shapes don't broadcast: if this is the bias, it is added along the wrong axis. "
+                "b[:, None, None, None] puts it on the batch axis; in (N, F, OH, OW) add b[None, :, None, None]"
+            )
         return None
 
     _run(
@@ -153,6 +176,43 @@ def _forward_cases():
         dict(x=_ints(rng, xs), w=_ints(rng, ws), b=_ints(rng, ws[0]), stride=s, padding=p, dilation=d)
         for xs, ws, s, p, d in specs
     ]
+
+
+_UNDILATED_OH_HINT = (
+    "OH and OW ignore the dilation: with dilation {d} a window spans d(KH-1)+1 rows, so "
+    "OH = (H + 2p - d(KH-1) - 1) // s + 1 (likewise OW with W and KW). (H + 2p - KH) // s + 1 holds only for d = 1"
+)
+
+
+def _undilated_size(case):
+    """(OH, OW) computed as if the dilation were 1: the formula of a layer without dilation."""
+    H, W = case["x"].shape[2:]
+    KH, KW = case["w"].shape[2:]
+    s, p = case["stride"], case["padding"]
+    return (H + 2 * p - KH) // s + 1, (W + 2 * p - KW) // s + 1
+
+
+def _shapes_in(text):
+    """Every shape tuple written in an error message, as tuples of ints: '(2, 7, 8)' -> (2, 7, 8)."""
+    found = []
+    for group in re.findall(r"\(([0-9, ]+)\)", text):
+        try:
+            found.append(tuple(int(v) for v in group.replace(" ", "").strip(",").split(",") if v))
+        except ValueError:
+            continue
+    return found
+
+
+def _padded_all_axes(case, text):
+    """Whether an error message shows the marks of np.pad(x, p): a batch of N + 2p, or windows of C + 2p channels."""
+    p = case["padding"]
+    if p == 0:
+        return False
+    N, C = case["x"].shape[:2]
+    KH, KW = case["w"].shape[2:]
+    if any(sh and sh[0] == N + 2 * p for sh in _shapes_in(text)):
+        return True
+    return str((C + 2 * p) * KH * KW) in re.findall(r"\d+", text)
 
 
 def _forward_reference(x, w, b, stride, padding, dilation):
@@ -189,6 +249,8 @@ def check_conv_forward(fn):
             )
         if got_arr.ndim == 4 and got_arr.shape[:2] == (N, F) and got_arr.shape[2:] != (OH, OW):
             KH, KW = w.shape[2:]
+            if d > 1 and got_arr.shape[2:] == _undilated_size(case):
+                return _UNDILATED_OH_HINT.format(d=d)
             swapped = (x.shape[2] + 2 * p - d * (KW - 1) - 1) // s + 1, (x.shape[3] + 2 * p - d * (KH - 1) - 1) // s + 1
             if KH != KW and got_arr.shape[2:] == swapped:
                 return "KH and KW are swapped: KH runs down the rows (with H), KW along the columns (with W)"
@@ -206,6 +268,11 @@ def check_conv_forward(fn):
     def diagnose_error(case, exc):
         w, p = case["w"], case["padding"]
         text = str(exc)
+        if isinstance(exc, ValueError) and case["dilation"] > 1 and not _padded_all_axes(case, text):
+            OH, OW = _undilated_size(case)
+            short_window = "core dimension" in text  # a window cut short by the edge of the padded input
+            if short_window or any(OH in sh[1:] or OW in sh[1:] for sh in _shapes_in(text)):
+                return _UNDILATED_OH_HINT.format(d=case["dilation"])
         if isinstance(exc, ValueError) and "broadcast" in text:
             hint = "two shapes don't broadcast: if this is the bias, in (N, F, OH, OW) it is b[None, :, None, None]"
             if w.shape[2] != w.shape[3]:
@@ -248,70 +315,105 @@ def check_conv_forward(fn):
 
 def _fixed_cases():
     rng = np.random.default_rng(305)
-    specs = [((2, 2, 5, 5), (3, 2, 3, 3), 1, 0), ((2, 3, 7, 7), (2, 3, 3, 3), 2, 1), ((1, 2, 9, 8), (3, 2, 2, 3), 3, 1)]
+    specs = [  # x shape, w shape, stride, padding; a = (H + 2p - KH) mod s per axis
+        ((2, 2, 5, 5), (3, 2, 3, 3), 1, 0),  # a = 0
+        ((2, 3, 7, 8), (2, 3, 3, 3), 2, 1),  # a = (0, 1), never above p: the classmate's function is right here
+        ((2, 2, 8, 7), (3, 2, 3, 3), 2, 0),  # a = (1, 0) > p in the rows
+        ((1, 2, 9, 12), (3, 2, 2, 3), 3, 1),  # a = (0, 2) > p in the columns, non-square kernel
+    ]
     return [
         dict(x=_ints(rng, xs), w=_ints(rng, ws), b=_ints(rng, ws[0]), stride=s, padding=p) for xs, ws, s, p in specs
     ]
 
 
-def _windows_forward(x, w, b, stride, padding, start, tap):
-    """Exercise 3's forward loop, with window (i, j) starting at (start*i, start*j) and its taps ``tap`` apart."""
+def _leftover(case):
+    """a = (H + 2p - KH) mod s for the rows and the columns of a case."""
+    H, W = case["x"].shape[2:]
+    KH, KW = case["w"].shape[2:]
+    s, p = case["stride"], case["padding"]
+    return (H + 2 * p - KH) % s, (W + 2 * p - KW) % s
+
+
+def _canvas_forward(x, w, b, stride, padding, oh="floor", place="p:p+H"):
+    """Exercise 3's forward pass: x on a zero canvas just big enough for every window, then a loop of products.
+
+    ``oh="ceil"`` rounds the output size up; ``place="p:"`` copies x's first rows into every canvas row from p on.
+    """
     N, C, H, W = x.shape
     F, _, KH, KW = w.shape
-    xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-    OH = (H + 2 * padding - KH) // stride + 1
-    OW = (W + 2 * padding - KW) // stride + 1
+    s, p = stride, padding
+    if oh == "ceil":
+        OH, OW = -(-(H + 2 * p - KH) // s) + 1, -(-(W + 2 * p - KW) // s) + 1
+    else:
+        OH, OW = (H + 2 * p - KH) // s + 1, (W + 2 * p - KW) // s + 1
+    Hc, Wc = (OH - 1) * s + KH, (OW - 1) * s + KW  # the rows and columns the windows read: H + 2p - a
+    xp = np.zeros((N, C, Hc, Wc))
+    if place == "p:":
+        xp[:, :, p:, p:] = x[:, :, : Hc - p, : Wc - p]
+    else:
+        xp[:, :, p : p + H, p : p + W] = x
+    w_mat = w.reshape(F, -1).T  # (C*KH*KW, F)
     y = np.empty((N, F, OH, OW))
     for i in range(OH):
         for j in range(OW):
-            r, q = start * i, start * j
-            window = xp[:, :, r : r + tap * KH : tap, q : q + tap * KW : tap]  # (N, C, KH, KW)
-            y[:, :, i, j] = window.reshape(N, -1) @ w.reshape(F, -1).T + b  # (N, F)
+            window = xp[:, :, i * s : i * s + KH, j * s : j * s + KW]  # (N, C, KH, KW)
+            y[:, :, i, j] = window.reshape(N, -1) @ w_mat + b  # (N, F)
     return y
 
 
-def _strided_taps(x, w, b, stride, padding):
-    """The bug of exercise 3: windows start at i (not i*stride) and their taps are stride apart."""
-    return _windows_forward(x, w, b, stride, padding, start=1, tap=stride)
+def _small_canvas(x, w, b, stride, padding):
+    """The bug of exercise 3: a canvas of H + 2p - a rows, which x does not fit when a > p."""
+    return _canvas_forward(x, w, b, stride, padding)
 
 
-def _start_at_i(x, w, b, stride, padding):
-    """A half fix of exercise 3: taps adjacent, but window (i, j) still starts at (i, j)."""
-    return _windows_forward(x, w, b, stride, padding, start=1, tap=1)
+def _rounded_up(x, w, b, stride, padding):
+    """A wrong fix of exercise 3: OH rounded up, so that x always fits (one output row too many when a > 0)."""
+    return _canvas_forward(x, w, b, stride, padding, oh="ceil")
+
+
+def _filled_to_the_end(x, w, b, stride, padding):
+    """A wrong fix of exercise 3: x copied into every canvas row from p on (too few rows of x when a < p)."""
+    return _canvas_forward(x, w, b, stride, padding, place="p:")
 
 
 def check_conv_forward_fixed(fn):
-    """Check the repaired ``fn(x, w, b, stride, padding) -> y (N, F, OH, OW)`` at strides 1, 2 and 3."""
+    """Check the repaired ``fn(x, w, b, stride, padding) -> y (N, F, OH, OW)``: leftover rows a below and above p."""
 
     def diagnose(case, got, expected):
-        try:
-            if _matches(got, _strided_taps(**case)):
+        a, p = _leftover(case), case["padding"]
+        got_arr = np.asarray(got)
+        if got_arr.ndim == 4 and got_arr.shape[:2] == expected.shape[:2] and got_arr.shape[2:] != expected.shape[2:]:
+            if all(g >= e for g, e in zip(got_arr.shape[2:], expected.shape[2:])):
                 return (
-                    "still the same bug: at stride 2 a window reads the wrong rows. Print the rows of xp that "
-                    "window (1, 0) reads, and compare them with the definition: y[n, f, i, j] sums "
-                    "xp[n, c, i*s + u, j*s + v] over c, u, v"
+                    f"the output has {got_arr.shape[2:]} pixels per map, expected (OH, OW) = {expected.shape[2:]}: "
+                    "OH = (H + 2p - KH) // s + 1 rounds down. The a leftover rows get no window of their own; "
+                    "make the canvas fit x instead"
                 )
-            if _matches(got, _start_at_i(**case)):
-                return (
-                    "half fixed: the taps are adjacent now, but window (i, j) still starts at row i and column j. "
-                    "At stride s it starts at (i*s, j*s)"
-                )
-        except ValueError:
-            pass
-        if case["stride"] == 1:
+        if a == (0, 0):
             return (
-                "this case has stride 1, where the original function was right: your change broke something "
-                "else. Compare your function with conv_forward_buggy line by line"
+                f"this case has stride {case['stride']} and a = 0, where the original function was right: your change "
+                "broke something else. Compare your function with conv_forward_buggy line by line"
             )
-        return "print the rows one window reads at stride 2 and compare them with the definition"
+        return (
+            f"here a = {a} and p = {p}: check which rows of x the windows read, and where x sits on your canvas "
+            "(rows p to p + H - 1)"
+        )
 
     def diagnose_error(case, exc):
-        if case["stride"] > 1 and isinstance(exc, ValueError):
+        if not isinstance(exc, ValueError):
+            return None
+        a, p = _leftover(case), case["padding"]
+        if any(v > p for v in a):
+            axis, size = ("rows", "(OH-1)*s + KH = H") if a[0] > p else ("columns", "(OW-1)*s + KW = W")
             return (
-                "a window came out smaller than KH × KW: its taps are stride apart, so it ran off the padded "
-                "input. Window (i, j) starts at (i*stride, j*stride), and its taps are adjacent"
+                f"x does not fit on the canvas: the canvas has {size} + 2p - a {axis}, and here a = {max(a)} is "
+                f"more than p = {p}, so the last a - p {axis} of x have no place on it. No window reads those "
+                f"{axis}; give them a place, or leave them out of the copy"
             )
-        return None
+        return (
+            f"a copy into the canvas failed although x fits (a = {a}, p = {p}): x's H rows go into canvas rows "
+            "p to p + H - 1, which leaves p - a rows of zeros below them"
+        )
 
     _run(
         "find the bug",

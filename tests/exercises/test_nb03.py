@@ -21,8 +21,9 @@ def forward(x, w, b, stride, padding, dilation, bug=None):
     F, _, KH, KW = w.shape
     s, p, d = stride, padding, (1 if bug == "no dilation" else dilation)
     KH_, KW_ = (KW, KH) if bug == "KH and KW swapped in OH, OW" else (KH, KW)
-    OH = (H + 2 * p - d * (KH_ - 1) - 1) // s + 1
-    OW = (W + 2 * p - d * (KW_ - 1) - 1) // s + 1
+    d_ = 1 if bug == "OH without dilation" else d
+    OH = (H + 2 * p - d_ * (KH_ - 1) - 1) // s + 1
+    OW = (W + 2 * p - d_ * (KW_ - 1) - 1) // s + 1
     xp = np.pad(x, p) if bug == "pad every axis" else np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
     if bug == "sample 0":
         xp = np.broadcast_to(xp[:1], xp.shape)
@@ -60,6 +61,7 @@ FORWARD_BUGS = {
     "no dilation": "the dilation is ignored",
     "pad every axis": "np.pad(x, p)",
     "KH and KW swapped in OH, OW": "OH uses KH and H, OW uses KW and W",
+    "OH without dilation": "OH and OW ignore the dilation",
 }
 
 
@@ -167,6 +169,26 @@ class TestConvForward:
         assert "changed its input x in place" in run(ex.check_conv_forward, vandal, capsys)[1]
 
 
+def forward_by_windows(x, w, b, stride, padding, dilation):
+    """One window at a time, with OH and OW computed without the dilation: a window runs off the padded input."""
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    s, p, d = stride, padding, dilation
+    OH, OW = (H + 2 * p - KH) // s + 1, (W + 2 * p - KW) // s + 1
+    xp = np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    y = np.empty((N, F, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            window = xp[:, :, i * s : i * s + d * (KH - 1) + 1 : d, j * s : j * s + d * (KW - 1) + 1 : d]
+            y[:, :, i, j] = window.reshape(N, -1) @ w.reshape(F, -1).T + b
+    return y
+
+
+def test_oh_without_dilation_is_named_when_a_window_runs_short(capsys):
+    ok, out = run(ex.check_conv_forward, forward_by_windows, capsys)
+    assert not ok and "OH and OW ignore the dilation" in out and "np.pad(x, p)" not in out, out
+
+
 def forward_from_cols(x, w, b, stride, padding, dilation):
     N, F = x.shape[0], w.shape[0]
     cols = cl.im2col(x, w.shape[2:], stride, padding, dilation)
@@ -186,6 +208,8 @@ def conv1x1(x, w, b, stride, bug=None):
     m = w[:, :, 0, 0]  # (F, C)
     if bug == "mixed batch":
         y = (m @ xs.reshape(C, -1)).reshape(F, N, OH, OW).transpose(1, 0, 2, 3)
+    elif bug == "mixed batch, straight reshape":
+        y = (m @ xs.reshape(C, -1)).reshape(N, F, OH, OW)
     elif bug == "F/C swapped":
         y = (m.T @ xs.transpose(1, 0, 2, 3).reshape(C, -1)).reshape(F, N, OH, OW).transpose(1, 0, 2, 3)
     else:
@@ -194,12 +218,16 @@ def conv1x1(x, w, b, stride, bug=None):
         return y.transpose(0, 2, 3, 1) + b
     if bug == "bias on width":
         return y + b
+    if bug == "bias on batch":
+        return y + b[:, None, None, None]
     return y + b[None, :, None, None]
 
 
 CONV1X1_BUGS = {
     "no stride": "reads only every 2nd row and column",
     "mixed batch": "x.reshape(C, -1) mixes samples and channels",
+    "mixed batch, straight reshape": "x.reshape(C, -1) mixes samples and channels",
+    "bias on batch": "the bias went along the batch axis",
     "F/C swapped": "w[:, :, 0, 0] is (F, C)",
     "no transpose": "transpose it to (N, F, OH, OW)",
     "bias on width": "b[None, :, None, None]",
@@ -234,43 +262,53 @@ class TestFindTheBug:
         ok, out = run(ex.check_conv_forward_fixed, SOLUTIONS.conv_forward_fixed, capsys)
         assert ok, out
 
-    def test_the_buggy_function_passes_at_stride_1_only(self):
+    def test_the_buggy_function_fails_exactly_when_a_exceeds_p(self):
         for case in nb03._fixed_cases():
-            agrees = np.allclose(nb03._strided_taps(**case), cl.conv2d(**case))
-            assert agrees == (case["stride"] == 1)
+            a_above_p = any(a > case["padding"] for a in nb03._leftover(case))
+            if a_above_p:
+                with pytest.raises(ValueError):
+                    nb03._small_canvas(**case)
+            else:
+                np.testing.assert_allclose(nb03._small_canvas(**case), cl.conv2d(**case))
+        assert any(any(a > c["padding"] for a in nb03._leftover(c)) for c in nb03._fixed_cases()[2:])
+
+    def test_the_leftover_is_the_notebook_rule(self):
+        for case in nb03._fixed_cases():
+            H, W = case["x"].shape[2:]
+            KH, KW = case["w"].shape[2:]
+            s, p = case["stride"], case["padding"]
+            OH, OW = cl.output_size(H, KH, s, p), cl.output_size(W, KW, s, p)
+            assert nb03._leftover(case) == (H + 2 * p - ((OH - 1) * s + KH), W + 2 * p - ((OW - 1) * s + KW))
 
     def test_the_unfixed_function_gets_its_hint(self, capsys):
-        ok, out = run(ex.check_conv_forward_fixed, nb03._strided_taps, capsys)
-        assert not ok and "still the same bug" in out and "case 2 of" in out
+        ok, out = run(ex.check_conv_forward_fixed, nb03._small_canvas, capsys)
+        assert not ok and "x does not fit on the canvas" in out and "case 3 of" in out, out
 
-    def test_a_half_fix_gets_the_error_hint(self, capsys):
-        def half_fixed(x, w, b, stride, padding):  # windows now start at i*stride, taps still stride apart
-            N, F = x.shape[0], w.shape[0]
-            KH, KW = w.shape[2:]
-            xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
-            OH = (x.shape[2] + 2 * padding - KH) // stride + 1
-            OW = (x.shape[3] + 2 * padding - KW) // stride + 1
-            y = np.empty((N, F, OH, OW))
-            for i in range(OH):
-                for j in range(OW):
-                    r, c = i * stride, j * stride
-                    window = xp[:, :, r : r + stride * KH : stride, c : c + stride * KW : stride]
-                    y[:, :, i, j] = window.reshape(N, -1) @ w.reshape(F, -1).T + b
-            return y
+    def test_rounding_up_gets_its_hint(self, capsys):
+        ok, out = run(ex.check_conv_forward_fixed, nb03._rounded_up, capsys)
+        assert not ok and "rounds down" in out and "case 2 of" in out, out
 
-        ok, out = run(ex.check_conv_forward_fixed, half_fixed, capsys)
-        assert not ok and "raised" in out and "a window came out smaller" in out and "its taps are stride apart" in out
+    def test_filling_the_canvas_to_the_end_gets_its_hint(self, capsys):
+        ok, out = run(ex.check_conv_forward_fixed, nb03._filled_to_the_end, capsys)
+        assert not ok and "although x fits" in out and "case 2 of" in out, out
 
-    def test_a_stride_1_failure_is_not_blamed_on_the_stride(self, capsys):
+    def test_a_stride_1_failure_is_not_blamed_on_the_leftover(self, capsys):
         def no_bias(x, w, b, stride, padding):
             return SOLUTIONS.conv_forward_fixed(x, w, b, stride, padding) - b[None, :, None, None]
 
         ok, out = run(ex.check_conv_forward_fixed, no_bias, capsys)
-        assert not ok and "case 1 of" in out and "this case has stride 1" in out
+        assert not ok and "case 1 of" in out and "broke something else" in out
 
-    def test_the_other_half_fix_gets_its_hint(self, capsys):
-        ok, out = run(ex.check_conv_forward_fixed, nb03._start_at_i, capsys)
-        assert not ok and "half fixed: the taps are adjacent now" in out and "case 2 of" in out
+    def test_copying_only_the_rows_read_is_a_correct_fix(self, capsys):
+        def cropped(x, w, b, stride, padding):  # x cut to the rows and columns some window reads
+            H, W = x.shape[2:]
+            KH, KW = w.shape[2:]
+            a_h, a_w = (H + 2 * padding - KH) % stride, (W + 2 * padding - KW) % stride
+            rows, cols = H - max(0, a_h - padding), W - max(0, a_w - padding)
+            return nb03._canvas_forward(x[:, :, :rows, :cols], w, b, stride, padding)
+
+        ok, out = run(ex.check_conv_forward_fixed, cropped, capsys)
+        assert ok, out
 
     def test_delegating_is_refused(self, capsys):
         out = run(
