@@ -16,24 +16,20 @@ def my_corr1d_backward(dy, x, w):
     return dx, dw
 
 
-def my_conv_backward(dy, x, w, stride, padding, dilation):
-    """dx, dw, db by im2col and a scatter that adds each window's gradient back, with no col2im."""
-    N, C, H, W = x.shape
+def my_conv_dx(dy, w, x_shape, stride, padding, dilation):
+    """dx by a scatter that adds every window's stamp dy * w back onto the taps it read; no col2im, no x."""
+    N, C, H, W = x_shape
     F, _, KH, KW = w.shape
     OH, OW = dy.shape[2:]
     d = dilation
-    cols = cl.im2col(x, (KH, KW), stride, padding, dilation)  # (N*OH*OW, C*KH*KW)
-    dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F)  # (N*OH*OW, F)
-    db = dy.sum(axis=(0, 2, 3))  # (F,)
-    dw = (dy_mat.T @ cols).reshape(F, C, KH, KW)  # (F, C*KH*KW) -> (F, C, KH, KW)
-    dcols = (dy_mat @ w.reshape(F, -1)).reshape(N, OH, OW, C, KH, KW)  # each window's gradient
     dxp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))  # the whole padded input, leftover rows included
     for i in range(OH):
         for j in range(OW):
             rows = slice(i * stride, i * stride + d * (KH - 1) + 1, d)  # tap u reads padded row i*s + u*d
             columns = slice(j * stride, j * stride + d * (KW - 1) + 1, d)
-            dxp[:, :, rows, columns] += dcols[:, i, j]  # (N, C, KH, KW); += because windows overlap
-    return dxp[:, :, padding : padding + H, padding : padding + W], dw, db  # p:p+H, never p:-p
+            stamp = np.einsum("nf,fcuv->ncuv", dy[:, :, i, j], w)  # (N, C, KH, KW), summed over the filters
+            dxp[:, :, rows, columns] += stamp  # += because windows overlap
+    return dxp[:, :, padding : padding + H, padding : padding + W]  # p:p+H, never p:-p
 
 
 def dw_by_correlation(dy, x, kernel_size, stride, padding):
