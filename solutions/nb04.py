@@ -47,10 +47,10 @@ def dw_by_correlation(dy, x, kernel_size, stride, padding):
     return dw
 
 
-# H = 11, W = 8, kernel (2, 3), stride 3, padding 1.
-# Rows: padded rows 0..12; OH = 4 windows start at 0, 3, 6, 9 and read 0 1, 3 4, 6 7, 9 10. Unread padded rows
-# 2, 5, 8 (inside), 11 (an input row: a = 2 > p = 1) and 12 (padding). Input row r is padded row r + 1.
-# Columns: padded columns 0..9; OW = 3 windows start at 0, 3, 6 and read 0..8. Only column 9 is unread, and it is
-# padding (a = 1 = p).
-zero_rows = [1, 4, 7, 10]
-zero_cols = []
+# H = 11, W = 9, kernel (3, 4), stride 3, padding 1, dilation 2: tap t of window o reads padded index o*3 + 2*t.
+# Rows: padded rows 0..12; OH = (11 + 2 - 2*2 - 1)//3 + 1 = 3 windows read 0 2 4, 3 5 7, 6 8 10. Unread padded rows
+# 1 and 9 (between taps), 11 (an input row: a = 8 mod 3 = 2 > p = 1) and 12 (padding). Input row r is padded row r + 1.
+# Columns: padded columns 0..10; OW = (9 + 2 - 2*3 - 1)//3 + 1 = 2 windows read 0 2 4 6 and 3 5 7 9. Unread padded
+# columns 1 and 8 (between taps) and 10, which is padding (a = 4 mod 3 = 1 = p).
+zero_rows = [0, 8, 10]
+zero_cols = [0, 7]

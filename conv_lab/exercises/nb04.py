@@ -4,7 +4,7 @@
 2. dx alone, from dy, w and x's shape, for any stride, padding and dilation (the notebook's loops handle
    dilation 1 only), scattering every window's gradient without col2im;
 3. find the bug: dw as a correlation of x with dy, right at stride 1 only;
-4. predict, then check: which rows and columns of dx are zero whatever dy and w are.
+4. predict, then check: which rows and columns of dx are zero whatever dy and w are, in a dilated layer.
 """
 
 import numpy as np
@@ -422,7 +422,7 @@ def check_dw_correlation(fn):
 
 # --- 4. predict, then check: the rows and columns of dx that are always zero ----------------------
 
-ZERO_DX_LAYER = dict(H=11, W=8, kernel_size=(2, 3), stride=3, padding=1)
+ZERO_DX_LAYER = dict(H=11, W=9, kernel_size=(3, 4), stride=3, padding=1, dilation=2)
 
 
 def _as_lines(got):
@@ -447,9 +447,9 @@ def check_zero_dx(rows, cols):
         )
         return
     L = ZERO_DX_LAYER
-    s, p = L["stride"], L["padding"]
+    s, p, d = L["stride"], L["padding"], L["dilation"]
     sizes, kernels = (L["H"], L["W"]), L["kernel_size"]
-    expected = tuple(tuple(int(r) for r in np.flatnonzero(~rows_read(n, k, s, p))) for n, k in zip(sizes, kernels))
+    expected = tuple(tuple(int(r) for r in np.flatnonzero(~rows_read(n, k, s, p, d))) for n, k in zip(sizes, kernels))
 
     def diagnose(got, _expected):
         for name, answer, n, k, want in zip(("rows", "columns"), got, sizes, kernels, expected):
@@ -458,28 +458,34 @@ def check_zero_dx(rows, cols):
                 return f"give the {name} as a list of whole numbers, e.g. [0, 5]; [] if there are none"
             if lines == want:
                 continue
-            count = output_size(n, k, s, p)
-            read = {o * s + t for o in range(count) for t in range(k)}
+            count = output_size(n, k, s, p, d)
+            read = {o * s + t * d for o in range(count) for t in range(k)}
             unread_padded = sorted(set(range(n + 2 * p)) - read)
-            a = (n + 2 * p - k) % s
+            a = (n + 2 * p - d * (k - 1) - 1) % s
+            undilated = tuple(int(r) for r in np.flatnonzero(~rows_read(n, k, s, p)))
             if lines in {tuple(unread_padded), tuple(r for r in unread_padded if r < n)}:
                 return f"{name}: those are indices of the padded input; input index r is padded index r + {p}"
             if any(r < 0 or r >= n for r in lines):
                 return f"{name}: number them like the input, 0 .. {n - 1}; the padding has no dx"
+            if lines == undilated:
+                return (
+                    f"{name}: that is the answer without dilation. The taps sit d = {d} apart: window o reads "
+                    f"padded indices o*s, o*s + d, .., o*s + d*(K-1), and the ones between them are not read"
+                )
             if n - 1 in lines and n - 1 not in want:
                 return (
                     f"{name}: a = {a} is left below the last window, but it is bottom padding (a <= p = {p}); "
                     f"input index {n - 1} is padded index {n - 1 + p}, which the last window reads"
                 )
-            if n - 1 in want and n - 1 not in lines:
+            if n - 1 in want and n - 1 not in lines and a > p:
                 return f"{name}: a = {a} is left below the last window and only p = {p} of it is padding, so the " + (
                     f"last input {name[:-1]} is read by no window"
                     if a - p == 1
                     else f"last {a - p} input {name} are read by no window"
                 )
             return (
-                f"{name}: list the padded indices each window o reads (o*s + t for t = 0 .. K-1) and subtract "
-                f"p; a stride ({s}) larger than the kernel ({k}) skips some inside the image too"
+                f"{name}: list the padded indices each window o reads (o*s + t*d for t = 0 .. K-1) and subtract "
+                f"p; an index between two taps of a window is unread unless another window's tap lands on it"
             )
         return "compare each list with the padded indices every window reads"
 

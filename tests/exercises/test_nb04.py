@@ -421,22 +421,27 @@ def test_zero_dx_solution_and_independent_count(capsys):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((1, 1, L["H"], L["W"]))
     w = rng.standard_normal((1, 1) + L["kernel_size"])
-    y = cl.conv2d(x, w, stride=L["stride"], padding=L["padding"])
-    dx = cl.conv2d_backward(rng.standard_normal(y.shape), x, w, L["stride"], L["padding"], method="loops")[0][0, 0]
+    y = cl.conv2d(x, w, stride=L["stride"], padding=L["padding"], dilation=L["dilation"])
+    dy = rng.standard_normal(y.shape)
+    dx = cl.conv2d_backward(dy, x, w, L["stride"], L["padding"], L["dilation"], method="loops")[0][0, 0]
     rows = [int(r) for r in np.flatnonzero(np.all(dx == 0, axis=1))]
     cols = [int(c) for c in np.flatnonzero(np.all(dx == 0, axis=0))]
     assert "correct" in check_answer(rows, cols, capsys)
-    assert "correct" in check_answer(np.array(rows), (), capsys)
+    assert "correct" in check_answer(np.array(rows), tuple(cols), capsys)
 
 
 @pytest.mark.parametrize(
     "rows, cols, hint",
     [
-        ([1, 4, 7], [], "only p = 1 of it is padding"),
-        ([1, 4, 7, 10], [7], "it is bottom padding"),
-        ([10], [], "skips some inside the image"),
-        ([1, 4, 7, 10], [9], "padded index"),
-        ([1, 4, 7, 10], [-1], "number them like the input"),
+        ([0, 8], [0, 7], "only p = 1 of it is padding"),
+        ([0, 8, 10], [0, 7, 8], "it is bottom padding"),
+        ([], [], "rows: that is the answer without dilation"),
+        ([0, 8, 10], [], "columns: that is the answer without dilation"),
+        ([10], [0, 7], "between two taps"),
+        ([0, 8, 10], [0], "between two taps"),
+        ([1, 9, 11, 12], [0, 7], "padded index"),
+        ([0, 8, 10], [1, 8], "padded index"),
+        ([0, 8, 10], [-1], "number them like the input"),
         ("1, 4", [], "list of whole numbers"),
         ([1.5], [], "list of whole numbers"),
         (None, [], "list of whole numbers"),
@@ -446,3 +451,12 @@ def test_zero_dx_solution_and_independent_count(capsys):
 def test_zero_dx_hints(rows, cols, hint, capsys):
     out = check_answer(rows, cols, capsys)
     assert "not yet" in out and hint in out, out
+
+
+def test_zero_dx_layer_needs_the_dilation_and_has_a_leftover_input_row():
+    L = ex.ZERO_DX_LAYER
+    s, p, d = L["stride"], L["padding"], L["dilation"]
+    for n, k in zip((L["H"], L["W"]), L["kernel_size"]):
+        assert not np.array_equal(cl.rows_read(n, k, s, p, d), cl.rows_read(n, k, s, p))
+    assert cl.stride_leftover(L["H"], L["kernel_size"][0], s, p, d) > p  # an input row below the last window
+    assert cl.stride_leftover(L["W"], L["kernel_size"][1], s, p, d) <= p  # only padding right of the last window
