@@ -16,24 +16,20 @@ def my_corr1d_backward(dy, x, w):
     return dx, dw
 
 
-def my_conv_backward(dy, x, w, stride, padding, dilation):
-    """dx, dw, db by im2col and a scatter that adds each window's gradient back, with no col2im."""
-    N, C, H, W = x.shape
+def my_conv_dx(dy, w, x_shape, stride, padding, dilation):
+    """dx by a scatter that adds every window's stamp dy * w back onto the taps it read; no col2im, no x."""
+    N, C, H, W = x_shape
     F, _, KH, KW = w.shape
     OH, OW = dy.shape[2:]
     d = dilation
-    cols = cl.im2col(x, (KH, KW), stride, padding, dilation)  # (N*OH*OW, C*KH*KW)
-    dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F)  # (N*OH*OW, F)
-    db = dy.sum(axis=(0, 2, 3))  # (F,)
-    dw = (dy_mat.T @ cols).reshape(F, C, KH, KW)  # (F, C*KH*KW) -> (F, C, KH, KW)
-    dcols = (dy_mat @ w.reshape(F, -1)).reshape(N, OH, OW, C, KH, KW)  # each window's gradient
     dxp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))  # the whole padded input, leftover rows included
     for i in range(OH):
         for j in range(OW):
             rows = slice(i * stride, i * stride + d * (KH - 1) + 1, d)  # tap u reads padded row i*s + u*d
             columns = slice(j * stride, j * stride + d * (KW - 1) + 1, d)
-            dxp[:, :, rows, columns] += dcols[:, i, j]  # (N, C, KH, KW); += because windows overlap
-    return dxp[:, :, padding : padding + H, padding : padding + W], dw, db  # p:p+H, never p:-p
+            stamp = np.einsum("nf,fcuv->ncuv", dy[:, :, i, j], w)  # (N, C, KH, KW), summed over the filters
+            dxp[:, :, rows, columns] += stamp  # += because windows overlap
+    return dxp[:, :, padding : padding + H, padding : padding + W]  # p:p+H, never p:-p
 
 
 def dw_by_correlation(dy, x, kernel_size, stride, padding):
@@ -51,10 +47,10 @@ def dw_by_correlation(dy, x, kernel_size, stride, padding):
     return dw
 
 
-# H = 11, W = 8, kernel (2, 3), stride 3, padding 1.
-# Rows: padded rows 0..12; OH = 4 windows start at 0, 3, 6, 9 and read 0 1, 3 4, 6 7, 9 10. Unread padded rows
-# 2, 5, 8 (inside), 11 (an input row: a = 2 > p = 1) and 12 (padding). Input row r is padded row r + 1.
-# Columns: padded columns 0..9; OW = 3 windows start at 0, 3, 6 and read 0..8. Only column 9 is unread, and it is
-# padding (a = 1 = p).
-zero_rows = [1, 4, 7, 10]
-zero_cols = []
+# H = 11, W = 9, kernel (3, 4), stride 3, padding 1, dilation 2: tap t of window o reads padded index o*3 + 2*t.
+# Rows: padded rows 0..12; OH = (11 + 2 - 2*2 - 1)//3 + 1 = 3 windows read 0 2 4, 3 5 7, 6 8 10. Unread padded rows
+# 1 and 9 (between taps), 11 (an input row: a = 8 mod 3 = 2 > p = 1) and 12 (padding). Input row r is padded row r + 1.
+# Columns: padded columns 0..10; OW = (9 + 2 - 2*3 - 1)//3 + 1 = 2 windows read 0 2 4 6 and 3 5 7 9. Unread padded
+# columns 1 and 8 (between taps) and 10, which is padding (a = 4 mod 3 = 1 = p).
+zero_rows = [0, 8, 10]
+zero_cols = [0, 7]

@@ -16,7 +16,7 @@ SOL = load("nb04")
     "checker, solution",
     [
         (ex.check_corr1d_backward, "my_corr1d_backward"),
-        (ex.check_conv_backward, "my_conv_backward"),
+        (ex.check_conv_backward, "my_conv_dx"),
         (ex.check_dw_correlation, "dw_by_correlation"),
     ],
 )
@@ -63,6 +63,14 @@ def test_corr1d_hints(flags, hint, capsys):
     assert not ok and hint in out, out
 
 
+def test_corr1d_accepts_float32_on_its_whole_number_cases(capsys):
+    def in_float32(dy, x, w):
+        return tuple(a.astype(np.float32) for a in SOL.my_corr1d_backward(dy, x, w))
+
+    ok, out = run(ex.check_corr1d_backward, in_float32, capsys)
+    assert ok, out
+
+
 def test_corr1d_rejects_library_and_odd_returns(capsys):
     def delegating(dy, x, w):
         dx = cl.conv2d_backward(dy[None, None, None], x[None, None, None], w[None, None, None])[0]
@@ -75,49 +83,36 @@ def test_corr1d_rejects_library_and_odd_returns(capsys):
         assert not ok and "hint" in out
 
 
-# --- 2. the backward pass with dilation, without col2im ----------------------------------------------
+# --- 2. dx of a dilated layer by scattering, without col2im ------------------------------------------
 
 
 def student(
     reshape=False,
-    caffe_dw=False,
-    caffe_dx=False,
-    db_axes=None,
-    dw_swap=False,
-    dw_matrix=False,
+    caffe=False,
+    flip=False,
     crop=None,
     span_buffer=False,
     assign=False,
     step=None,
-    undilated_dx=False,
-    undilated_im2col=False,
+    undilated=False,
     last_tap_missing=False,
+    dtype=np.float64,
 ):
-    """The solution with one documented mistake switched on; calls no forbidden routine."""
+    """The matrix-form solution with one documented mistake switched on; calls no forbidden routine."""
 
-    def fn(dy, x, w, stride, padding, dilation):
-        N, C, H, W = x.shape
+    def fn(dy, w, x_shape, stride, padding, dilation):
+        N, C, H, W = x_shape
         F, _, KH, KW = w.shape
         OH, OW = dy.shape[2:]
         p, d = padding, dilation
-        cols = cl.im2col(x, (KH, KW), stride, padding, 1 if undilated_im2col else dilation)  # (N*OH*OW, C*KH*KW)
-        dy_mat = dy.reshape(-1, F) if reshape else dy.transpose(0, 2, 3, 1).reshape(-1, F)
-        db = dy_mat.sum(axis=0) if db_axes is None else dy.sum(axis=db_axes)
-        dw_mat = dy_mat.T @ cols  # (F, C*KH*KW)
-        if caffe_dw:
-            dw = (cols.T @ dy_mat).reshape(F, C, KH, KW)  # (C*KH*KW, F) read as (F, C*KH*KW)
-        elif dw_swap:
-            dw = dw_mat.reshape(w.shape).transpose(1, 0, 2, 3)
-        elif dw_matrix:
-            dw = dw_mat
+        dy_mat = dy.reshape(-1, F) if reshape else dy.transpose(0, 2, 3, 1).reshape(-1, F)  # (N*OH*OW, F)
+        w_mat = (w[:, :, ::-1, ::-1] if flip else w).reshape(F, -1)  # (F, C*KH*KW)
+        if caffe:
+            dcols = (w_mat.T @ dy_mat.T).reshape(N, OH, OW, C, KH, KW)  # (C*KH*KW, N*OH*OW) misread
         else:
-            dw = dw_mat.reshape(w.shape)
-        if caffe_dx:
-            dcols = (w.reshape(F, -1).T @ dy_mat.T).reshape(N, OH, OW, C, KH, KW)  # (C*KH*KW, N*OH*OW) misread
-        else:
-            dcols = (dy_mat @ w.reshape(F, -1)).reshape(N, OH, OW, C, KH, KW)
+            dcols = (dy_mat @ w_mat).reshape(N, OH, OW, C, KH, KW)
         s = stride if step is None else step
-        t = 1 if undilated_dx else d
+        t = 1 if undilated else d
         end = t * (KH - 1) if last_tap_missing else t * (KH - 1) + 1
         if span_buffer:
             dxp = np.zeros((N, C, (OH - 1) * stride + d * (KH - 1) + 1, (OW - 1) * stride + d * (KW - 1) + 1))
@@ -141,23 +136,23 @@ def student(
             dx = dxp[:, :, p:-p, p:-p]
         else:
             dx = dxp[:, :, p : p + H, p : p + W]
-        return dx, dw, db
+        return dx.astype(dtype)
 
     return fn
 
 
-def test_conv_backward_student_helper_without_mistakes_passes(capsys):
+def test_conv_dx_student_helper_without_mistakes_passes(capsys):
     ok, out = run(ex.check_conv_backward, student(), capsys)
     assert ok, out
 
 
-def test_conv_backward_hidden_cases_are_the_layers_the_notebook_promises():
+def test_conv_dx_hidden_cases_cover_dilation_stride_and_unread_rows():
     """Dilation 1 to 3, strides 1 to 3, non-square kernels, a > p, and rows unread inside the image."""
-    cases = ex.nb04._backward_cases()
+    cases = ex.nb04._dx_cases()
     assert {c["dilation"] for c in cases} == {1, 2, 3} and {c["stride"] for c in cases} == {1, 2, 3}
     assert any(c["w"].shape[2] != c["w"].shape[3] for c in cases)
     assert cases[0]["dilation"] == 1 and cases[0]["stride"] == 1 and cases[1]["dilation"] > 1
-    geometries = [(c["x"].shape[2], c["w"].shape[2], c["stride"], c["padding"], c["dilation"]) for c in cases]
+    geometries = [(c["x_shape"][2], c["w"].shape[2], c["stride"], c["padding"], c["dilation"]) for c in cases]
     assert any(cl.stride_leftover(*g) > g[3] for g in geometries)  # input rows below the last window
     inside = []
     for H, K, s, p, d in geometries:
@@ -172,26 +167,26 @@ def test_conv_backward_hidden_cases_are_the_layers_the_notebook_promises():
     "flags, hint",
     [
         (dict(reshape=True), "dy.reshape(-1, F) mixes up the axes"),
-        (dict(caffe_dw=True), "transposed layout"),
-        (dict(caffe_dx=True), "transposed layout"),
-        (dict(db_axes=(2, 3)), "dy.sum(axis=(0, 2, 3))"),
-        (dict(db_axes=0), "dy.sum(axis=(0, 2, 3))"),
-        (dict(db_axes=(0, 1, 2)), "dy.sum(axis=(0, 2, 3))"),
-        (dict(dw_swap=True), "F and C are swapped"),
-        (dict(dw_matrix=True), "dw is still a matrix"),
+        (dict(caffe=True), "transposed layout"),
+        (dict(flip=True), "rotated by 180 degrees"),
         (dict(crop="none"), "still includes the padding"),
         (dict(crop="minus"), "-0 is 0"),
         (dict(span_buffer=True), "leftover rows"),
         (dict(assign=True), "don't assign"),
         (dict(step=1), "stride rows apart"),
-        (dict(undilated_dx=True), "dx is right for dilation 1 only, and the hidden cases have dilation 2"),
-        (dict(undilated_im2col=True), "pass it to im2col too"),
+        (dict(undilated=True), "dx is right for dilation 1 only, and this case has dilation 2"),
         (dict(last_tap_missing=True), "i*s : i*s + d*(KH-1) + 1 : d"),
+        (dict(dtype=np.float32), "agree with the expected ones to float32 precision"),
     ],
 )
-def test_conv_backward_hints(flags, hint, capsys):
+def test_conv_dx_hints(flags, hint, capsys):
     ok, out = run(ex.check_conv_backward, student(**flags), capsys)
     assert not ok and hint in out, out
+
+
+def test_conv_dx_wrong_float32_still_gets_the_mistake(capsys):
+    ok, out = run(ex.check_conv_backward, student(assign=True, dtype=np.float32), capsys)
+    assert not ok and "don't assign" in out and "float32" not in out, out
 
 
 def backward_by_index(dy, x, w, stride=1, padding=0):
@@ -213,25 +208,24 @@ def backward_by_index(dy, x, w, stride=1, padding=0):
     return dxp[:, :, padding : padding + H, padding : padding + W], dw, db
 
 
-def test_conv_backward_rejects_the_loops_on_screen(capsys):
+def test_conv_dx_rejects_the_loops_on_screen(capsys):
     """The notebook shows backward_by_index above the exercise: as it stands, it must not pass."""
     ok, out = run(ex.check_conv_backward, backward_by_index, capsys)
-    assert not ok and "raised TypeError" in out and "dilation 1 to 3" in out, out
-    assert "def my_conv_backward(dy, x, w, stride, padding, dilation)" in out, out
+    assert not ok and "raised TypeError" in out and "keep that signature" in out, out
 
 
-def test_conv_backward_rejects_the_loops_on_screen_with_dilation_ignored(capsys):
-    """A student who only adds the parameter passes case 1 (dilation 1) and is told about the dilation at case 2."""
+def test_conv_dx_rejects_the_loops_on_screen_with_dilation_ignored(capsys):
+    """A student who only adapts the call passes case 1 (dilation 1) and is told about the dilation at case 2."""
 
-    def with_dilation_ignored(dy, x, w, stride, padding, dilation):
-        return backward_by_index(dy, x, w, stride, padding)
+    def with_dilation_ignored(dy, w, x_shape, stride, padding, dilation):
+        return backward_by_index(dy, np.zeros(x_shape), w, stride, padding)[0]
 
     ok, out = run(ex.check_conv_backward, with_dilation_ignored, capsys)
     assert not ok and "case 2 of 6" in out, out
-    assert "dw is right for dilation 1 only, and the hidden cases have dilation 2" in out, out
+    assert "dx is right for dilation 1 only, and this case has dilation 2" in out, out
 
 
-def test_conv_backward_span_buffer_with_minus_crop_gets_a_hint(capsys):
+def test_conv_dx_span_buffer_with_minus_crop_gets_a_hint(capsys):
     # the buffer ends where the windows end and the crop is [p:-p]: wrong at p = 0 first
     ok, out = run(ex.check_conv_backward, student(span_buffer=True, crop="minus"), capsys)
     assert not ok and "-0 is 0" in out
@@ -240,26 +234,24 @@ def test_conv_backward_span_buffer_with_minus_crop_gets_a_hint(capsys):
 @pytest.mark.parametrize(
     "routine", ["conv2d_backward", "col2im", "conv_transpose2d", "Conv2d.backward", "numerical_gradient"]
 )
-def test_conv_backward_rejects_library_routines(routine, capsys):
-    def delegating(dy, x, w, stride, padding, dilation):
+def test_conv_dx_rejects_library_routines(routine, capsys):
+    def delegating(dy, w, x_shape, stride, padding, dilation):
         F, C, KH, KW = w.shape
+        x = np.zeros(x_shape)
         if routine == "conv2d_backward":
-            return cl.conv2d_backward(dy, x, w, stride, padding, dilation)
+            return cl.conv2d_backward(dy, x, w, stride, padding, dilation)[0]
         if routine == "Conv2d.backward":
             layer = cl.Conv2d(C, F, (KH, KW), stride=stride, padding=padding, dilation=dilation, bias=False)
             layer.weight = w
             layer.forward(x)
-            return layer.backward(dy), layer.dweight, dy.sum(axis=(0, 2, 3))
-        dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F)
-        cols = cl.im2col(x, (KH, KW), stride, padding, dilation)
+            return layer.backward(dy)
         if routine == "numerical_gradient":  # exact up to rounding: the forward pass is linear in x
             forward = lambda t: cl.conv2d(t, w, stride=stride, padding=padding, dilation=dilation)
-            dx = cl.numerical_gradient(forward, x, dy)
-        elif routine == "col2im":
-            dx = cl.col2im(dy_mat @ w.reshape(F, -1), x.shape, (KH, KW), stride, padding, dilation)
-        else:
-            dx = cl.conv_transpose2d(dy, w, stride, padding, dilation=dilation)
-        return dx, (dy_mat.T @ cols).reshape(w.shape), dy_mat.sum(axis=0)
+            return cl.numerical_gradient(forward, x, dy)
+        if routine == "col2im":
+            dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F)
+            return cl.col2im(dy_mat @ w.reshape(F, -1), x_shape, (KH, KW), stride, padding, dilation)
+        return cl.conv_transpose2d(dy, w, stride, padding, dilation=dilation)
 
     ok, out = run(ex.check_conv_backward, delegating, capsys)
     assert not ok and f"without {routine}" in out, out
@@ -268,46 +260,43 @@ def test_conv_backward_rejects_library_routines(routine, capsys):
 @pytest.mark.parametrize(
     "odd",
     [
-        lambda dy, x, w, stride, padding, dilation: None,
-        lambda dy, x, w, stride, padding, dilation: "dx",
-        lambda dy, x, w, stride, padding, dilation: (np.zeros(3),),
-        lambda dy, x, w, stride, padding, dilation: (None, None, None),
-        lambda dy, x, w, stride, padding, dilation: ("a", "b", "c"),
-        lambda dy, x, w, stride, padding, dilation: [np.zeros((2, 2))] * 3,
-        lambda dy, x, w, stride, padding, dilation: np.zeros((3, 2, 2)),
-        lambda dy, x, w, stride, padding, dilation: 1 / 0,
-        lambda dy, x, w, stride, padding, dilation: sys.exit(1),
-        lambda dy, x, w, stride, padding, dilation: x.reshape(-1, 7),
+        lambda dy, w, x_shape, stride, padding, dilation: None,
+        lambda dy, w, x_shape, stride, padding, dilation: "dx",
+        lambda dy, w, x_shape, stride, padding, dilation: (np.zeros(3),),
+        lambda dy, w, x_shape, stride, padding, dilation: (None, None, None),
+        lambda dy, w, x_shape, stride, padding, dilation: ("a", "b", "c"),
+        lambda dy, w, x_shape, stride, padding, dilation: [np.zeros((2, 2))] * 3,
+        lambda dy, w, x_shape, stride, padding, dilation: np.zeros((3, 2, 2)),
+        lambda dy, w, x_shape, stride, padding, dilation: 1 / 0,
+        lambda dy, w, x_shape, stride, padding, dilation: sys.exit(1),
+        lambda dy, w, x_shape, stride, padding, dilation: dy.reshape(-1, 7),
     ],
 )
-def test_conv_backward_never_raises(odd, capsys):
+def test_conv_dx_never_raises(odd, capsys):
     ok, out = run(ex.check_conv_backward, odd, capsys)
     assert not ok and "hint" in out
 
 
-def test_conv_backward_reports_mutated_input(capsys):
-    def mutating(dy, x, w, stride, padding, dilation):
-        x *= 0
-        return SOL.my_conv_backward(dy, x, w, stride, padding, dilation)
+def test_conv_dx_reports_mutated_input(capsys):
+    def mutating(dy, w, x_shape, stride, padding, dilation):
+        w *= 0
+        return SOL.my_conv_dx(dy, w, x_shape, stride, padding, dilation)
 
     ok, out = run(ex.check_conv_backward, mutating, capsys)
-    assert not ok and "changed its input x" in out
+    assert not ok and "changed its input w" in out
 
 
-def test_conv_backward_broadcast_error_gets_the_buffer_hint(capsys):
-    def unpadded_buffer(dy, x, w, stride, padding, dilation):
-        F, C, KH, KW = w.shape
+def test_conv_dx_broadcast_error_gets_the_buffer_hint(capsys):
+    def unpadded_buffer(dy, w, x_shape, stride, padding, dilation):
         d = dilation
-        dxp = np.zeros(x.shape)  # the padding forgotten: windows run off the end once p > 0
-        dy_mat = dy.transpose(0, 2, 3, 1).reshape(-1, F)  # (N*OH*OW, F)
-        dw = (dy_mat.T @ cl.im2col(x, (KH, KW), stride, padding, d)).reshape(w.shape)
-        dcols = (dy_mat @ w.reshape(F, -1)).reshape(dy.shape[0], *dy.shape[2:], C, KH, KW)
+        KH, KW = w.shape[2:]
+        dxp = np.zeros(x_shape)  # the padding forgotten: windows run off the end once p > 0
         for i in range(dy.shape[2]):
             for j in range(dy.shape[3]):
                 rows = slice(i * stride, i * stride + d * (KH - 1) + 1, d)
                 columns = slice(j * stride, j * stride + d * (KW - 1) + 1, d)
-                dxp[:, :, rows, columns] += dcols[:, i, j]
-        return dxp, dw, dy.sum(axis=(0, 2, 3))
+                dxp[:, :, rows, columns] += np.einsum("nf,fcuv->ncuv", dy[:, :, i, j], w)
+        return dxp
 
     ok, out = run(ex.check_conv_backward, unpadded_buffer, capsys)
     assert not ok and "case 2 of 6 raised ValueError" in out and "padded input's shape (N, C, H + 2p, W + 2p)" in out, (
@@ -370,6 +359,14 @@ def test_dw_correlation_hints(flags, hint, capsys):
     assert not ok and hint in out, out
 
 
+def test_dw_correlation_float32_is_told_about_precision(capsys):
+    def in_float32(dy, x, kernel_size, stride, padding):
+        return SOL.dw_by_correlation(dy, x, kernel_size, stride, padding).astype(np.float32)
+
+    ok, out = run(ex.check_dw_correlation, in_float32, capsys)
+    assert not ok and "float32 precision" in out and "dilation = stride" not in out, out
+
+
 def test_dw_correlation_uncropped_passes_when_a_is_zero(capsys):
     # the second case has a = 0, the third a = 1: the missing crop is caught at case 3
     ok, out = run(ex.check_dw_correlation, dw_corr(crop=None), capsys)
@@ -424,22 +421,27 @@ def test_zero_dx_solution_and_independent_count(capsys):
     rng = np.random.default_rng(1)
     x = rng.standard_normal((1, 1, L["H"], L["W"]))
     w = rng.standard_normal((1, 1) + L["kernel_size"])
-    y = cl.conv2d(x, w, stride=L["stride"], padding=L["padding"])
-    dx = cl.conv2d_backward(rng.standard_normal(y.shape), x, w, L["stride"], L["padding"], method="loops")[0][0, 0]
+    y = cl.conv2d(x, w, stride=L["stride"], padding=L["padding"], dilation=L["dilation"])
+    dy = rng.standard_normal(y.shape)
+    dx = cl.conv2d_backward(dy, x, w, L["stride"], L["padding"], L["dilation"], method="loops")[0][0, 0]
     rows = [int(r) for r in np.flatnonzero(np.all(dx == 0, axis=1))]
     cols = [int(c) for c in np.flatnonzero(np.all(dx == 0, axis=0))]
     assert "correct" in check_answer(rows, cols, capsys)
-    assert "correct" in check_answer(np.array(rows), (), capsys)
+    assert "correct" in check_answer(np.array(rows), tuple(cols), capsys)
 
 
 @pytest.mark.parametrize(
     "rows, cols, hint",
     [
-        ([1, 4, 7], [], "only p = 1 of it is padding"),
-        ([1, 4, 7, 10], [7], "it is bottom padding"),
-        ([10], [], "skips some inside the image"),
-        ([1, 4, 7, 10], [9], "padded index"),
-        ([1, 4, 7, 10], [-1], "number them like the input"),
+        ([0, 8], [0, 7], "only p = 1 of it is padding"),
+        ([0, 8, 10], [0, 7, 8], "it is bottom padding"),
+        ([], [], "rows: that is the answer without dilation"),
+        ([0, 8, 10], [], "columns: that is the answer without dilation"),
+        ([10], [0, 7], "between two taps"),
+        ([0, 8, 10], [0], "between two taps"),
+        ([1, 9, 11, 12], [0, 7], "padded index"),
+        ([0, 8, 10], [1, 8], "padded index"),
+        ([0, 8, 10], [-1], "number them like the input"),
         ("1, 4", [], "list of whole numbers"),
         ([1.5], [], "list of whole numbers"),
         (None, [], "list of whole numbers"),
@@ -449,3 +451,12 @@ def test_zero_dx_solution_and_independent_count(capsys):
 def test_zero_dx_hints(rows, cols, hint, capsys):
     out = check_answer(rows, cols, capsys)
     assert "not yet" in out and hint in out, out
+
+
+def test_zero_dx_layer_needs_the_dilation_and_has_a_leftover_input_row():
+    L = ex.ZERO_DX_LAYER
+    s, p, d = L["stride"], L["padding"], L["dilation"]
+    for n, k in zip((L["H"], L["W"]), L["kernel_size"]):
+        assert not np.array_equal(cl.rows_read(n, k, s, p, d), cl.rows_read(n, k, s, p))
+    assert cl.stride_leftover(L["H"], L["kernel_size"][0], s, p, d) > p  # an input row below the last window
+    assert cl.stride_leftover(L["W"], L["kernel_size"][1], s, p, d) <= p  # only padding right of the last window
