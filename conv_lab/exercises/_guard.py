@@ -31,6 +31,7 @@ import itertools
 import numbers
 import os
 import pkgutil
+import signal
 import sys
 import threading
 import time
@@ -236,7 +237,7 @@ class Guard:
                     if state["done"]:
                         return
                     state["fired"] = True
-                    _thread.interrupt_main()
+                    _interrupt_main()
                 wait = 1.0
 
         watchdog = None
@@ -286,6 +287,16 @@ class Guard:
         if self._timed_out:
             outcome = ("slow", None)
         return outcome
+
+
+def _interrupt_main():
+    """KeyboardInterrupt in the main thread: a real SIGINT where Python handles it (it also ends a time.sleep),
+    else the simulated one, which needs no SIGALRM or pthread_kill (Windows)."""
+    handler = signal.getsignal(signal.SIGINT)
+    if hasattr(signal, "pthread_kill") and callable(handler):
+        signal.pthread_kill(threading.main_thread().ident, signal.SIGINT)
+    else:
+        _thread.interrupt_main()
 
 
 def _identity(value):
