@@ -442,7 +442,11 @@ def _longest(v, depth=0):
 def check_value(title, got, expected, diagnose, compare=same):
     """Check a single answer (a predict-then-check question). Prints pass or the hint; returns None."""
     try:
-        kind, got = Guard().read(got, items=_longest(expected) + 1)
+        guard = Guard()
+        kind, got = guard.read(got, items=_longest(expected) + 1)
+        if guard.refused:
+            print(colored(f"{title}: your answer called {guard.refused_name()} when it was read.", "red"))
+            return
         if kind != "returned":
             print(colored(f"{title}: your answer could not be read.", "red") + " Answer with plain numbers.")
             return
