@@ -31,7 +31,9 @@ def _never_raises(check):
         try:
             return check(*args, **kwargs)
         except Exception as exc:  # noqa: BLE001
-            print(f"{check.__name__}: your answer could not be checked ({type(exc).__name__}); answer with plain numbers.")
+            print(
+                f"{check.__name__}: your answer could not be checked ({type(exc).__name__}); answer with plain numbers."
+            )
             return None
 
     return checker

@@ -380,7 +380,9 @@ def _one_case(title, fn, name, number, total, case, reference, forbid, diagnose,
             return colored(f"{title}: not implemented yet.", "yellow") + f" Fill in {name} and run this cell again."
         specific = _safe(diagnose_error, case, got, fallback=None)
         hint = specific or exception_hint(got) or "read the error message, then run your function on the case shown"
-        return colored(f"{head} raised {type(got).__name__}: {_message(got)}", "red") + f"\n  call: {call}\n  hint: {hint}"
+        return (
+            colored(f"{head} raised {type(got).__name__}: {_message(got)}", "red") + f"\n  call: {call}\n  hint: {hint}"
+        )
     if got is None:
         return (
             colored(f"{head} returned None.", "red") + f"\n  call: {call}\n  hint: did you forget the return statement?"

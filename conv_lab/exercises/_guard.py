@@ -162,8 +162,8 @@ def _display(mod, qual):
 
 def refusal(mod, qual, keys):
     """(name to show, whether ``keys`` list it) if an entry into ``mod.qual`` is refused, else None."""
-    if (mod, qual) == _WRAPPER or mod == "exercises._guard":  # the decorator defers; the guard reads answers
-        return None
+    if (mod, qual) == _WRAPPER or mod == "exercises._guard" or qual == "<module>":  # the decorator defers; the
+        return None  # guard reads answers; importing a module is no delegation
     parts = mod.split(".") + qual.split(".")
     private = any(p.startswith("_") and not p.endswith("__") for p in parts)
     listed = any(mod == m and (q is None or qual == q or qual.startswith(q + ".")) for m, q in keys)
@@ -172,10 +172,17 @@ def refusal(mod, qual, keys):
     return None
 
 
-def _library_caller(code):
-    """True when a frame running ``code`` is the library's own (not a checker's, not the decorator's wrapper)."""
-    mod = _module(code.co_filename)
-    return mod is not None and not mod.startswith("exercises") and (mod, code.co_qualname) != _WRAPPER
+def _library_caller(frame):
+    """True when ``frame`` is the library's own (not a checker's); the decorator's wrapper is its caller's."""
+    for _ in range(8):
+        code = frame.f_code
+        mod = _module(code.co_filename)
+        if (mod, code.co_qualname) != _WRAPPER:
+            return mod is not None and not mod.startswith("exercises")
+        frame = frame.f_back
+        if frame is None:
+            return False
+    return False
 
 
 # --- the guard ----------------------------------------------------------------------------------------------
@@ -195,7 +202,7 @@ class Guard:
             if event == "call":
                 code = frame.f_code
                 mod = _module(code.co_filename)
-                if mod is not None and (frame.f_back is None or not _library_caller(frame.f_back.f_code)):
+                if mod is not None and (frame.f_back is None or not _library_caller(frame.f_back)):
                     verdict = self._verdicts.get(code, "?")
                     if verdict == "?":
                         verdict = self._verdicts[code] = refusal(mod, code.co_qualname, self.keys)
@@ -268,7 +275,7 @@ class Guard:
                 stop.set()
         except _TimeUp:
             outcome = ("slow", None)
-        except KeyboardInterrupt as exc:
+        except KeyboardInterrupt:
             if not state["fired"]:
                 raise
             outcome = ("slow", None)
