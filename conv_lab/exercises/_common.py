@@ -234,7 +234,7 @@ def _safe(hook, *args, fallback):
             hint = hook(*args)
     except Exception:  # noqa: BLE001
         return fallback
-    return cut(hint, 1000) if isinstance(hint, str) and hint else fallback
+    return cut(hint, 2000) if isinstance(hint, str) and hint else fallback
 
 
 def exception_text(exc):
