@@ -352,7 +352,16 @@ def _digitnet_backward(dy, x, w, stride, padding, dilation):
     return model.conv2.backward(dy)
 
 
+def _through_a_callback(x, w, b, stride, padding, dilation):
+    # numerical_gradient is allowed here; the refused conv2d handed to it as f is still refused
+    OH, OW = ((n + 2 * padding - (k - 1) - 1) // stride + 1 for n, k in zip(x.shape[2:], w.shape[2:]))
+    dy = np.zeros((1, w.shape[0], OH, OW))
+    cl.numerical_gradient(functools.partial(cl.conv2d, w=w, stride=stride, padding=padding), x[:1], dy)
+    return None
+
+
 OTHER_ROUTES = [
+    ("check_conv_forward", _through_a_callback, "conv2d"),
     ("check_conv_forward", _workspace_forward, "_checks.geometry"),
     ("check_conv_forward", _digitnet_forward, "net.DigitNet.__init__"),
     ("check_conv_forward", _subclass_forward, "Conv2d.forward"),
