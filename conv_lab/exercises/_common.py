@@ -44,10 +44,6 @@ _TOLERANCE = contextvars.ContextVar("tolerance", default=1e-9)  # rtol and atol 
 _FLOAT32_TOLERANCE = 1e-4
 
 
-class _Failure(Exception):
-    """One case failed; carries the message shown to the student."""
-
-
 # --- comparing answers ---------------------------------------------------------
 
 

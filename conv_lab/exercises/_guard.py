@@ -4,8 +4,8 @@ While the student's function runs, a ``sys.setprofile`` hook watches every
 Python call. A call into ``conv_lab`` made from outside the library (the
 student's code, or the checker handing over the student's function) is an
 *entry*; an entry into a refused routine is recorded (nothing is raised: a
-``try/except`` cannot hide it, and the guard stays on to the end). Calls the library makes
-inside an allowed entry go through. Routines are recognised by their code's
+``try/except`` cannot hide it, and the guard stays on to the end). Calls the
+library makes inside an allowed entry go through. Routines are recognised by their code's
 file and qualified name, never by the name they are bound to, so aliases,
 captured references, ``__wrapped__``, ``functools.partial``, functions rebuilt
 from a code object, ``importlib.reload`` and ``layer(x)`` are all seen.
@@ -17,8 +17,9 @@ modules, functions and classes (``_checks``, ``blocks._window_view``,
 :data:`ROLES`) or routine names it replaces.
 
 Each case has a time limit (:func:`time_limit`): a watchdog thread interrupts
-the main thread, which works without ``SIGALRM`` (Windows), and the hook also
-checks the clock on every call. The answer is read into plain numpy arrays and
+the main thread (a SIGINT to it where ``pthread_kill`` exists, which also ends
+a ``time.sleep``; else ``_thread.interrupt_main``, as on Windows: no
+``SIGALRM`` needed), and the hook also checks the clock on every call. The answer is read into plain numpy arrays and
 Python values inside the same guard, with a bound on its size, before the
 checker computes what it expected.
 """

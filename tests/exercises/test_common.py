@@ -85,6 +85,22 @@ class TestForbidden:
         out = output(module.mine, capsys)
         assert "without corr2d" in out
 
+    def test_a_guard_switched_off_by_deep_recursion_is_no_way_around(self, capsys):
+        def sneaky(x, w):
+            def deep(n):
+                return deep(n + 1)
+
+            for _ in range(3):
+                try:
+                    deep(0)
+                except RecursionError:
+                    pass
+            return cl.corr2d(x, w)
+
+        out = output(sneaky, capsys)
+        assert ("without corr2d" in out or "could not be watched" in out) and _common.PASS_TEXT not in out
+        assert sys.getprofile() is None
+
     def test_a_swallowed_refusal_is_still_reported(self, capsys):
         def sneaky(x, w):
             try:
