@@ -29,7 +29,7 @@ import warnings
 import numpy as np
 from termcolor import colored
 
-from ._guard import ROLES, Guard, Unreadable, UsedForbidden, name_of, time_limit  # noqa: F401 - re-exported
+from ._guard import _TIME_LIMIT, ROLES, Guard, Unreadable, UsedForbidden, name_of, time_limit  # noqa: F401
 
 PASS_TEXT = "hidden cases pass"
 
@@ -355,7 +355,8 @@ def _one_case(title, fn, name, number, total, case, reference, forbid, diagnose,
     if guard.refused:
         return _refused_text(title, call, guard.refused_name())
     if kind == "slow":
-        return colored(f"{head} took longer than the time limit, and was stopped.", "red") + (
+        limit = _TIME_LIMIT.get()
+        return colored(f"{head} took longer than the time limit ({limit:g} s), and was stopped.", "red") + (
             f"\n  call: {call}\n  hint: this usually means a loop whose end never comes: check that every while "
             "loop's condition becomes false, and what your loop bounds come to on this case"
         )
