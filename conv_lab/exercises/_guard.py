@@ -365,7 +365,7 @@ def read_answer(value, items=None):
 
     def read(v, depth):
         t = type(v)
-        if v is None or t in (bool, int, float, complex, str, bytes):
+        if v is None or v is Ellipsis or t in (bool, int, float, complex, str, bytes):
             left[0] -= 1
             return v
         if isinstance(v, np.ndarray) or (not isinstance(v, (np.generic, numbers.Number)) and _array_like(t)):
@@ -419,7 +419,7 @@ def _plain(value):
         t = type(v)
         if t in (list, tuple):
             todo.extend(v[: MAX_NUMBERS + 1])
-        elif not (v is None or t in (bool, int, float, complex, str, bytes, np.ndarray)):
+        elif not (v is None or v is Ellipsis or t in (bool, int, float, complex, str, bytes, np.ndarray)):
             return False
     return True
 

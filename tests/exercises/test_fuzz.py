@@ -129,6 +129,22 @@ def peek_by_traceback(**kwargs):
     return None
 
 
+class TracebackPeeker:
+    """An answer that, when iterated, looks for expected values in the frames a traceback reaches."""
+
+    def __iter__(self):
+        try:
+            raise ValueError
+        except ValueError as exc:
+            frame = exc.__traceback__.tb_frame
+        while frame is not None:
+            for key in ("expected", "e", "truth"):
+                if isinstance(frame.f_locals.get(key), (tuple, list)):
+                    return iter(frame.f_locals[key])
+            frame = frame.f_back
+        return iter([-1])
+
+
 class BrokenMessage(Exception):
     def __str__(self):
         raise RuntimeError("no message")
@@ -261,6 +277,7 @@ HOSTILE_FUNCTIONS = {
 HOSTILE_VALUES = {label: value for label, value in RETURNED.items() if value is not None} | {
     "an int whose __int__ reads frames": PeekingInt(7),
     "a tuple of those": (PeekingInt(7), PeekingInt(7)),
+    "an iterable that reads frames through a traceback": TracebackPeeker(),
     "a list of broken objects": [Broken(), Broken()],
     "a function": peek_expected,
     "a negative number": -1,
