@@ -258,13 +258,14 @@ class Guard:
         watchdog = None
         if threading.current_thread() is threading.main_thread():
             watchdog = threading.Thread(target=watch, daemon=True)
-        old = sys.getprofile()
+        old, old_threads = sys.getprofile(), threading.getprofile()
         outcome = ("lost", None)
         self._deadline = time.monotonic() + limit
         try:
             try:
                 if watchdog is not None:
                     watchdog.start()
+                threading.setprofile(self._hook)  # threads the student's code starts are watched too
                 sys.setprofile(self._hook)
                 value = fn(**kwargs)
                 lost = sys.getprofile() is not self._hook
@@ -278,6 +279,7 @@ class Guard:
                 outcome = ("lost", None) if lost and not self.refused else ("returned", value)
             finally:
                 sys.setprofile(old)
+                threading.setprofile(old_threads)
                 with lock:
                     state["done"] = True
                 stop.set()
@@ -292,6 +294,7 @@ class Guard:
         for _ in range(3):  # an interrupt the watchdog asked for may still be on its way: catch it here
             try:
                 sys.setprofile(old)
+                threading.setprofile(old_threads)
                 with lock:
                     state["done"] = True
                 stop.set()

@@ -101,6 +101,19 @@ class TestForbidden:
         assert ("without corr2d" in out or "could not be watched" in out) and _common.PASS_TEXT not in out
         assert sys.getprofile() is None
 
+    def test_a_call_from_a_thread_the_student_starts_is_refused(self, capsys):
+        import threading
+
+        def threaded(x, w):
+            out = []
+            thread = threading.Thread(target=lambda: out.append(cl.corr2d(x, w)))
+            thread.start()
+            thread.join()
+            return out[0]
+
+        assert "without corr2d" in output(threaded, capsys)
+        assert threading.getprofile() is None
+
     def test_a_swallowed_refusal_is_still_reported(self, capsys):
         def sneaky(x, w):
             try:
