@@ -300,7 +300,8 @@ def run_checker(
         ``diagnose(case, got, expected) -> str`` names the likely bug of a wrong answer. ``got`` is the answer
         as read: numpy arrays, Python numbers, tuples and lists (an :class:`Unreadable` never reaches it).
     forbid : sequence of str
-        Roles (``"forward"``, ``"gradient"``, ``"read-rows"``, ``"size"``: see ``_guard.ROLES``) and names of
+        Roles (``"forward"`` = ``"conv"`` + ``"windows"`` + ``"correlation"``, ``"gradient"``, ``"read-rows"``,
+        ``"size"``: see ``_guard.ROLES``) and names of
         ``conv_lab`` routines (``"conv2d"``, ``"Conv2d.backward"``, ``"speed.conv2d_textbook"``, a module such
         as ``"grouped"``) the exercise replaces. The library's private code, the checkers' own code and the
         modules net, draw, views and speed are refused in every exercise.

@@ -49,13 +49,9 @@ _SUBMODULES = {info.name for info in pkgutil.iter_modules([_LIB])}
 # What an exercise can refuse, by role: each name is a routine (as conv_lab spells it), a method, a class or a
 # whole module of conv_lab. A role refuses everything that would do that part of the work for the student.
 ROLES = {
-    # computes a forward pass, or copies all the windows at once
-    "forward": (
+    # computes a whole forward pass
+    "conv": (
         "conv2d",
-        "im2col",
-        "sliding_windows",
-        "corr2d",
-        "convolve2d",
         "Conv2d.forward",  # also Conv2d.__call__, the same code: layer(x)
         "speed.conv2d_textbook",
         "speed.forward_contenders",
@@ -64,6 +60,8 @@ ROLES = {
         "winograd.forward",
         "grouped",
     ),
+    "windows": ("im2col", "sliding_windows"),  # copies all the windows at once
+    "correlation": ("corr2d", "convolve2d"),  # one channel's correlation or convolution
     # computes a gradient. numerical_gradient belongs here: on a linear function, such as a forward pass without
     # bias, its central difference is exact, so it would compute dx or dw for the student
     "gradient": (
@@ -79,6 +77,7 @@ ROLES = {
     # answers "how big is the output"
     "size": ("output_size", "stride_leftover", "draw.geometry", "views.view_state"),
 }
+ROLES["forward"] = ROLES["conv"] + ROLES["windows"] + ROLES["correlation"]  # everything that computes a forward pass
 # Refused in every exercise: the checkers themselves, and the modules that are not building blocks.
 ALWAYS = ("exercises", "net", "draw", "views", "speed")
 _WRAPPER = ("_checks", "quiet_nonfinite.<locals>.wrapper")  # the library's decorator: the call it wraps decides
