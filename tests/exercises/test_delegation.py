@@ -435,3 +435,17 @@ def test_reading_expected_from_the_checkers_frame_is_refused(capsys):
     for name in FUNCTION_CHECKERS:
         out = _run(name, peek, capsys)
         assert "without frame inspection" in out and _common.PASS_TEXT not in out, out
+
+
+def test_on_python_3_10_without_co_qualname(monkeypatch, capsys):
+    """Python 3.10 code objects have no co_qualname: the guard finds qualified names from the loaded modules."""
+    from tests.exercises.helpers import load
+
+    monkeypatch.setattr(_guard, "_qualname", _guard._indexed_qualname)
+    monkeypatch.setattr(_guard, "_QUALNAMES", {})
+    assert _common.PASS_TEXT in _run("check_dx_rot180", load("nb05").my_dx_rot180, capsys)
+    assert "without Conv2d.forward" in _run("check_conv_forward", LAYER_IDIOM["check_conv_forward"], capsys)
+    routine, make = CHEATS["check_conv_forward"]
+    assert "without conv2d" in _run("check_conv_forward", make(lambda: routine.__wrapped__), capsys)
+    assert "without _checks.out_len" in _run("check_padding_for", _out_len, capsys)
+    assert _guard._QUALNAMES[cl.conv2d.__code__] == "quiet_nonfinite.<locals>.wrapper"
