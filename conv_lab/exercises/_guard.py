@@ -85,6 +85,7 @@ _CALLBACKS = {("gradcheck", "numerical_gradient")}  # routines that call a calla
 # Reading another frame's variables (where a checker keeps what it expects) is refused as well.
 _PEEKING = {id(f): f"frame inspection ({f.__module__}.{f.__name__})" for f in (sys._getframe, sys._current_frames)}
 _PEEKING.update({id(f): f"gc.{f.__name__}" for f in (gc.get_objects, gc.get_referrers)})
+_PEEKING[id(sys.setprofile)] = "sys.setprofile (switching the checker's guard off)"
 
 MAX_NUMBERS = 10**4  # an answer with more numbers than this is not read (the largest expected answer has 648)
 _TIME_LIMIT = contextvars.ContextVar("time_limit", default=10.0)
@@ -257,7 +258,8 @@ class Guard:
                     if verdict and mod not in TRUSTED.get():
                         self.refused.setdefault(*verdict)
             elif event == "c_call" and id(arg) in _PEEKING:
-                self.refused.setdefault(_PEEKING[id(arg)], False)
+                if not (_module(frame.f_code.co_filename) or "").startswith("exercises"):  # not the guard's own
+                    self.refused.setdefault(_PEEKING[id(arg)], False)
             else:
                 return
             if time.monotonic() > self._deadline:

@@ -114,6 +114,17 @@ class TestForbidden:
         assert "without corr2d" in output(threaded, capsys)
         assert threading.getprofile() is None
 
+    def test_switching_the_guard_off_is_refused(self, capsys):
+        def unguarded(x, w):
+            hook = sys.getprofile()
+            sys.setprofile(None)
+            y = cl.corr2d(x, w)
+            sys.setprofile(hook)
+            return y
+
+        out = output(unguarded, capsys)
+        assert "without sys.setprofile" in out and _common.PASS_TEXT not in out
+
     def test_a_swallowed_refusal_is_still_reported(self, capsys):
         def sneaky(x, w):
             try:
