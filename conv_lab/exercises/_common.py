@@ -2,78 +2,59 @@
 
 A checker calls :func:`run_checker` with the student's function, a list of
 hidden cases, a reference that computes the expected answer, and a
-``diagnose`` function that names the likely bug. :func:`run_checker`
+``diagnose`` function that names the likely bug. For each case,
+:func:`run_checker`
 
-- computes every expected answer first, with the library;
-- then, while the student's function runs, makes the ``conv_lab`` routines
-  the exercise replaces unavailable to it (a call prints "this exercise asks
-  you to write it without X"), while the library's own internal calls and the
-  building blocks the notebook allows keep working;
-- hands the student fresh, writeable copies of each case's arrays and checks
-  afterwards that they came back unchanged;
-- turns whatever the student's code raises into a hint, and never raises
-  itself: a bug in a hint (or a strange return value) still ends in a printed
-  message, not a traceback;
+- hands the student fresh, writeable copies of the case's arrays and runs the
+  student's function under guard (``_guard.py``): the ``conv_lab`` routines
+  the exercise replaces are refused by their code, whatever name reaches them,
+  while the library's own internal calls and the building blocks the notebook
+  allows keep working; the case has a time limit; the answer is read into
+  plain arrays and numbers, with a bound on its size;
+- only then, with the guard off, computes the expected answer, so no frame
+  holds it while the student's code runs;
+- checks that the inputs came back unchanged, compares (at float32's
+  tolerance when the answer is float32), and turns a wrong answer or an
+  exception into a hint. It never raises: a bug in a hint, or a strange
+  answer, still ends in a short printed message, not a traceback;
 - prints one green pass line, or the first failing case with the call, what
   was expected, what came back and the hint, and returns None.
 """
 
-import functools
+import contextvars
 import numbers
-import sys
-import types
+import reprlib
 import warnings
-from contextlib import contextmanager
 
 import numpy as np
 from termcolor import colored
 
-from .. import columns, draw, speed, views  # noqa: F401 - loaded so that their routines can be forbidden
+from ._guard import _TIME_LIMIT, ROLES, Guard, Unreadable, UsedForbidden, name_of, time_limit  # noqa: F401
 
 PASS_TEXT = "hidden cases pass"
 
-# What the checkers forbid, by what it would do for the student (names as in run_checker's ``forbid``).
-# Everything that computes a whole forward pass, or copies all the windows at once:
-FORWARD_ROUTINES = (
-    "conv2d",
-    "im2col",
-    "sliding_windows",
-    "corr2d",
-    "convolve2d",
-    "Conv2d.forward",
-    "speed.conv2d_textbook",
-    "speed.forward_contenders",
-    "columns.gemm_forward",
-    "fft.forward",
-    "winograd.forward",
-)
-# Everything that computes a gradient. numerical_gradient belongs here: on a linear function, such as a
-# forward pass without bias, its central difference is exact, so it would compute dx or dw for the student.
-GRADIENT_ROUTINES = (
-    "conv2d_backward",
-    "col2im",
-    "conv_transpose2d",
-    "Conv2d.backward",
-    "columns.gemm_backward",
-    "numerical_gradient",
-)
-# Everything that lists the rows a layer reads:
-READ_ROWS_ROUTINES = ("rows_read", "draw.unread_mask", "views.view_state")
+# The roles' routines by name, for checkers that list names (``forbid=FORWARD_ROUTINES + ("conv_transpose2d",)``);
+# ``forbid`` also takes the role names themselves (``forbid=("forward", "gradient")``). See _guard.ROLES.
+FORWARD_ROUTINES = ROLES["forward"]
+GRADIENT_ROUTINES = ROLES["gradient"]
+READ_ROWS_ROUTINES = ROLES["read-rows"]
+SIZE_ROUTINES = ROLES["size"]
 
-
-class UsedForbidden(Exception):
-    """Raised inside the student's function when it calls a routine the exercise replaces."""
-
-
-class _Failure(Exception):
-    """One case failed; carries the message shown to the student."""
+_TOLERANCE = contextvars.ContextVar("tolerance", default=1e-9)  # rtol and atol of same() and matches()
+_FLOAT32_TOLERANCE = 1e-4
 
 
 # --- comparing answers ---------------------------------------------------------
 
 
-def same(got, expected, rtol=1e-9, atol=1e-9):
-    """True when ``got`` has ``expected``'s structure and shape and close values. Never raises."""
+def same(got, expected, rtol=None, atol=None):
+    """True when ``got`` has ``expected``'s structure and shape and close values. Never raises.
+
+    The tolerance is 1e-9 unless given, or unless the checker is judging a float32 answer.
+    A list of arrays is accepted where an array is expected (it is stacked).
+    """
+    rtol = _TOLERANCE.get() if rtol is None else rtol
+    atol = _TOLERANCE.get() if atol is None else atol
     try:
         if isinstance(expected, (tuple, list)):
             return (
@@ -81,7 +62,7 @@ def same(got, expected, rtol=1e-9, atol=1e-9):
                 and len(got) == len(expected)
                 and all(same(g, e, rtol, atol) for g, e in zip(got, expected))
             )
-        if isinstance(got, (tuple, list)) and any(isinstance(g, np.ndarray) for g in got):
+        if isinstance(got, Unreadable):
             return False
         got_arr = np.asarray(got)
         exp_arr = np.asarray(expected)
@@ -93,11 +74,13 @@ def same(got, expected, rtol=1e-9, atol=1e-9):
 
 
 def is_whole(v):
-    """True for a finite number with no fractional part (any int width, or a float like 3.0).
+    """True for a finite number with no fractional part (any int width, a float like 3.0, a 0-d array).
 
-    False for anything else: bools, strings, arrays, NaN and inf. Never raises. The predict-then-check
-    questions accept their numbers in any such form.
+    False for anything else: bools, strings, arrays of more than one number, NaN and inf. Never raises. The
+    predict-then-check questions accept their numbers in any such form.
     """
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        v = v[()]
     if isinstance(v, (bool, np.bool_)) or not isinstance(v, (numbers.Integral, numbers.Real)):
         return False
     try:
@@ -116,7 +99,7 @@ def same_ints(got, expected):
         return False
 
 
-def matches(got, candidate, rtol=1e-9, atol=1e-9):
+def matches(got, candidate, rtol=None, atol=None):
     """:func:`same`, for testing a wrong answer against a candidate mistake."""
     return same(got, candidate, rtol, atol)
 
@@ -127,135 +110,44 @@ def describe_args(args):
         if isinstance(v, np.ndarray):
             parts.append(f"{k}=<array {v.shape}>")
         else:
-            parts.append(f"{k}={v!r}")
+            parts.append(f"{k}={short(v)}")
     return ", ".join(parts)
 
 
+_REPR = reprlib.Repr()
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxset = 8
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother = 3, 60, 60
+SHORT = 200  # the longest value, exception message or hint line printed (characters)
+
+
+def cut(text, limit=SHORT):
+    """``text`` on one line, at most ``limit`` characters."""
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 4] + " ..."
+
+
 def short(v):
-    """A one-line description of a value for the failure message. Never raises."""
+    """A one-line description of a value for the failure message, at most SHORT characters. Never raises."""
     try:
-        if isinstance(v, (tuple, list)) and any(isinstance(e, np.ndarray) for e in v):
-            return "(" + ", ".join(short(e) for e in v) + ")"
-        if v is None or isinstance(v, (bool, int, float, np.integer, np.floating, tuple, str)):
-            return repr(v)
+        if isinstance(v, Unreadable):
+            return cut(v.text)
+        if isinstance(v, (tuple, list)) and any(isinstance(e, np.ndarray) for e in v[:8]):
+            more = ", ..." if len(v) > 8 else ""
+            return cut("(" + ", ".join(short(e) for e in v[:8]) + more + ")")
+        if isinstance(v, np.generic) and v.dtype.kind in "biuf":
+            v = v.item()
+        if isinstance(v, int) and not isinstance(v, bool) and v.bit_length() > 128:
+            return f"a whole number of about {int(v.bit_length() * 0.30103)} digits"
+        if v is None or isinstance(v, (bool, int, float, complex, tuple, list, str, bytes, set)):
+            return cut(_REPR.repr(v))
         a = np.asarray(v)
         if a.dtype.kind not in "biuf":
             return f"a {type(v).__name__}"
         if a.size <= 12:
-            return " ".join(np.array2string(a, precision=3, separator=", ").split())
+            return cut(np.array2string(a, precision=3, separator=", "))
         return f"array of shape {a.shape}"
     except Exception:  # noqa: BLE001
-        return f"a {type(v).__name__}"
-
-
-# --- keeping the replaced routines away from the student -------------------------
-
-
-def _resolve(name):
-    """``"conv2d"`` or ``"Conv2d.backward"`` -> (owner object, attribute name, original)."""
-    import conv_lab
-
-    owner = conv_lab
-    *path, attr = name.split(".")
-    for part in path:
-        owner = getattr(owner, part)
-    return owner, attr, owner.__dict__[attr] if isinstance(owner, type) else getattr(owner, attr)
-
-
-def _blocker(name, original, calls):
-    """A stand-in that lets the library's own modules through and stops everyone else."""
-
-    @functools.wraps(original)
-    def stand_in(*args, **kwargs):
-        caller = sys._getframe(1).f_globals.get("__name__", "")
-        if caller.startswith("conv_lab.") and not caller.startswith("conv_lab.exercises"):
-            return original(*args, **kwargs)
-        calls.append(name)
-        raise UsedForbidden(f"this exercise asks you to write it without {name}")
-
-    return stand_in
-
-
-def _unwrap(fn):
-    while True:
-        if isinstance(fn, functools.partial):
-            fn = fn.func
-        elif hasattr(fn, "__func__"):  # bound method
-            fn = fn.__func__
-        else:
-            return fn
-
-
-def _private_helpers():
-    """Names (as run_checker's ``forbid`` spells them) of the library's private functions.
-
-    They are forbidden in every exercise along with the named routines: a student's code has no reason to
-    call them, and some of them compute an exercise's answer (the blocked im2col, the rot180 route's dw).
-    The library's own calls to them go through, as for every forbidden routine.
-    """
-    names = []
-    for key, module in list(sys.modules.items()):
-        if not key.startswith("conv_lab.") or key.startswith(("conv_lab.exercises", "conv_lab._")):
-            continue
-        short = key[len("conv_lab.") :]
-        for attr, value in list(vars(module).items()):
-            if (
-                attr.startswith("_")
-                and not attr.startswith("__")
-                and isinstance(value, types.FunctionType)
-                and value.__module__ == key
-            ):
-                names.append(f"{short}.{attr}")
-    return names
-
-
-@contextmanager
-def forbidden(fn, names, calls):
-    """While active, calls to the named ``conv_lab`` routines from outside the library raise UsedForbidden.
-
-    Every binding of each routine is swapped: the attribute in each loaded
-    ``conv_lab`` module, and any global name in the student's module (the
-    notebook's ``__main__`` included) that refers to it. ``calls`` collects
-    the names called, so a student ``try/except`` cannot hide the call.
-    """
-    swaps = []  # (namespace dict or object, attribute, original)
-    try:
-        import conv_lab
-
-        originals = {}
-        for name in list(names) + [n for n in _private_helpers() if n not in names]:
-            owner, attr, original = _resolve(name)
-            originals[name] = original
-            if isinstance(owner, type):
-                stand_in = _blocker(name, original, calls)
-                swaps.append((owner, attr, original))
-                setattr(owner, attr, stand_in)
-                continue
-            stand_in = _blocker(name, original, calls)
-            spaces = [
-                vars(m) for key, m in list(sys.modules.items()) if key == "conv_lab" or key.startswith("conv_lab.")
-            ]
-            spaces.append(getattr(_unwrap(fn), "__globals__", {}))
-            main = sys.modules.get("__main__")
-            if main is not None:
-                spaces.append(vars(main))
-            seen = set()
-            for space in spaces:
-                if id(space) in seen:
-                    continue
-                seen.add(id(space))
-                for key, value in list(space.items()):
-                    if value is original:
-                        swaps.append((space, key, original))
-                        space[key] = stand_in
-        del conv_lab
-        yield originals
-    finally:
-        for where, key, original in reversed(swaps):
-            if isinstance(where, dict):
-                where[key] = original
-            else:
-                setattr(where, key, original)
+        return "a value that can't be shown"
 
 
 # --- exceptions students' code raises, turned into hints -------------------------
@@ -311,7 +203,7 @@ def exception_hint(exc):
     return None
 
 
-# --- running a checker -------------------------------------------------------------
+# --- running a checker -------------------------------------------------------------------------
 
 
 def _fresh(value):
@@ -338,7 +230,7 @@ def _safe(hook, *args, fallback):
             hint = hook(*args)
     except Exception:  # noqa: BLE001
         return fallback
-    return hint if isinstance(hint, str) and hint else fallback
+    return cut(hint, 2000) if isinstance(hint, str) and hint else fallback
 
 
 def exception_text(exc):
@@ -351,9 +243,9 @@ def exception_text(exc):
 
 
 def _message(exc):
-    """The first line of an exception's message; never raises, even if its __str__ does."""
+    """The first line of an exception's message, cut short; never raises, even if its __str__ does."""
     text = exception_text(exc)
-    return text.splitlines()[0] if text else ""
+    return cut(text.splitlines()[0]) if text.strip() else ""
 
 
 def not_answered(title, answer, form):
@@ -362,6 +254,21 @@ def not_answered(title, answer, form):
         print(colored(f"{title}: not answered yet.", "yellow") + f" Replace the ... with {form}.")
         return True
     return False
+
+
+def _float_sizes(v, depth=0):
+    """The item sizes of the floating-point arrays and scalars in a (read) answer."""
+    if isinstance(v, (np.ndarray, np.generic)):
+        return {v.dtype.itemsize} if v.dtype.kind == "f" else set()
+    if isinstance(v, (tuple, list)) and depth < 4:
+        return set().union(*(_float_sizes(e, depth + 1) for e in v[:16])) if v else set()
+    return set()
+
+
+def _refused_text(title, call, name):
+    return colored(f"{title}: this exercise asks you to write it without {name}.", "red") + (
+        f"\n  {call} called {name}. Use the building blocks the notebook allows."
+    )
 
 
 def run_checker(
@@ -387,37 +294,45 @@ def run_checker(
     cases : list of dict
         Keyword arguments of each hidden case. Arrays are copied before each call.
     reference : callable
-        ``reference(**case)`` gives the expected answer. It runs before any student code, with every
-        routine available.
+        ``reference(**case)`` gives the expected answer. It runs after the student's function has returned
+        on that case, with every routine available.
     diagnose : callable
-        ``diagnose(case, got, expected) -> str`` names the likely bug of a wrong answer.
+        ``diagnose(case, got, expected) -> str`` names the likely bug of a wrong answer. ``got`` is the answer
+        as read: numpy arrays, Python numbers, tuples and lists (an :class:`Unreadable` never reaches it).
     forbid : sequence of str
-        Names of ``conv_lab`` routines the exercise replaces (``"conv2d"``, ``"Conv2d.backward"``).
+        Roles (``"forward"`` = ``"conv"`` + ``"windows"`` + ``"correlation"``, ``"gradient"``, ``"read-rows"``,
+        ``"size"``: see ``_guard.ROLES``) and names of
+        ``conv_lab`` routines (``"conv2d"``, ``"Conv2d.backward"``, ``"speed.conv2d_textbook"``, a module such
+        as ``"grouped"``) the exercise replaces. The library's private code, the checkers' own code and the
+        modules net, draw, views and speed are refused in every exercise.
     diagnose_error : callable, optional
         ``diagnose_error(case, exc) -> str or None``: a specific hint for an exception the student's
         code raised; general numpy hints are used when it returns None.
     compare : callable
-        ``compare(got, expected) -> bool``; default :func:`same` (rtol = atol = 1e-9).
+        ``compare(got, expected) -> bool``; default :func:`same` (rtol = atol = 1e-9, 1e-4 for float32).
     generic_hint : str
         Shown when no specific hint applies.
     """
-    _check(title, fn, cases, reference, diagnose, forbid, diagnose_error, compare, generic_hint)
+    try:
+        _check(title, fn, cases, reference, diagnose, forbid, diagnose_error, compare, generic_hint)
+    except Exception as exc:  # noqa: BLE001 - the last guard: a checker prints, it never raises
+        print(colored(f"{title}: the checker failed ({type(exc).__name__}); please report it.", "red"))
 
 
 def _check(title, fn, cases, reference, diagnose, forbid, diagnose_error, compare, generic_hint):
-    name = getattr(_unwrap(fn), "__name__", "your function")
-    try:
-        expected_all = [reference(**case) for case in cases]
-    except Exception as exc:  # noqa: BLE001 - a broken case is the checker's bug, not the student's
-        print(colored(f"{title}: the checker could not build its cases ({type(exc).__name__}: {exc}).", "red"))
-        return
     if not callable(fn):
         print(colored(f"{title}: pass your function itself, not {short(fn)}.", "red"))
         return
-    for number, (case, expected) in enumerate(zip(cases, expected_all), start=1):
+    try:
+        Guard(forbid)  # the names resolve
+    except Exception as exc:  # noqa: BLE001 - a wrong forbid name is the checker's bug, not the student's
+        print(colored(f"{title}: the checker could not build its cases ({type(exc).__name__}: {exc}).", "red"))
+        return
+    name = name_of(fn)
+    for number, case in enumerate(cases, start=1):
         try:
             failure = _one_case(
-                title, fn, name, number, len(cases), case, expected, forbid, diagnose, diagnose_error, compare,
+                title, fn, name, number, len(cases), case, reference, forbid, diagnose, diagnose_error, compare,
                 generic_hint,
             )  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - the last guard: a checker prints, it never raises
@@ -431,28 +346,25 @@ def _check(title, fn, cases, reference, diagnose, forbid, diagnose_error, compar
     print(colored(f"{title}: all {len(cases)} {PASS_TEXT}.", "green"))
 
 
-def _one_case(title, fn, name, number, total, case, expected, forbid, diagnose, diagnose_error, compare, generic_hint):
+def _one_case(title, fn, name, number, total, case, reference, forbid, diagnose, diagnose_error, compare, generic_hint):
     """None if the case passes, else the message to print."""
     given = {k: _fresh(v) for k, v in case.items()}
     call = f"{name}({describe_args(case)})"
     head = f"{title}: case {number} of {total}"
-    calls = []
-    got = exc = None
-    try:
-        with forbidden(fn, forbid, calls) as originals:
-            if _unwrap(fn) in {_unwrap(o) for o in originals.values()}:
-                calls.append(next(n for n, o in originals.items() if _unwrap(o) is _unwrap(fn)))
-            else:
-                got = fn(**given)
-    except NotImplementedError:
-        return colored(f"{title}: not implemented yet.", "yellow") + f" Fill in {name} and run this cell again."
-    except KeyboardInterrupt:
-        raise
-    except BaseException as error:  # noqa: BLE001 - report whatever the student's code raised, sys.exit() too
-        exc = error
-    if calls:
-        return colored(f"{title}: this exercise asks you to write it without {calls[0]}.", "red") + (
-            f"\n  {call} called the library's {calls[0]}. Use the building blocks the notebook allows."
+    guard = Guard(forbid)
+    kind, got = guard.run(fn, given)  # the student's code runs here, and only here
+    if guard.refused:
+        return _refused_text(title, call, guard.refused_name())
+    if kind == "slow":
+        limit = _TIME_LIMIT.get()
+        return colored(f"{head} took longer than the time limit ({limit:g} s), and was stopped.", "red") + (
+            f"\n  call: {call}\n  hint: this usually means a loop whose end never comes: check that every while "
+            "loop's condition becomes false, and what your loop bounds come to on this case"
+        )
+    if kind == "lost":
+        return colored(f"{head} could not be watched to its end.", "red") + (
+            f"\n  call: {call}\n  hint: your function went so deep into calls that Python's recursion limit was "
+            "reached (a function that calls itself without end?)"
         )
     for key, value in case.items():
         if isinstance(value, np.ndarray) and _changed(value, given[key]):
@@ -461,38 +373,88 @@ def _one_case(title, fn, name, number, total, case, expected, forbid, diagnose, 
                 + f"\n  call: {call}\n  hint: a function must not modify its caller's arrays; work on a copy "
                 f"(np.pad and arithmetic make new arrays; +=, slice assignment and out= write into the input)"
             )
-    if exc is not None:
-        specific = _safe(diagnose_error, case, exc, fallback=None)
-        hint = specific or exception_hint(exc) or "read the error message, then run your function on the case shown"
-        message = _message(exc)
-        return colored(f"{head} raised {type(exc).__name__}: {message}", "red") + f"\n  call: {call}\n  hint: {hint}"
+    if kind == "raised":
+        if isinstance(got, NotImplementedError):
+            return colored(f"{title}: not implemented yet.", "yellow") + f" Fill in {name} and run this cell again."
+        specific = _safe(diagnose_error, case, got, fallback=None)
+        hint = specific or exception_hint(got) or "read the error message, then run your function on the case shown"
+        return (
+            colored(f"{head} raised {type(got).__name__}: {_message(got)}", "red") + f"\n  call: {call}\n  hint: {hint}"
+        )
     if got is None:
         return (
             colored(f"{head} returned None.", "red") + f"\n  call: {call}\n  hint: did you forget the return statement?"
         )
+    if isinstance(got, Unreadable):
+        return colored(f"{head} returned {cut(got.text)}.", "red") + (
+            f"\n  call: {call}\n  hint: return numbers (a numpy array, a number, or a tuple/list of them) of the "
+            "size the exercise asks for"
+        )
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            ok = bool(compare(got, expected))
-    except Exception:  # noqa: BLE001
-        ok = False
+        expected = reference(**case)  # only now, with the student's code finished and the guard off
+    except Exception as exc:  # noqa: BLE001 - a broken case is the checker's bug, not the student's
+        return colored(f"{title}: the checker could not build case {number} ({type(exc).__name__}).", "red")
+    sizes = _float_sizes(got)
+    low = min(sizes) if sizes else 8  # float32 answers are compared, and diagnosed, at float32's tolerance
+    token = _TOLERANCE.set(_FLOAT32_TOLERANCE if low == 4 else _TOLERANCE.get())
+    try:
+        ok = _compare(compare, got, expected)
+        loose = _FLOAT32_TOLERANCE if low == 8 else 1e-2
+        if not ok and _compare(compare, got, expected, loose):  # decided here: no hint blames the formula for it
+            hint = (
+                f"compute in float64: your values agree with the expected ones to about {loose:.0e} only, the "
+                "precision of float32 (or float16) arithmetic somewhere in your computation"
+            )
+        elif not ok:
+            hint = _safe(diagnose, case, got, expected, fallback=generic_hint)
+    finally:
+        _TOLERANCE.reset(token)
     if ok:
         return None
-    hint = _safe(diagnose, case, got, expected, fallback=generic_hint)
     return (
         colored(f"{head} is wrong.", "red")
         + f"\n  call:     {call}\n  expected: {short(expected)}\n  got:      {short(got)}\n  hint:     {hint}"
     )
 
 
+def _compare(compare, got, expected, tolerance=None):
+    token = _TOLERANCE.set(tolerance) if tolerance is not None else None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return bool(compare(got, expected))
+    except Exception:  # noqa: BLE001
+        return False
+    finally:
+        if token is not None:
+            _TOLERANCE.reset(token)
+
+
+def _longest(v, depth=0):
+    """The longest tuple, list or array axis in an expected value, for reading an iterator answer."""
+    if isinstance(v, np.ndarray):
+        return max(v.shape, default=1)
+    if isinstance(v, (tuple, list)) and depth < 4:
+        return max([len(v)] + [_longest(e, depth + 1) for e in v])
+    return 1
+
+
 def check_value(title, got, expected, diagnose, compare=same):
     """Check a single answer (a predict-then-check question). Prints pass or the hint; returns None."""
     try:
-        ok = compare(got, expected)
-    except Exception:  # noqa: BLE001
-        ok = False
-    if ok:
-        print(colored(f"{title}: correct.", "green"))
-        return
-    hint = _safe(diagnose, got, expected, fallback="not quite: work it out again on paper, step by step")
-    print(colored(f"{title}: not yet.", "red") + f" You answered {short(got)}.\n  hint: {hint}")
+        guard = Guard()
+        kind, got = guard.read(got, items=_longest(expected) + 1)
+        if guard.refused:
+            print(colored(f"{title}: your answer called {guard.refused_name()} when it was read.", "red"))
+            return
+        if kind != "returned":
+            print(colored(f"{title}: your answer could not be read.", "red") + " Answer with plain numbers.")
+            return
+        ok = _compare(compare, got, expected)
+        if ok:
+            print(colored(f"{title}: correct.", "green"))
+            return
+        hint = _safe(diagnose, got, expected, fallback="not quite: work it out again on paper, step by step")
+        print(colored(f"{title}: not yet.", "red") + f" You answered {short(got)}.\n  hint: {hint}")
+    except Exception as exc:  # noqa: BLE001 - the last guard: a checker prints, it never raises
+        print(colored(f"{title}: the checker failed ({type(exc).__name__}); please report it.", "red"))

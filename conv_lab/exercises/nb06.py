@@ -6,7 +6,6 @@ import re
 import numpy as np
 from termcolor import colored
 
-from .. import net as _net  # noqa: F401 - loaded so that its models' backward can be forbidden
 from ..blocks import dilate2d, output_size, pad2d, rot180, rows_read, stride_leftover
 from ..columns import im2col
 from ..conv import conv2d, conv2d_backward

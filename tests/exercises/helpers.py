@@ -1,7 +1,10 @@
 """Helpers for the exercise-checker tests."""
 
 import importlib.util
+import inspect
 from pathlib import Path
+
+from conv_lab.exercises import _guard
 
 SOLUTIONS = Path(__file__).resolve().parents[2] / "solutions"
 
@@ -15,8 +18,19 @@ def load(name):
 
 
 def run(checker, fn, capsys):
-    """Run a checker; passed is read from what the student sees."""
-    assert checker(fn) is None
+    """Run a checker; passed is read from what the student sees.
+
+    A checker module's own helper (``nb03._strided_taps``, which reproduces a mistake) handed over as the
+    student's function is run as the student's code: its module is trusted, which a student's code never is.
+    """
+    trusted = frozenset()
+    if inspect.isfunction(fn) and str(fn.__module__).startswith("conv_lab.exercises."):
+        trusted = frozenset({_guard._module(fn.__code__.co_filename)})
+    token = _guard.TRUSTED.set(trusted)
+    try:
+        assert checker(fn) is None
+    finally:
+        _guard.TRUSTED.reset(token)
     out = capsys.readouterr().out
     return "hidden cases pass" in out, out
 

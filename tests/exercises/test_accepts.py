@@ -1,0 +1,71 @@
+"""Correct answers in unusual forms are accepted by the real checkers (the review's W1-W4)."""
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from conv_lab import exercises as ex
+from tests.exercises.helpers import load, run
+
+
+def as_float32(fn):
+    def student(**kwargs):
+        got = fn(**{k: v.astype(np.float32) if isinstance(v, np.ndarray) else v for k, v in kwargs.items()})
+        return tuple(np.asarray(g, dtype=np.float32) for g in got) if isinstance(got, tuple) else got.astype(np.float32)
+
+    return student
+
+
+def in_float32_inside(fn):
+    """Computes in float32, returns float64: refused, with the float32 hint, not a hint about the formula."""
+
+    def student(**kwargs):
+        got = as_float32(fn)(**kwargs)
+        return tuple(np.asarray(g, dtype=np.float64) for g in got) if isinstance(got, tuple) else got.astype(float)
+
+    return student
+
+
+@pytest.mark.parametrize(
+    "checker, solution", [(ex.check_padding_for, "my_padding_for"), (ex.check_fft_length, "my_fft_length")]
+)
+def test_a_zero_d_array_is_a_number(checker, solution, capsys):
+    fn = getattr(load("nb01" if "padding" in solution else "nb07"), solution)
+    assert run(checker, lambda **kw: np.array(fn(**kw)), capsys)[0]
+    assert run(checker, lambda **kw: np.int32(fn(**kw)), capsys)[0]
+
+
+def test_a_list_of_window_arrays(capsys):
+    def windows(x, K, stride):
+        return [x[i * stride : i * stride + K] for i in range((len(x) - K) // stride + 1)]
+
+    assert run(ex.check_windows_1d, windows, capsys)[0]
+
+
+def test_an_unhashable_callable(capsys):
+    @dataclass
+    class Windows:
+        scale: float = 1.0
+
+        def __call__(self, x, K, stride):
+            return load("nb02").my_windows_1d(x, K, stride) * self.scale
+
+    assert run(ex.check_windows_1d, Windows(), capsys)[0]
+
+
+FLOAT32 = [
+    (ex.check_conv_backward, "nb04", "my_conv_backward"),
+    (ex.check_dw_correlation, "nb04", "dw_by_correlation"),
+    (ex.check_readout_backward, "nb06", "my_readout_backward"),
+    (ex.check_two_conv_backward, "nb06", "my_two_conv_backward"),
+]
+
+
+@pytest.mark.parametrize("checker, module, solution", FLOAT32)
+def test_float32_answers_are_judged_at_float32s_tolerance(checker, module, solution, capsys):
+    fn = getattr(load(module), solution)
+    ok, out = run(checker, as_float32(fn), capsys)
+    assert ok, out
+    ok, out = run(checker, in_float32_inside(fn), capsys)
+    assert not ok and "compute in float64" in out, out
