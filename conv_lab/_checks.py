@@ -261,6 +261,19 @@ def pad_amounts(padding, minimum=None):
     return (ph, ph, pw, pw)
 
 
+def axis_padding(padding, kernel, stride, dilation):
+    """Zeros (before, after) along one axis: an int, a (before, after) pair, "valid" or "same" (stride 1).
+
+    ``kernel``, ``stride`` and ``dilation`` are Python ints, already checked.
+    """
+    if isinstance(padding, (str, np.str_)):
+        return padding_sides(padding, (kernel, kernel), (stride, stride), (dilation, dilation))[:2]
+    if isinstance(padding, (tuple, list)) or (isinstance(padding, np.ndarray) and padding.ndim == 1):
+        return pair(padding, "padding (before, after)", minimum=0)
+    p = integer(padding, "padding", minimum=0)
+    return (p, p)
+
+
 def padding_arg(sides):
     """(top, bottom, left, right) in the form a public function takes: ``(ph, pw)`` when each axis is even."""
     top, bottom, left, right = sides

@@ -23,8 +23,9 @@ def output_size(size, kernel_size, stride=1, padding=0, dilation=1):
     kernel_size : int
         Kernel length K, >= 1.
     stride : int, default 1
-    padding : int, default 0
-        Zeros added on *each* side.
+    padding : int, (before, after), "valid" or "same", default 0
+        Zeros added on *each* side, or on each side its own number;
+        ``"same"`` (stride 1 only) is ``d*(K-1)`` zeros, the odd one after.
     dilation : int, default 1
         Spacing between kernel taps; 1 means no dilation.
 
@@ -45,12 +46,12 @@ def output_size(size, kernel_size, stride=1, padding=0, dilation=1):
 
 
 def _axis_args(size, kernel_size, stride, padding, dilation):
-    """Validate the five numbers of one axis; return them as Python ints (kernel checked to fit)."""
+    """Validate one axis; return Python ints and padding as (before, after) (kernel checked to fit)."""
     size = ck.integer(size, "size", minimum=1)
     kernel_size = ck.integer(kernel_size, "kernel_size", minimum=1)
     stride = ck.integer(stride, "stride", minimum=1)
-    padding = ck.integer(padding, "padding", minimum=0)
     dilation = ck.integer(dilation, "dilation", minimum=1)
+    padding = ck.axis_padding(padding, kernel_size, stride, dilation)
     ck.out_len(size, kernel_size, stride, padding, dilation, axis="size")
     return size, kernel_size, stride, padding, dilation
 
@@ -58,11 +59,12 @@ def _axis_args(size, kernel_size, stride, padding, dilation):
 def stride_leftover(size, kernel_size, stride=1, padding=0, dilation=1):
     """Rows (or columns) of the *padded* input below the last window.
 
-    ``a = (size + 2*padding - dilation*(kernel_size-1) - 1) mod stride``.
+    ``a = (size + 2*padding - dilation*(kernel_size-1) - 1) mod stride``
+    (``before + after`` in place of ``2*padding`` for uneven padding).
     The last window ends ``a`` rows before the bottom (right) edge of the
     padded input. The first ``min(a, padding)`` of those rows, counted from
-    the bottom edge, are padding, so only ``max(0, a - padding)`` of them are
-    input rows. Rows inside the image can go unread too: a repeating
+    the bottom edge, are padding (the bottom padding, when it is uneven), so
+    only ``max(0, a - padding)`` of them are input rows. Rows inside the image can go unread too: a repeating
     pattern of them exactly when ``kernel_size < stride`` or when stride and
     dilation share a factor, and with dilation a few more near the edges.
     Use :func:`rows_read` to see exactly which input rows a layer reads.
@@ -76,8 +78,8 @@ def stride_leftover(size, kernel_size, stride=1, padding=0, dilation=1):
     >>> stride_leftover(6, 3, stride=2, padding=1)  # the leftover row is padding
     1
     """
-    size, kernel_size, stride, padding, dilation = _axis_args(size, kernel_size, stride, padding, dilation)
-    return (size + 2 * padding - ck.extent(kernel_size, dilation)) % stride
+    size, kernel_size, stride, (before, after), dilation = _axis_args(size, kernel_size, stride, padding, dilation)
+    return (size + before + after - ck.extent(kernel_size, dilation)) % stride
 
 
 def rows_read(size, kernel_size, stride=1, padding=0, dilation=1):
@@ -93,7 +95,8 @@ def rows_read(size, kernel_size, stride=1, padding=0, dilation=1):
     ----------
     size : int
         Input length H (or W), without padding.
-    kernel_size, stride, padding, dilation : int
+    kernel_size, stride, dilation : int
+    padding : int, (before, after), "valid" or "same"
         As in :func:`output_size`.
 
     Returns
@@ -112,7 +115,7 @@ def rows_read(size, kernel_size, stride=1, padding=0, dilation=1):
     out = ck.out_len(size, kernel_size, stride, padding, dilation)
     ck.check_elements((size,), "the result", f"size={size}")
     ck.check_elements((out, kernel_size), "the table of taps (OH, K)", f"size={size}, kernel_size={kernel_size}")
-    taps = np.arange(out)[:, None] * stride + np.arange(kernel_size)[None, :] * dilation - padding
+    taps = np.arange(out)[:, None] * stride + np.arange(kernel_size)[None, :] * dilation - padding[0]
     read = np.zeros(size, dtype=bool)
     read[taps[(taps >= 0) & (taps < size)]] = True
     return read

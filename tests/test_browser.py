@@ -5,6 +5,9 @@ JupyterLab, choose Kernel -> Restart Kernel and Run All Cells, and wait.
 Then it checks what is on the screen: every code cell has an execution
 number, no cell shows a traceback (unless tagged ``raises-exception``),
 figures are images, termcolor output is coloured, and widgets are live.
+Before the run, the first "Going deeper" section must open folded (its
+heading cell carries ``jp-MarkdownHeadingCollapsed``), and one click on its
+heading must show it.
 In notebooks 01 and 05 it then drives the linked view (conv_lab.views): it
 types a new stride into the stride slider, as a student would, and checks
 that both the printed values and the picture change.
@@ -14,7 +17,10 @@ the notebooks, with its own settings and workspace folders, so nothing can
 be saved over the repository. The browser is Debian's Chromium, driven by
 Playwright (whose own browser download does not work here). Without
 Chromium the test skips when run by hand; in CI (``CI`` set) it fails.
-A screenshot of each notebook is saved in ``test-artifacts/`` (not committed).
+The page is 1280x720, a projector's size. After the run the test switches to
+View -> Appearance -> Presentation Mode, as a teacher does, and saves a
+screenshot of the whole notebook, screen by screen stitched into one image, in
+``test-artifacts/`` (not committed).
 """
 
 import json
@@ -42,6 +48,7 @@ ARTIFACTS = ROOT / "test-artifacts"
 SERVER_START_S = 90  # JupyterLab must answer within this
 NOTEBOOK_OPEN_S = 60  # the notebook and its kernel must be ready within this
 RUN_ALL_S = int(os.environ.get("CONV_LAB_RUN_ALL_S", "300"))  # Restart and Run All must finish within this
+VIEWPORT = {"width": 1280, "height": 720}  # a projector's resolution
 
 SETTINGS = {
     # no autosave: nothing is written back, not even to the temporary copy
@@ -78,7 +85,6 @@ class Lab:
         self.url = f"http://127.0.0.1:{self.port}"
         work = tmp / "work"
         shutil.copytree(NOTEBOOK_DIR, work / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
-        shutil.copytree(ROOT / "benchmarks", work / "benchmarks")  # notebook 06 loads the benchmark module
         for name, values in SETTINGS.items():
             path = tmp / "settings" / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -140,6 +146,13 @@ def lab(tmp_path_factory):
         import playwright  # noqa: F401
     except ImportError:
         _skip_or_fail("playwright is not installed")
+    cjk = (
+        subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True)
+        if shutil.which("fc-list")
+        else None
+    )
+    if not (cjk and cjk.stdout.strip()):
+        _skip_or_fail("no CJK font (fc-list :lang=zh): the notebooks' Chinese glosses would show as boxes")
     server = Lab(tmp_path_factory.mktemp("jupyterlab"))
     try:
         server.wait_ready()
@@ -239,9 +252,87 @@ VIEW_CHANGED = """(arg) => {
 }"""
 
 
-def _menu(page, menu, item):
+def _menu(page, menu, *items):
+    """Click a menu of the menu bar, then each item in turn (a submenu opens on hover, then click)."""
     page.locator(".lm-MenuBar-itemLabel", has_text=menu).first.click()
-    page.locator(".lm-Menu-itemLabel", has_text=item).first.click()
+    for item in items[:-1]:
+        page.locator(".lm-Menu-itemLabel", has_text=item).first.hover()
+    page.locator(".lm-Menu-itemLabel", has_text=items[-1]).first.click()
+
+
+CELL_SHOWN = """(arg) => {
+    const cells = document.querySelectorAll(arg.panel + ' .jp-Notebook .jp-Cell');
+    const cell = cells[arg.index];
+    return cell !== undefined && cell.offsetParent !== null && !cell.classList.contains('lm-mod-hidden');
+}"""
+
+
+def _check_going_deeper_folded(page, nb_path):
+    """The first folded "Going deeper" heading hides the cell after it, and one click on it shows that cell.
+
+    Returns the problems seen (empty if it works). A notebook with no folded section has nothing to check.
+    """
+    cells = json.loads(nb_path.read_text(encoding="utf-8"))["cells"]
+    folded = [
+        i
+        for i, c in enumerate(cells)
+        if c["metadata"].get("jp-MarkdownHeadingCollapsed")
+        and "".join(c["source"]).lstrip("# ").startswith("Going deeper")
+    ]
+    if not folded or folded[0] + 1 >= len(cells):
+        return []
+    heading, below = folded[0], folded[0] + 1
+    name = nb_path.name
+    arg = {"panel": PANEL, "index": below}
+    if page.evaluate(CELL_SHOWN, arg):
+        return [f"{name}: the cell under the folded heading (cell {heading}) is shown when the notebook opens"]
+    cell = page.locator(f"{PANEL} .jp-Notebook .jp-Cell").nth(heading)
+    shown_hidden = cell.locator(".jp-showHiddenCellsButton")  # "N cells hidden", under a folded heading
+    try:
+        shown_hidden.wait_for(state="visible", timeout=30_000)
+    except Exception:  # noqa: BLE001 - reported as a problem of the notebook
+        return [f"{name}: the folded heading (cell {heading}) shows no 'cells hidden' button to open it"]
+    shown_hidden.scroll_into_view_if_needed()
+    shown_hidden.click()
+    try:
+        page.wait_for_function(CELL_SHOWN, arg=arg, timeout=30_000)
+    except Exception:  # noqa: BLE001 - reported as a problem of the notebook
+        return [f"{name}: one click on the folded heading's 'cells hidden' button (cell {heading}) showed nothing"]
+    # fold it again with the heading's own button (shown on hover): the run and the screenshot see it as it opens
+    cell.locator(".jp-collapseHeadingButton").evaluate("b => b.click()")
+    return []
+
+
+SCROLLER = f"{PANEL} .jp-WindowedPanel-outer"
+
+
+def _screenshot_whole_notebook(page, path):
+    """Scroll the notebook screen by screen and stitch the screenshots into one image of the whole notebook."""
+    from PIL import Image
+
+    box = page.locator(SCROLLER).bounding_box()
+    total, step = page.evaluate(
+        f"() => {{ const o = document.querySelector('{SCROLLER}'); return [o.scrollHeight, o.clientHeight]; }}"
+    )
+    shots, top = [], 0
+    while True:
+        page.evaluate(f"(t) => {{ document.querySelector('{SCROLLER}').scrollTop = t; }}", top)
+        page.wait_for_timeout(200)  # let the page repaint after the scroll
+        actual = page.evaluate(f"() => document.querySelector('{SCROLLER}').scrollTop")
+        shot = path.with_name(f"{path.stem}-part{len(shots)}.png")
+        page.screenshot(path=str(shot), clip=box)
+        shots.append((actual, shot))
+        if actual + step >= total or len(shots) > 200:
+            break
+        top = actual + step
+    with Image.open(shots[0][1]) as first:
+        width, scale = first.width, first.height / step  # device pixels per CSS pixel
+    whole = Image.new("RGB", (width, round(total * scale)), "white")
+    for offset, shot in shots:
+        with Image.open(shot) as part:
+            whole.paste(part, (0, round(offset * scale)))
+        shot.unlink()
+    whole.save(path)
 
 
 def _clear_all_outputs(page, name, attempts=3):
@@ -327,7 +418,7 @@ def _drive_linked_view(page, name):
 def test_restart_and_run_all_in_jupyterlab(lab, browser, nb_path):
     name = nb_path.name
     expect = _expected(nb_path)
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page = browser.new_page(viewport=VIEWPORT)
     try:
         # a workspace of its own, so no tab from an earlier notebook is restored
         workspace = f"{nb_path.stem}-{secrets.token_hex(4)}"
@@ -339,6 +430,8 @@ def test_restart_and_run_all_in_jupyterlab(lab, browser, nb_path):
         assert page.locator(".jp-Dialog").count() == 0, (
             f"{name}: a dialog is open after loading: " + page.locator(".jp-Dialog").first.inner_text()
         )
+
+        folding_problems = _check_going_deeper_folded(page, nb_path)
 
         # Clear the stored outputs first, so everything checked below comes from this run.
         _clear_all_outputs(page, name)
@@ -365,8 +458,10 @@ def test_restart_and_run_all_in_jupyterlab(lab, browser, nb_path):
         linked_view_problems = []
         if name in LINKED_VIEWS and not any(c["errors"] for c in cells):
             linked_view_problems = _drive_linked_view(page, name)
+        _menu(page, "View", "Appearance", "Presentation Mode")
+        presenting = page.locator(".jp-mod-presentationMode").count() == 1
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"{nb_path.stem}.png"), full_page=True)
+        _screenshot_whole_notebook(page, ARTIFACTS / f"{nb_path.stem}.png")
     finally:
         try:
             lab.shut_down_kernels()
@@ -393,5 +488,7 @@ def test_restart_and_run_all_in_jupyterlab(lab, browser, nb_path):
     widgets = sum(c["widgets"] for c in cells)
     if expect["widgets"] and not widgets:
         problems.append(f"{name}: no live widget (slider) rendered, expected {expect['widgets']} widget output(s)")
-    problems += linked_view_problems
+    problems += linked_view_problems + folding_problems
+    if not presenting:
+        problems.append(f"{name}: View -> Appearance -> Presentation Mode did not switch presentation mode on")
     assert not problems, "\n".join(problems)

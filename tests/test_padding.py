@@ -197,3 +197,22 @@ def test_torch_agrees_where_installed():
     padded = F.pad(torch.tensor(x), (2, 0, 1, 3))  # torch's order: (left, right, top, bottom)
     want = F.conv2d(padded, torch.tensor(w), stride=2).numpy()
     np.testing.assert_allclose(cl.conv2d(x, w, padding=((1, 3), (2, 0)), stride=2), want, atol=1e-10)
+
+
+class TestOneAxis:
+    @settings(max_examples=60, deadline=None)
+    @given(uneven_axis())
+    def test_size_leftover_and_rows_read_with_uneven_padding(self, axis):
+        size, K, s, (before, after), d = axis
+        OH = oracle._out(size, K, s, (before, after), d)
+        assert cl.output_size(size, K, s, (before, after), d) == OH
+        assert cl.stride_leftover(size, K, s, (before, after), d) == (size + before + after - d * (K - 1) - 1) % s
+        coverage = oracle.coverage(size, 1, K, 1, (s, 1), ((before, after), (0, 0)), (d, 1))[:, 0]
+        np.testing.assert_array_equal(cl.rows_read(size, K, s, (before, after), d), coverage > 0)
+
+    def test_same_and_valid_on_one_axis(self):
+        assert cl.output_size(7, 4, padding="same") == 7
+        assert cl.output_size(7, 4, padding="valid") == 4
+        assert cl.rows_read(5, 2, padding="same").all()
+        with pytest.raises(ValueError, match=r"padding='same' needs stride 1"):
+            cl.output_size(7, 3, stride=2, padding="same")
