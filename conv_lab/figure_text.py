@@ -128,7 +128,7 @@ def glyph_label_sizes(fig):
             y0 = ax.transData.transform((0, 0))[1]
             y1 = ax.transData.transform((0, 1))[1]
             px_per_unit = abs(y1 - y0)
-            out += [(text, units * px_per_unit * 72 / fig.dpi) for text, units in labels]
+            out += [(text, units * px_per_unit * 72 / fig.dpi) for text, units in labels]  # pixels to points
     return out
 
 
