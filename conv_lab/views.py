@@ -758,6 +758,21 @@ def _linked_view_class():
                 slider.observe(self._changed, names="value")
             self.update()
 
+        def _repr_mimebundle_(self, **kwargs):
+            """The widget, plus its current picture as ``image/png`` and a one-line ``text/plain``.
+
+            JupyterLab renders the widget when it can. The widget renderer is
+            not "safe", so in a notebook not yet trusted (one just opened,
+            before it is run) JupyterLab shows the richest safe type instead:
+            the picture, not the repr ``LinkedView(children=...``.
+            """
+            import base64
+
+            bundle = super()._repr_mimebundle_(**kwargs)
+            bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+            bundle["text/plain"] = f"linked view ({self.mode}): run the notebook to move its sliders"
+            return bundle
+
         def _changed(self, change):
             if not self._busy:
                 self.update()
@@ -798,11 +813,7 @@ def _linked_view_class():
                 lines = st.summary(self.mode) + (st.transposed_summary() if self.mode == "backward" else [])
                 draw_view(st, self.mode, fig=self.figure)
                 self.image.value = png(self.figure)  # the picture first: whoever sees new values finds the new picture
-                self.values.value = (
-                    "<pre style='font-size: 12px; line-height: 1.3; white-space: pre-wrap'>"
-                    + "\n".join(_html_escape(line) for line in lines)
-                    + "</pre>"
-                )
+                self.values.value = html_values(lines)
             finally:
                 self._busy = False
 
@@ -811,6 +822,54 @@ def _linked_view_class():
 
 def _html_escape(text):
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_OPEN, _CLOSE = "([{⌊", ")]}⌋"
+
+
+def _break_points(line):
+    """Indices of the spaces where ``line`` may wrap: after ", " or "; ", before " + ", or between two words.
+
+    Never inside brackets, and never next to "=", so a formula does not wrap
+    between its sum and its value.
+    """
+    points, depth = [], 0
+    for k, c in enumerate(line):
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth = max(depth - 1, 0)
+        elif c == " " and depth == 0 and 0 < k < len(line) - 1:
+            before, after = line[k - 1], line[k + 1]
+            if before in ",;" or (after == "+" and line[k + 2 : k + 3] == " ") or (before.isalpha() and after.isalpha()):
+                points.append(k)
+    return points
+
+
+def html_line(line):
+    """One printed line as HTML that wraps only at :func:`_break_points`, continuation lines indented."""
+    pieces, start = [], 0
+    for k in _break_points(line) + [len(line)]:
+        pieces.append(f"<span style='white-space: nowrap'>{_html_escape(line[start:k])}</span>")
+        start = k + 1
+    return "<div style='padding-left: 2em; text-indent: -2em'>" + " ".join(pieces) + "</div>"
+
+
+def html_values(lines):
+    """The view's printed values: 14-px monospace lines, each wrapping only between its clauses."""
+    return (
+        "<div class='conv-lab-values' style='font-family: var(--jp-code-font-family, monospace); font-size: 14px; "
+        "line-height: 1.35'>" + "".join(html_line(line) for line in lines) + "</div>"
+    )
+
+
+def plain_text(html):
+    """The text of :func:`html_values`' HTML, one printed line per line (for tests and the display's text/plain)."""
+    import re
+
+    text = re.sub(r"</div>", "\n", html)
+    text = re.sub(r"<[^>]+>", "", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip("\n")
 
 
 def linked_view(mode="forward", **initial):
