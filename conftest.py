@@ -18,6 +18,7 @@ def pytest_configure(config):
         config.option.nbval_sanitize_with = str(Path(__file__).parent / "tests" / "nbval_sanitize.cfg")
     if os.environ.get("CONV_LAB_FIGURE_CHECK", "1") != "0":
         _start_nbval_kernels_with(CHECKED_BACKEND)
+    _show_unexpected_stderr()
 
 
 def _start_nbval_kernels_with(backend):
@@ -36,3 +37,25 @@ def _start_nbval_kernels_with(backend):
 
     start_new_kernel.conv_lab_backend = backend
     kernel.start_new_kernel = start_new_kernel
+
+
+def _show_unexpected_stderr():
+    """nbval names an unexpected stderr output but not its text; add the text (the figure check's report) to the failure."""
+    try:
+        from nbval.plugin import IPyNbCell
+    except ImportError:
+        return
+    if getattr(IPyNbCell.compare_outputs, "conv_lab_shows_stderr", False):
+        return
+    compare = IPyNbCell.compare_outputs
+
+    def compare_outputs(self, test, ref, skip_compare=None):
+        same = compare(self, test, ref, skip_compare)
+        if not same:
+            errors = [o.get("text", "") for o in test if o.get("output_type") == "stream" and o.get("name") == "stderr"]
+            if errors:
+                self.comparison_traceback.append("the cell wrote to stderr:\n" + "".join(errors))
+        return same
+
+    compare_outputs.conv_lab_shows_stderr = True
+    IPyNbCell.compare_outputs = compare_outputs
