@@ -40,7 +40,7 @@ def _start_nbval_kernels_with(backend):
 
 
 def _show_unexpected_stderr():
-    """nbval names an unexpected stderr output but not its text; add the text (the figure check's report) to the failure."""
+    """nbval names an unexpected stderr output but not its text: add the text (the figure check's report)."""
     try:
         from nbval.plugin import IPyNbCell
     except ImportError:

@@ -249,7 +249,7 @@ def _measure(text, fontsize):
 
 
 def _fitting(text, fontsize, cell):
-    """``text`` if it fits a cell of ``cell`` points; a product x×w on two lines, or x alone; else None ("" stays "")."""
+    """``text`` if it fits a cell of ``cell`` points, else a product x×w on two lines, or x alone; else None."""
     if not text:
         return text
     candidates = [text]

@@ -177,7 +177,8 @@ def fig_channel_sum():
 def fig_geometry():
     fig, axes = plt.subplots(2, 3, figsize=(12, 9))
     for ax, (H, K, s, p, d) in zip(
-        axes.ravel(), [(6, 3, 1, 0, 1), (7, 3, 2, 0, 1), (5, 3, 2, 1, 1), (9, 3, 1, 0, 2), (6, 2, 3, 0, 1), (8, 3, 3, 1, 2)]
+        axes.ravel(),
+        [(6, 3, 1, 0, 1), (7, 3, 2, 0, 1), (5, 3, 2, 1, 1), (9, 3, 1, 0, 2), (6, 2, 3, 0, 1), (8, 3, 3, 1, 2)],
     ):
         draw.geometry(ax, H, K, s, p, d, title=f"H={H} K={K} s={s} p={p} d={d}")
     return fig
@@ -185,7 +186,9 @@ def fig_geometry():
 
 def fig_window_rows():
     fig, axes = _axes((11, 4.6), 5)
-    for ax, (H, K, s, p, d) in zip(axes, [(6, 3, 1, 0, 1), (7, 3, 2, 0, 1), (6, 3, 2, 1, 1), (9, 3, 1, 0, 2), (7, 2, 3, 0, 1)]):
+    for ax, (H, K, s, p, d) in zip(
+        axes, [(6, 3, 1, 0, 1), (7, 3, 2, 0, 1), (6, 3, 2, 1, 1), (9, 3, 1, 0, 2), (7, 2, 3, 0, 1)]
+    ):
         draw.window_rows(ax, H, K, s, p, d)
     draw.legend(axes[2], ["padding", "unread", "window"], ncol=3, loc="lower center", bbox_to_anchor=(0.5, 0.0))
     return fig
@@ -326,7 +329,11 @@ def test_the_backend_reports_a_small_text_and_keeps_the_picture(capsys):
     assert pylabtools.print_figure is checked._checked_print_figure
     assert shown == checked._original_print_figure(fig, "png")
     err = capsys.readouterr().err
-    assert "figure text check failed for a" in err and "'too small': 5 pt" in err and "'fine':" not in err.split("\n", 1)[1]
+    assert (
+        "figure text check failed for a" in err
+        and "'too small': 5 pt" in err
+        and "'fine':" not in err.split("\n", 1)[1]
+    )
 
 
 def test_ipykernel_honours_mplbackend_and_the_outputs_stay_identical():
@@ -353,7 +360,9 @@ def test_ipykernel_honours_mplbackend_and_the_outputs_stay_identical():
     assert plain[0][0]["text"].strip() == "module://matplotlib_inline.backend_inline"
     assert checked[0][0]["text"].strip() == "module://conv_lab._checked_inline"
     for k in (1, 2):
-        images = [[o["data"]["image/png"] for o in out[k] if o["output_type"] == "display_data"] for out in (plain, checked)]
+        images = [
+            [o["data"]["image/png"] for o in out[k] if o["output_type"] == "display_data"] for out in (plain, checked)
+        ]
         assert images[0] == images[1] and len(images[0]) == 1
     errors = [o["text"] for o in checked[1] if o.get("name") == "stderr"]
     assert len(errors) == 1 and "'small': 5 pt" in errors[0]
