@@ -463,7 +463,7 @@ _PITCH = 1.45  # line pitch of a two-line label, in cap heights
 
 
 def _size(lines, height, minimum):
-    """Font size (data units) of ``lines`` in a unit cell: cap height ``height``, at least ``minimum``, within the cell."""
+    """Font size (data units) of ``lines`` in a unit cell: cap height ``height``, at least ``minimum``."""
     widest = max(_glyphs(line)[1].width for line in lines)
     tallest = 0.62 / _CAP if len(lines) == 1 else 0.86 / ((_PITCH * (len(lines) - 1) + 1) * _CAP)
     return min(max(height / _CAP, minimum), tallest, 0.86 / max(widest, 1e-9))
