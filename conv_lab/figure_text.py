@@ -67,7 +67,7 @@ _original_draw_text = RendererAgg.draw_text
 def _recording_draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
     record = getattr(_active, "record", None)
     if record is not None and s and s.strip():
-        record[id(mtext) if mtext is not None else (s, x, y)] = (s, prop.get_size_in_points(), prop)
+        record[(id(mtext), s) if mtext is not None else (s, x, y)] = (s, prop.get_size_in_points(), prop)
     return _original_draw_text(self, gc, x, y, s, prop, angle, ismath, mtext)
 
 
