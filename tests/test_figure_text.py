@@ -341,7 +341,9 @@ def test_ipykernel_honours_mplbackend_and_the_outputs_stay_identical():
     import os
 
     import nbformat
+    from jupyter_client import KernelManager
     from nbclient import NotebookClient
+    from nbval.kernel import CURRENT_ENV_KERNEL_NAME, NbvalKernelspecManager
 
     cells = [
         "import matplotlib, matplotlib.pyplot as plt\nprint(matplotlib.get_backend())",
@@ -352,9 +354,15 @@ def test_ipykernel_honours_mplbackend_and_the_outputs_stay_identical():
     for backend in ("module://matplotlib_inline.backend_inline", "module://conv_lab._checked_inline"):
         nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(c) for c in cells])
         env = dict(os.environ, MPLBACKEND=backend)
-        client = NotebookClient(nb, timeout=120, kernel_name="python3")
-        with _env(env):  # the kernel inherits this process's environment
-            client.execute()
+        # this Python's own ipykernel, as nbval --nbval-current-env starts it
+        km = KernelManager(kernel_name=CURRENT_ENV_KERNEL_NAME, kernel_spec_manager=NbvalKernelspecManager())
+        client = NotebookClient(nb, km=km, timeout=120)
+        try:
+            with _env(env):  # the kernel inherits this process's environment
+                client.execute(cleanup_kc=True)
+        finally:
+            km.shutdown_kernel(now=True)
+            km.cleanup_resources()
         outputs[backend] = [c.outputs for c in nb.cells]
     plain, checked = outputs.values()
     assert plain[0][0]["text"].strip() == "module://matplotlib_inline.backend_inline"
