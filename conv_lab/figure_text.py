@@ -8,8 +8,12 @@ it over every drawing of :mod:`conv_lab.draw` and :mod:`conv_lab.views`, and
 The size a reader sees
 ----------------------
 The notebooks are projected at 1280×720 in JupyterLab's presentation mode.
-There the output area is about 900–1000 CSS pixels wide; we assume the lower
-end, ``DISPLAY_WIDTH = 900``. JupyterLab shows an inline PNG at its pixel
+Measured there (JupyterLab 4.6, Chromium, 2026-12-08), a notebook's output area
+is 1054 CSS pixels wide with the left sidebar closed and 802 with the file
+browser open. We assume ``DISPLAY_WIDTH = 900`` (override with the environment
+variable ``CONV_LAB_DISPLAY_WIDTH``): with the file browser open a figure wider
+than 802 px is shown at most 11 % smaller than assumed here, with it closed
+nothing is smaller. JupyterLab shows an inline PNG at its pixel
 width, scaled down to the output area's width when it is wider. So a text of
 ``size`` points in a PNG of ``dpi`` dots per inch and ``width`` pixels is
 shown at::
@@ -30,6 +34,7 @@ figure is saved exactly as the inline backend saves it, and the cell labels
 """
 
 import io
+import os
 import struct
 import threading
 from contextlib import contextmanager
@@ -38,7 +43,7 @@ from functools import cache
 
 from matplotlib.backends.backend_agg import RendererAgg
 
-DISPLAY_WIDTH = 900  # CSS px: JupyterLab's output area at 1280×720 in presentation mode (lower end of ~900-1000)
+DISPLAY_WIDTH = int(os.environ.get("CONV_LAB_DISPLAY_WIDTH", 900))  # CSS px: the output area (see above)
 MIN_POINTS = 9.0  # the smallest text a projected figure may show, in effective points
 CSS_DPI = 96
 
