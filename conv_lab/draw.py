@@ -85,7 +85,7 @@ def legend(ax, kinds, window_tint=True, **kwargs):
         Draw the "window" entry with its translucent tint, as the grids draw
         it; False for an outline alone (as drawn with ``window_tint=False``).
     **kwargs
-        Passed to ``ax.legend`` (defaults: below the axes, no frame, small font).
+        Passed to ``ax.legend`` (defaults: below the axes, no frame, 10 pt).
 
     Returns
     -------
@@ -96,7 +96,7 @@ def legend(ax, kinds, window_tint=True, **kwargs):
     if unknown:
         raise ValueError(f"unknown legend kinds {unknown}; valid kinds are {list(KINDS)}")
     options = dict(
-        loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(kinds), 2) or 1, fontsize=8, frameon=False
+        loc="upper center", bbox_to_anchor=(0.5, 0.0), ncol=min(len(kinds), 2) or 1, fontsize=10, frameon=False
     )
     options.update(kwargs)
     return ax.legend(handles=[_patch_for(k, window_tint) for k in kinds], **options)
@@ -159,6 +159,11 @@ def matrix(
     outline_tint : bool, default True
         False draws the outlines alone, without the tint, so every cell under
         them keeps exactly its fill colour.
+
+    Labels are never shrunk below ``fontsize``: a product ``x×w`` too wide for
+    its cell goes on two lines, then shows ``x`` alone; any other label that
+    does not fit is left out, and the title says so. (The fit is measured with
+    the axes' size when drawn; a layout engine may still shrink it a little.)
     """
     m = np.asarray(m)
     R, Q = m.shape
@@ -202,15 +207,60 @@ def matrix(
                 zorder=2,
             )
         )
+    cell = _cell_points(ax)
+    left_out = False
     for r in range(R):
         for q in range(Q):
-            text = labels[r][q] if labels is not None else fmt.format(m[r, q])
+            text = _fitting(labels[r][q] if labels is not None else fmt.format(m[r, q]), fontsize, cell)
+            left_out |= text is None
             if text:
                 ax.text(q + 0.5, r + 0.5, text, ha="center", va="center", fontsize=fontsize, zorder=3)
+    if left_out:
+        title = (title + "\n" if title else "") + "(cells too small for some values: left out)"
     if title:
         ax.set_title(title, fontsize=fontsize + 1)
     for side in ax.spines.values():
         side.set_visible(False)
+
+
+_MEASURE = {}
+
+
+def _cell_points(ax):
+    """Side of one unit cell of an equal-aspect grid axes, in points, at the axes' current place."""
+    ax.apply_aspect()
+    (x0, y0), (x1, y1) = ax.transData.transform([(0, 0), (1, 1)])
+    return min(abs(x1 - x0), abs(y1 - y0)) * 72 / ax.get_figure(root=True).dpi
+
+
+def _measure(text, fontsize):
+    """(width, height) of a possibly multi-line text, in points."""
+    key = (text, fontsize)
+    if key not in _MEASURE:
+        from matplotlib.backends.backend_agg import RendererAgg
+        from matplotlib.font_manager import FontProperties
+
+        renderer = RendererAgg(1, 1, 72)  # at 72 dpi one pixel is one point
+        prop = FontProperties(size=fontsize)
+        lines = text.split("\n")
+        width = max(renderer.get_text_width_height_descent(line, prop, ismath=False)[0] for line in lines)
+        _MEASURE[key] = (width, len(lines) * 1.2 * fontsize)
+    return _MEASURE[key]
+
+
+def _fitting(text, fontsize, cell):
+    """``text`` if it fits a cell of ``cell`` points, else a product x×w on two lines, or x alone; else None."""
+    if not text:
+        return text
+    candidates = [text]
+    if "×" in text:
+        x, w = text.split("×", 1)
+        candidates += [f"{x}\n×{w.strip('()').replace('-', '−')}", x]
+    for candidate in candidates:
+        width, height = _measure(candidate, fontsize)
+        if width <= 0.92 * cell and height <= 0.98 * cell:
+            return candidate
+    return None
 
 
 def window_mask(shape, i, j, kernel, stride=1, dilation=1):
@@ -319,8 +369,10 @@ def window_step(
     rows, cols = np.nonzero(mask)
     for (r, q), wv in zip(zip(rows, cols), w.ravel()):
         labels_in[r][q] = f"{xp[r, q]:g}×{wv:g}" if wv >= 0 else f"{xp[r, q]:g}×({wv:g})"
-    if fig is None:
-        fig = plt.figure(figsize=(3 + 0.75 * (xp.shape[1] + w.shape[1] + y.shape[1]), 0.75 * xp.shape[0] + 1.6))
+    if fig is None:  # at most 9 inches wide (900 px: shown unscaled), cells at most 0.75 inch
+        n = xp.shape[1] + w.shape[1] + y.shape[1]
+        cell = min(0.75, 6.4 / n)
+        fig = plt.figure(figsize=(2.6 + cell * n, cell * xp.shape[0] + 2.0))
     fig.clear()
     widths = [xp.shape[1], w.shape[1], y.shape[1]]
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": widths})
@@ -334,7 +386,7 @@ def window_step(
         fills,
         shade=pad_mask,
         labels=labels_in,
-        fontsize=8,
+        fontsize=10,
         outline={WINDOW: mask},
         outline_tint=window_tint,
     )
@@ -954,8 +1006,8 @@ def gemm_diagram(x_shape, w_shape, stride=1, padding=0, dilation=1, fig=None):
     """The forward pass as one matrix product, drawn to scale, with the sizes of ``x_shape`` and ``w_shape``.
 
     ``cols (N·OH·OW × C·KH·KW) @ w_mat.T (C·KH·KW × F) -> y_mat (N·OH·OW × F)
-    -> reshape (N, OH, OW, F) -> transpose (N, F, OH, OW)``. Thin lines split the
-    rows of cols and y_mat by sample n. The longest side is 8 units; the gaps
+    -> reshape (N, OH, OW, F) -> transpose (N, F, OH, OW)``. Dashed lines split the
+    rows of cols and y_mat by sample n (dashed). The longest side is 6.5 units; the gaps
     between the pieces are measured from their labels, so no two labels
     overlap. Returns the figure (a given ``fig`` is resized to fit).
     """
@@ -969,11 +1021,11 @@ def gemm_diagram(x_shape, w_shape, stride=1, padding=0, dilation=1, fig=None):
     )
     OH, OW = output_size(H, KH, sh, ph, dh), output_size(W, KW, sw, pw, dw)
     R, K = N * OH * OW, C * KH * KW
-    scale = 8.0 / max(R, K, F)  # the longest side is 8 units long
+    scale = 6.5 / max(R, K, F)  # the longest side is 6.5 units long
     margin = 0.25  # between neighbouring labels
-    label, name_size, op_size, stage_size, arrow_size = 10, 11, 16, 10, 9
+    label, name_size, op_size, stage_size, arrow_size = 12, 13, 18, 12, 12  # at most 900 px wide: shown unscaled
 
-    # (rows, columns, face, name, row label, column label, dotted line every `split` rows)
+    # (rows, columns, face, name, row label, column label, dashed line every `split` rows)
     boxes = [
         (R, K, "#d9e3f3", "cols", f"N·OH·OW = {R}", f"C·KH·KW = {K}", OH * OW),
         (K, F, "#f4c7a1", "w.reshape(F, -1).T", f"C·KH·KW = {K}", f"F = {F}", None),
@@ -1027,7 +1079,7 @@ def gemm_diagram(x_shape, w_shape, stride=1, padding=0, dilation=1, fig=None):
         artists.append(("rect", ((x0, 0), g["bw"], g["h"]), dict(facecolor=face, edgecolor="#333333", lw=1.2)))
         if split:
             for k in range(1, rows // split):
-                artists.append(("line", ([x0, x0 + g["bw"]], [k * split * scale] * 2), dict(lw=0.6, ls=":")))
+                artists.append(("line", ([x0, x0 + g["bw"]], [k * split * scale] * 2), dict(lw=1.4, ls="--")))
         artists.append(("text", (x0 + g["bw"] / 2, -0.15 - g["col_h"] / 2, col_label), font))
         row_y = max(g["h"], g["row_len"]) / 2  # a label longer than its box starts at the box's top
         artists.append(("text", (x0 - g["row_reach"] / 2 - 0.05, row_y, row_label), dict(font, rotation=90)))
@@ -1072,12 +1124,12 @@ def gemm_diagram(x_shape, w_shape, stride=1, padding=0, dilation=1, fig=None):
 
     title = (
         f"x {(N, C, H, W)}, w {(F, C, KH, KW)}, stride {stride}, padding {padding}, dilation {dilation}: "
-        f"OH = {OH}, OW = {OW}; dotted lines separate the samples"
+        f"OH = {OH}, OW = {OW}; dashed lines separate the samples"
     )
     # the figure: data units at _PT_PER_UNIT, a strip above for the title, wide enough for the title
     inch = _PT_PER_UNIT / 72
     ax_w, ax_h = right * inch, (bottom - top) * inch
-    title_w = _text_size(title, 10)[0] * inch
+    title_w = _text_size(title, 12)[0] * inch
     fig_w, fig_h = max(ax_w, title_w) + 0.3, ax_h + 0.5
     if fig is None:
         fig = plt.figure(figsize=(fig_w, fig_h))
@@ -1094,7 +1146,7 @@ def gemm_diagram(x_shape, w_shape, stride=1, padding=0, dilation=1, fig=None):
             ax.annotate("", xy=args[0], xytext=args[1], arrowprops=arrow)
         else:
             ax.text(*args, **kwargs)
-    ax.set_title(title, fontsize=10)
+    ax.set_title(title, fontsize=12)
     ax.set_xlim(0, right)
     ax.set_ylim(bottom, top)
     ax.set_aspect("equal")

@@ -402,28 +402,86 @@ def _glyphs(text):
     return _GLYPHS[text]
 
 
+VIEW_DPI = 72  # the picture's PNG; 12.5 in wide = 900 px, the output area's width on a 1280×720 projector
+VIEW_SIZE = {"forward": (12.5, 5.0), "backward": (12.5, 8.8)}
+FONT = 12  # points at 72 dpi = 12 px = 9 CSS pt: the smallest text a projected figure may show
+LABEL_MIN = 12.0  # smallest cell label, pixels: labels that do not fit at this size are dropped, not shrunk
+
+
+def _px_per_unit(ax):
+    """Pixels per data unit of an equal-aspect grid axes, once its box is placed (no renderer needed)."""
+    ax.apply_aspect()
+    (x0, y0), (x1, y1) = ax.transData.transform([(0, 0), (1, 1)])
+    return min(abs(x1 - x0), abs(y1 - y0))
+
+
 def _path_labels(ax, labels, height=0.3):
-    """Write each cell's label as a glyph outline scaled to its cell: one collection, far faster than Text objects."""
-    paths = []
+    """Write each cell's label as glyph outlines: one collection, far faster than Text objects.
+
+    A label is as tall as ``height`` of its cell, or smaller to fit the cell's
+    width, but never smaller than ``LABEL_MIN`` pixels: a label that would be
+    is split at "×" onto two lines (a product ``x×w``: x over ×w); a product
+    that still does not fit shows x alone, and any other label that does not
+    fit is left out. Returns the labels not drawn whole. The collection keeps
+    ``conv_lab_labels``, the (text, font size in data units) it drew, for the
+    figure-text test.
+    """
+    minimum = LABEL_MIN / _px_per_unit(ax)  # in data units
+    paths, drawn, dropped = [], [], []
     for r, row in enumerate(labels):
         for q, text in enumerate(row):
             if not text:
                 continue
-            path, ext = _glyphs(text)
-            scale = min(height / _CAP, 0.74 / max(ext.width, 1e-9))
-            v = path.vertices.copy()
-            v[:, 0] = (v[:, 0] - (ext.x0 + ext.x1) / 2) * scale + q + 0.5
-            v[:, 1] = -(v[:, 1] - _CAP / 2) * scale + r + 0.5  # the y axis points down
-            paths.append(Path(v, path.codes))
-    ax.add_collection(PathCollection(paths, facecolors="#111111", edgecolors="none", zorder=3))
+            lines = [text]
+            size = _size(lines, height, minimum)
+            if size < minimum and "×" in text:  # a product: x over ×w, the weight's sign needing no parentheses
+                factor, weight = text.split("×", 1)
+                lines = [factor, "×" + weight.strip("()").replace("-", "−")]
+                size = _size(lines, height, minimum)
+                if size < minimum:  # no room for the product: the cell keeps its value, the title says so
+                    dropped.append(text)
+                    lines = [factor]
+                    size = _size(lines, height, minimum)
+            if size < minimum:
+                dropped.append(text)
+                continue
+            for k, line in enumerate(lines):
+                path, ext = _glyphs(line)
+                centre = r + 0.5 + (k - (len(lines) - 1) / 2) * _PITCH * _CAP * size
+                v = path.vertices.copy()
+                v[:, 0] = (v[:, 0] - (ext.x0 + ext.x1) / 2) * size + q + 0.5
+                v[:, 1] = -(v[:, 1] - _CAP / 2) * size + centre  # the y axis points down
+                paths.append(Path(v, path.codes))
+                drawn.append((line, size))
+    collection = PathCollection(paths, facecolors="#111111", edgecolors="none", zorder=3)
+    collection.conv_lab_labels = drawn
+    ax.add_collection(collection)
+    return dropped
+
+
+_PITCH = 1.45  # line pitch of a two-line label, in cap heights
+
+
+def _size(lines, height, minimum):
+    """Font size (data units) of ``lines`` in a unit cell: cap height ``height``, at least ``minimum``."""
+    widest = max(_glyphs(line)[1].width for line in lines)
+    tallest = 0.62 / _CAP if len(lines) == 1 else 0.86 / ((_PITCH * (len(lines) - 1) + 1) * _CAP)
+    return min(max(height / _CAP, minimum), tallest, 0.86 / max(widest, 1e-9))
 
 
 def _grid(ax, m, title, highlight=None, shade=None, labels=None, outline=None):
-    """draw.matrix's grid and colours, with the labels drawn by :func:`_path_labels`."""
+    """draw.matrix's grid and colours, with the labels drawn by :func:`_path_labels`.
+
+    Returns the labels too small to draw (then the title says so).
+    """
     m = np.asarray(m)
     blank = [[""] * m.shape[1] for _ in range(m.shape[0])]
-    draw.matrix(ax, m, title, highlight, shade=shade, labels=blank, fontsize=8, outline=outline)
-    _path_labels(ax, labels if labels is not None else _labels(m))
+    draw.matrix(ax, m, title, highlight, shade=shade, labels=blank, fontsize=FONT, outline=outline)
+    dropped = _path_labels(ax, labels if labels is not None else _labels(m))
+    if dropped:
+        note = "products printed below" if any("×" in t for t in dropped) else "some values too long for their cells"
+        ax.set_title(f"{title}\n({note})", fontsize=FONT + 1)
+    return dropped
 
 
 def _outline(ax, cells, colour, lw=2.5):
@@ -529,7 +587,7 @@ def draw_view(st, mode="forward", fig=None):
     if mode not in ("forward", "backward"):
         raise ValueError(f"mode must be 'forward' or 'backward', got {mode!r}")
     if fig is None:
-        fig = Figure(figsize=(10, 4.2 if mode == "forward" else 7.6), dpi=72)
+        fig = Figure(figsize=VIEW_SIZE[mode], dpi=VIEW_DPI)
     fig.clear()
     if not st.fits:
         ax = fig.subplots()
@@ -548,13 +606,14 @@ def draw_view(st, mode="forward", fig=None):
             + ([draw._patch_for("padding")] if pad_mask.any() else []),
             loc="upper center",
             bbox_to_anchor=(0.5, 0.0),
-            fontsize=8,
+            fontsize=FONT,
             frameon=False,
         )
         return fig
     Wp = st.W + 2 * st.padding[1]
     if mode == "forward":
         axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [Wp, st.KW + 0.5, st.OW + 0.5]})
+        fig.subplots_adjust(left=0.03, right=0.97, top=0.88, bottom=0.16)  # room for the legend below
         has_pad, has_unread = _padded_input_panel(axes[0], st, products=True)
         _grid(axes[1], st.w, "w")
         _outline(axes[1], [(t.u, t.v) for t in st.touching], PIXEL)
@@ -564,6 +623,7 @@ def draw_view(st, mode="forward", fig=None):
     else:
         top, bottom = fig.subfigures(2, 1, height_ratios=[1, 1.15])
         axes = top.subplots(1, 4, gridspec_kw={"width_ratios": [Wp, st.KW + 0.5, st.OW + 0.5, st.W]})
+        top.subplots_adjust(left=0.03, right=0.97, top=0.9, bottom=0.04)
         has_pad, has_unread = _padded_input_panel(axes[0], st, products=True)
         _kernel_panel(axes[1], st)
         _output_panel(axes[2], st, st.dy, "dy")
@@ -579,6 +639,7 @@ def draw_view(st, mode="forward", fig=None):
             (left, right) = st.transposed_pad[1]
             route_w = dil_w + max(left, 0) + max(right, 0)
             low = bottom.subplots(1, 3, gridspec_kw={"width_ratios": [route_w, st.KW + 0.5, Wt + 0.5]})
+            bottom.subplots_adjust(left=0.03, right=0.97, top=0.9, bottom=0.16)  # room for the legend below
             kinds += [k for k in _route_panel(low[0], st) if k not in kinds]
             _grid(low[1], rot180(st.w), "rot180(w)")
             op = st.output_padding
@@ -588,12 +649,12 @@ def draw_view(st, mode="forward", fig=None):
         else:
             ax = bottom.subplots()
             ax.axis("off")
-            ax.text(0.5, 0.5, _wrap(st.transposed_message, 90), ha="center", va="center", fontsize=10, wrap=True)
+            ax.text(0.5, 0.5, _wrap(st.transposed_message, 100), ha="center", va="center", fontsize=FONT)
     fig.legend(
         handles=_legend_handles(kinds, st.in_pixel is not None, mode),
         loc="lower center",
-        ncol=4,
-        fontsize=8,
+        ncol=3,
+        fontsize=FONT,
         frameon=False,
     )
     return fig
@@ -679,7 +740,7 @@ def _linked_view_class():
                 raise ValueError(f"unknown settings {sorted(initial)}; valid names are {sorted(self.controls)}")
             self.values = widgets.HTML(layout=widgets.Layout(width="100%"))
             self.image = widgets.Image(format="png", layout=widgets.Layout(max_width="100%"))
-            self.figure = Figure(figsize=(10, 4.2 if mode == "forward" else 7.6), dpi=72)
+            self.figure = Figure(figsize=VIEW_SIZE[mode], dpi=VIEW_DPI)
             self.state = None
             self._busy = False
             settings = [self.controls[n] for n in names]
@@ -696,6 +757,21 @@ def _linked_view_class():
             for slider in self.controls.values():
                 slider.observe(self._changed, names="value")
             self.update()
+
+        def _repr_mimebundle_(self, **kwargs):
+            """The widget, plus its current picture as ``image/png`` and a one-line ``text/plain``.
+
+            JupyterLab renders the widget when it can. The widget renderer is
+            not "safe", so in a notebook not yet trusted (one just opened,
+            before it is run) JupyterLab shows the richest safe type instead:
+            the picture, not the repr ``LinkedView(children=...``.
+            """
+            import base64
+
+            bundle = super()._repr_mimebundle_(**kwargs)
+            bundle["image/png"] = base64.b64encode(self.image.value).decode("ascii")
+            bundle["text/plain"] = f"linked view ({self.mode}): run the notebook to move its sliders"
+            return bundle
 
         def _changed(self, change):
             if not self._busy:
@@ -737,11 +813,7 @@ def _linked_view_class():
                 lines = st.summary(self.mode) + (st.transposed_summary() if self.mode == "backward" else [])
                 draw_view(st, self.mode, fig=self.figure)
                 self.image.value = png(self.figure)  # the picture first: whoever sees new values finds the new picture
-                self.values.value = (
-                    "<pre style='font-size: 12px; line-height: 1.3; white-space: pre-wrap'>"
-                    + "\n".join(_html_escape(line) for line in lines)
-                    + "</pre>"
-                )
+                self.values.value = html_values(lines)
             finally:
                 self._busy = False
 
@@ -750,6 +822,58 @@ def _linked_view_class():
 
 def _html_escape(text):
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+_OPEN, _CLOSE = "([{⌊", ")]}⌋"
+
+
+def _break_points(line):
+    """Indices of the spaces where ``line`` may wrap: after ", " or "; ", before " + ", or between two words.
+
+    Never inside brackets, and never next to "=", so a formula does not wrap
+    between its sum and its value.
+    """
+    points, depth = [], 0
+    for k, c in enumerate(line):
+        if c in _OPEN:
+            depth += 1
+        elif c in _CLOSE:
+            depth = max(depth - 1, 0)
+        elif c == " " and depth == 0 and 0 < k < len(line) - 1:
+            before, after = line[k - 1], line[k + 1]
+            if (
+                before in ",;"
+                or (after == "+" and line[k + 2 : k + 3] == " ")
+                or (before.isalpha() and after.isalpha())
+            ):
+                points.append(k)
+    return points
+
+
+def html_line(line):
+    """One printed line as HTML that wraps only at :func:`_break_points`, continuation lines indented."""
+    pieces, start = [], 0
+    for k in _break_points(line) + [len(line)]:
+        pieces.append(f"<span style='white-space: nowrap'>{_html_escape(line[start:k])}</span>")
+        start = k + 1
+    return "<div style='padding-left: 2em; text-indent: -2em'>" + " ".join(pieces) + "</div>"
+
+
+def html_values(lines):
+    """The view's printed values: 14-px monospace lines, each wrapping only between its clauses."""
+    return (
+        "<div class='conv-lab-values' style='font-family: var(--jp-code-font-family, monospace); font-size: 14px; "
+        "line-height: 1.35'>" + "".join(html_line(line) for line in lines) + "</div>"
+    )
+
+
+def plain_text(html):
+    """The text of :func:`html_values`' HTML, one printed line per line (for tests and the display's text/plain)."""
+    import re
+
+    text = re.sub(r"</div>", "\n", html)
+    text = re.sub(r"<[^>]+>", "", text)
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&").strip("\n")
 
 
 def linked_view(mode="forward", **initial):

@@ -177,6 +177,9 @@ def browser(lab):
             chromium.close()
 
 
+WIDGET = "application/vnd.jupyter.widget-view+json"
+
+
 def _expected(nb_path):
     """What the stored outputs, made in a fresh kernel, say the page must show."""
     nb = json.loads(nb_path.read_text(encoding="utf-8"))
@@ -188,9 +191,10 @@ def _expected(nb_path):
             i for i, c in enumerate(code) if "raises-exception" in c.get("metadata", {}).get("tags", [])
         },
         "first_lines": ["".join(c["source"]).splitlines()[0] if c["source"] else "" for c in code],
-        "images": sum("image/png" in o.get("data", {}) for o in outputs),
+        # a linked view's output also carries its picture as image/png, shown only when the widget cannot be
+        "images": sum("image/png" in o.get("data", {}) and WIDGET not in o.get("data", {}) for o in outputs),
         "colour": any("\x1b[" in "".join(o.get("text", "")) for o in outputs),
-        "widgets": sum("application/vnd.jupyter.widget-view+json" in o.get("data", {}) for o in outputs),
+        "widgets": sum(WIDGET in o.get("data", {}) for o in outputs),
     }
 
 
@@ -492,3 +496,60 @@ def test_restart_and_run_all_in_jupyterlab(lab, browser, nb_path):
     if not presenting:
         problems.append(f"{name}: View -> Appearance -> Presentation Mode did not switch presentation mode on")
     assert not problems, "\n".join(problems)
+
+
+NOT_RUN = """(i) => {
+    const cell = document.querySelectorAll('PANEL .jp-CodeCell')[i];
+    const img = cell && cell.querySelector('.jp-OutputArea .jp-RenderedImage img');
+    return {
+        found: cell !== undefined,
+        width: img && img.complete ? img.naturalWidth : 0,
+        text: cell ? cell.querySelector('.jp-OutputArea').innerText.slice(0, 300) : '',
+    };
+}""".replace("PANEL", PANEL)
+
+
+@pytest.mark.parametrize("name", sorted(LINKED_VIEWS))
+def test_a_notebook_not_yet_run_shows_the_linked_views_picture(lab, browser, name):
+    """Opened before any cell runs, the linked view's cell shows its stored picture, not ``LinkedView(children=...``.
+
+    The widget model does not exist until the kernel runs the cell, and the
+    notebook is not trusted yet, so JupyterLab skips the widget renderer (not
+    "safe") and shows the output's image/png (conv_lab.views puts the first
+    frame there).
+    """
+    import base64
+    import struct
+
+    nb = json.loads((NOTEBOOK_DIR / name).read_text(encoding="utf-8"))
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    (index,) = [
+        i
+        for i, c in enumerate(code)
+        if "linked_view(" in "".join(c["source"]) and any(WIDGET in o.get("data", {}) for o in c.get("outputs", []))
+    ]
+    (png,) = [o["data"]["image/png"] for o in code[index]["outputs"] if WIDGET in o.get("data", {})]
+    width = struct.unpack(">I", base64.b64decode(png)[16:20])[0]
+    page = browser.new_page(viewport={"width": 1280, "height": 720})
+    try:
+        url = f"{lab.url}/lab/workspaces/notrun-{secrets.token_hex(4)}/tree/notebooks/{name}?token={lab.token}"
+        page.goto(url, timeout=NOTEBOOK_OPEN_S * 1000)
+        page.wait_for_selector(f"{PANEL} .jp-CodeCell", timeout=NOTEBOOK_OPEN_S * 1000)
+        page.locator(f"{PANEL} .jp-CodeCell").nth(index).scroll_into_view_if_needed()
+        try:
+            page.wait_for_function(f"(i) => ({NOT_RUN})(i).width > 0", arg=index, timeout=30_000)
+        except Exception:  # noqa: BLE001 - reported below with what the cell shows
+            pass
+        seen = page.evaluate(NOT_RUN, index)
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / f"{Path(name).stem}-not-run-view.png"))
+    finally:
+        try:
+            lab.shut_down_kernels()
+        finally:
+            page.close()
+    assert seen["found"] and seen["width"] == width, (
+        f"{name}, code cell {index}: before a run the linked view shows no {width}-px picture; it shows "
+        f"{seen['text']!r}"
+    )
+    assert "LinkedView(children" not in seen["text"]

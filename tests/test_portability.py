@@ -76,6 +76,10 @@ def test_notebooks_reproduce_under_another_blas_kernel_alone_in_a_folder(tmp_pat
     if other is None:
         pytest.skip(f"no other OpenBLAS kernel runs on this CPU (active: {active})")
     env = dict(base, OPENBLAS_CORETYPE=other, OPENBLAS_NUM_THREADS="1", PYTHONHASHSEED="0")
+    if os.environ.get("CONV_LAB_FIGURE_CHECK", "1") != "0":
+        # the inline backend that also checks every shown figure's texts (conv_lab.figure_text); a failure goes
+        # to stderr, which this strict run reports (this run has no conftest.py to set it, unlike the main pass)
+        env["MPLBACKEND"] = "module://conv_lab._checked_inline"
     env.pop("PYTEST_ADDOPTS", None)
     _, active2 = _probe(env)  # OpenBLAS may report a kernel by another name (Prescott as Katmai)
     assert active2 != active, f"OPENBLAS_CORETYPE={other} left the kernel at {active2}"

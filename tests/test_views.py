@@ -287,7 +287,7 @@ class TestLinkedView:
         assert set(view.controls) == expected
         assert all(isinstance(c, widgets.IntSlider) for c in view.controls.values())
         assert view.image.value[:8] == b"\x89PNG\r\n\x1a\n"
-        assert "OH = " in view.values.value
+        assert "OH = " in views.plain_text(view.values.value)
 
     @pytest.mark.parametrize("mode", ["forward", "backward"])
     def test_changing_a_control_changes_the_values_and_the_picture(self, mode):
@@ -296,7 +296,7 @@ class TestLinkedView:
         view.controls["stride"].value = 1  # the same path a browser's slider takes: the observer runs update()
         assert view.state.stride == (1, 1)
         assert view.values.value != text and view.image.value != picture
-        assert f"= {cl.output_size(6, 3, 1)}, OW" in view.values.value
+        assert f"= {cl.output_size(6, 3, 1)}, OW" in views.plain_text(view.values.value)
 
     @pytest.mark.parametrize("mode, in_pixel", [("forward", (5, 0)), ("backward", (2, 1))])
     def test_starts_on_the_setting_the_notebooks_print(self, mode, in_pixel):
@@ -304,7 +304,7 @@ class TestLinkedView:
         view = views.linked_view(mode)
         expected = views.view_state(6, 6, 3, 3, stride=2, padding=0, out_pixel=(1, 0), in_pixel=in_pixel)
         assert view.state.summary(mode) == expected.summary(mode)
-        assert ("unread input rows: 5;" in view.values.value) and view.state.out_pixel == (1, 0)
+        assert ("unread input rows: 5;" in views.plain_text(view.values.value)) and view.state.out_pixel == (1, 0)
 
     def test_pixel_sliders_follow_the_output_size(self):
         view = views.linked_view("forward", H=9, stride=1, out_i=6)
@@ -318,18 +318,18 @@ class TestLinkedView:
     def test_a_kernel_that_does_not_fit_is_explained_not_raised(self):
         view = views.linked_view("backward", H=2, padding=0)
         view.controls["KH"].value = 4
-        assert not view.state.fits and "does not fit" in view.values.value
+        assert not view.state.fits and "does not fit" in views.plain_text(view.values.value)
         assert view.controls["out_i"].disabled
         view.controls["padding"].value = 1  # fits again
         assert view.state.fits and not view.controls["out_i"].disabled
 
     def test_output_padding_changes_the_transposed_size(self):
         view = views.linked_view("backward", H=6, W=6, KH=3, KW=3, stride=2)
-        assert "Ht×Wt ≠ H×W" in view.values.value
+        assert "Ht×Wt ≠ H×W" in views.plain_text(view.values.value)
         view.controls["output_padding"].value = 1  # = a
-        assert "Ht×Wt = H×W = 6×6" in view.values.value
+        assert "Ht×Wt = H×W = 6×6" in views.plain_text(view.values.value)
         view.controls["output_padding"].value = 2  # not < stride, not < dilation
-        assert "is not allowed" in view.values.value
+        assert "is not allowed" in views.plain_text(view.values.value)
 
     def test_bad_arguments(self):
         with pytest.raises(ValueError, match="mode must be"):
@@ -349,3 +349,46 @@ class TestLegendWords:
         fig = views.draw_view(state, mode)
         texts = [t.get_text() for legend in fig.legends for t in legend.get_texts()]
         assert label in texts and len(texts) == len(set(texts))
+
+
+class TestPrintedValues:
+    """The printed lines wrap only between clauses, never inside a formula, and lose nothing."""
+
+    @pytest.mark.parametrize("mode", ["forward", "backward"])
+    def test_the_html_holds_exactly_the_lines(self, mode):
+        view = views.linked_view(mode)
+        st = view.state
+        lines = st.summary(mode) + (st.transposed_summary() if mode == "backward" else [])
+        assert views.plain_text(view.values.value) == "\n".join(lines)
+
+    def test_break_points(self):
+        line = "Ht = (2−1)·2 − 2·0 + 1·(3−1) + 0 + 1 = 5, Wt = (2−1)·2 + 1 = 5; the rows below"
+        text = [line[k - 1 : k + 2] for k in views._break_points(line)]
+        assert text == ["0 +", ") +", "0 +", ", W", "2 +", "; t", "e r", "s b"]
+        for k in views._break_points(line):  # never next to "=", never inside brackets
+            assert "=" not in line[k - 1 : k + 2]
+            assert line[:k].count("(") == line[:k].count(")")
+
+    def test_a_long_formula_does_not_wrap_between_its_sum_and_its_value(self):
+        html = views.html_line("y[1,0] = 7·(-1) + 8·2 + 9·1 = 18")
+        assert "= 18</span>" in html and "<span style='white-space: nowrap'>+ 9·1 = 18</span>" in html
+
+
+class TestDisplayBundle:
+    """Before a kernel runs, JupyterLab cannot build the widget; the bundle carries the picture for that case."""
+
+    @pytest.mark.parametrize("mode", ["forward", "backward"])
+    def test_the_bundle_has_the_picture_and_a_short_text(self, mode):
+        import base64
+
+        view = views.linked_view(mode)
+        bundle = view._repr_mimebundle_()
+        assert bundle["application/vnd.jupyter.widget-view+json"]["model_id"] == view.model_id
+        assert base64.b64decode(bundle["image/png"]) == view.image.value
+        assert bundle["text/plain"] == f"linked view ({mode}): run the notebook to move its sliders"
+
+    def test_ipython_sends_it(self):
+        from IPython.core.formatters import DisplayFormatter
+
+        data, _ = DisplayFormatter().format(views.linked_view("forward"))
+        assert set(data) >= {"image/png", "text/plain", "application/vnd.jupyter.widget-view+json"}
