@@ -3,11 +3,13 @@
 import numpy as np
 
 
-def my_windows_1d(x, K, stride, dilation):
-    """Row i holds samples i*stride, i*stride + dilation, ..., i*stride + dilation*(K - 1) of x."""
+def my_windows_1d(x, K, stride, dilation, padding):
+    """Row i holds samples i*stride, i*stride + dilation, ..., i*stride + dilation*(K - 1) of the padded x."""
+    before, after = padding
+    xp = np.concatenate([np.zeros(before), x, np.zeros(after)])  # (before + H + after,): np.pad(x, padding) too
     span = dilation * (K - 1) + 1  # K taps have K - 1 gaps of `dilation` samples
-    OH = (len(x) - span) // stride + 1  # whole windows only; the samples after the last one are unread
-    return np.array([x[i * stride : i * stride + span : dilation] for i in range(OH)])  # (OH, K)
+    OH = (len(xp) - span) // stride + 1  # whole windows only; the samples after the last one are unread
+    return np.array([xp[i * stride : i * stride + span : dilation] for i in range(OH)])  # (OH, K)
 
 
 def my_im2col_nhwc(x, kernel_size, stride, padding, dilation):

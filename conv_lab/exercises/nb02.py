@@ -1,6 +1,7 @@
 """Exercise checkers for notebook 02: im2col and col2im.
 
-1. warm-up: the windows of a 1-D signal, at a stride and with dilation, as the rows of a matrix;
+1. warm-up: the windows of a 1-D signal, at a stride, with dilation and padding (before, after), as the rows
+   of a matrix;
 2. im2col of a channels-last batch (N, H, W, C), columns (kh, kw, c), with stride, padding, dilation and
    int or non-square kernels;
 3. find the bug: a col2im by loops whose canvas ends where the last window ends, so it is wrong exactly when
@@ -32,14 +33,14 @@ def _pair(k):
 
 # --- 1. warm-up: dilated 1-D windows at a stride ---------------------------------------------------------
 
-WINDOWS_1D_CASES = [
-    dict(x=np.arange(6.0), K=3, stride=1, dilation=1),
-    dict(x=np.array([3.0, -1.0, 4.0, 1.0, -5.0, 9.0, 2.0]), K=2, stride=2, dilation=1),  # the last sample is unread
-    dict(x=np.arange(10.0) ** 2, K=3, stride=1, dilation=3),  # span 7: 4 windows; K*d = 9 would give 2
-    dict(x=np.arange(11.0) - 5, K=3, stride=2, dilation=2),  # span 5: windows start at 0, 2, 4, 6
-    dict(x=np.array([2.0, 7.0, 1.0, 8.0, 2.0, 8.0, 1.0, 8.0, 2.0]), K=2, stride=3, dilation=3),  # samples 7, 8 unread
-    dict(x=np.array([2.0, 7.0, 1.0, 8.0]), K=4, stride=2, dilation=1),  # a single window
-    dict(x=np.arange(9.0) - 4, K=1, stride=2, dilation=1),
+WINDOWS_1D_CASES = [  # padding = (before, after): zeros in front of x and behind it
+    dict(x=np.arange(6.0), K=3, stride=1, dilation=1, padding=(1, 1)),
+    dict(x=np.array([3.0, -1.0, 4.0, 1.0, -5.0, 9.0, 2.0]), K=2, stride=2, dilation=1, padding=(1, 3)),  # 1 unread
+    dict(x=np.arange(10.0) ** 2, K=3, stride=1, dilation=3, padding=(0, 0)),  # span 7: 4 windows; K*d = 9 gives 2
+    dict(x=np.arange(11.0) - 5, K=3, stride=2, dilation=2, padding=(2, 1)),  # span 5: windows start at 0, 2, ..., 8
+    dict(x=np.array([2.0, 7.0, 1.0, 8.0, 2.0, 8.0, 1.0, 8.0, 2.0]), K=2, stride=3, dilation=3, padding=(1, 0)),
+    dict(x=np.array([2.0, 7.0, 1.0, 8.0]), K=4, stride=2, dilation=1, padding=(0, 0)),  # a single window
+    dict(x=np.arange(9.0) - 4, K=1, stride=2, dilation=1, padding=(3, 0)),
 ]
 
 
@@ -48,10 +49,11 @@ def _count_1d(H, K, stride, dilation):
     return max(0, (H - dilation * (K - 1) - 1) // stride + 1)
 
 
-def _windows_1d(x, K, stride, dilation):
-    OH = _count_1d(len(x), K, stride, dilation)
+def _windows_1d(x, K, stride, dilation, padding=(0, 0)):
+    xp = np.pad(x, padding)  # (before + H + after,)
+    OH = _count_1d(len(xp), K, stride, dilation)
     span = dilation * (K - 1) + 1  # samples one window spans
-    return np.array([x[i * stride : i * stride + span : dilation] for i in range(OH)])  # (OH, K)
+    return np.array([xp[i * stride : i * stride + span : dilation] for i in range(OH)]).reshape(OH, K)  # (OH, K)
 
 
 def _contiguous_1d(x, K, stride, count):
@@ -80,9 +82,9 @@ def _same_rows(got, expected):
 
 
 _PARTIAL_1D = (
-    "{n} of your windows at the end are partial: they run past the end of x, so they hold fewer than K "
-    "samples. A window counts only if all K taps, dilation apart, lie inside x; the samples after the last "
-    "whole window are read by no window"
+    "{n} of your windows at the end are partial: they run past the end of the padded x, so they hold fewer "
+    "than K samples. A window counts only if all K taps, dilation apart, lie inside the padded x; the samples "
+    "after the last whole window are read by no window"
 )
 
 
@@ -102,17 +104,36 @@ def _partial_windows(x, got, expected):
 
 
 def check_windows_1d(fn):
-    """Check ``fn(x, K, stride, dilation) -> (OH, K)``: row i holds the K taps, dilation apart, from i*stride.
+    """Check ``fn(x, K, stride, dilation, padding) -> (OH, K)`` for ``padding = (before, after)``.
 
-    The windows may come as an array, a list of arrays or a list of lists.
+    Row i holds the K taps, dilation apart, from sample i*stride of x with ``before`` zeros in front and
+    ``after`` zeros behind. The windows may come as an array, a list of arrays or a list of lists.
     """
 
     def diagnose(case, got, expected):
-        x, K, s, d = case["x"], case["K"], case["stride"], case["dilation"]
+        K, s, d, (before, after) = case["K"], case["stride"], case["dilation"], case["padding"]
+        x = np.pad(case["x"], (before, after))  # the padded signal: the windows run over it
         H, OH = len(x), expected.shape[0]
         partial = _partial_windows(x, got, expected)
         if partial:
             return _PARTIAL_1D.format(n=partial)
+        for other in ((after, before), (before, before), (after, after), (0, 0)):
+            if other == (before, after) or not _same_rows(got, _windows_1d(case["x"], K, s, d, other)):
+                continue
+            if other == (0, 0):
+                return (
+                    f"padding ignored: padding = ({before}, {after}) puts {before} zeros in front of x and "
+                    f"{after} behind it; window i starts at sample i*stride of that padded signal"
+                )
+            if other == (after, before):
+                return (
+                    f"padding swapped: padding = (before, after) = ({before}, {after}) puts {before} zeros in "
+                    f"front of x and {after} behind it, not the other way round"
+                )
+            return (
+                f"both ends padded alike, with {other[0]} zeros: padding = (before, after) = ({before}, {after}) "
+                "can differ at the two ends"
+            )
         got = _as_rows(got)
         if got is None:
             return "return the windows as one (OH, K) array, or as a list of OH windows of K samples each"
@@ -152,7 +173,7 @@ def check_windows_1d(fn):
         if isinstance(exc, ValueError) and "inhomogeneous" in str(exc):
             return (
                 "the windows do not all have K samples: the ones at the end are partial, cut off by the end of "
-                "x. A window counts only if all K taps, dilation apart, lie inside x"
+                "the padded x. A window counts only if all K taps, dilation apart, lie inside the padded x"
             )
         return None
 
@@ -336,6 +357,12 @@ def _diagnose_nhwc_error(case, exc):
         )
     if isinstance(exc, TypeError) and isinstance(case["kernel_size"], int) and "int" in str(exc):
         return "kernel_size can be a single int (a square kernel) as well as a pair: turn an int k into (k, k) first"
+    if isinstance(exc, (TypeError, ValueError)) and isinstance(case["kernel_size"], tuple) and "tuple" in str(exc):
+        return (
+            f"kernel_size is the pair {case['kernel_size']} here, not an int: it can be a pair (KH, KW) for a "
+            "non-square kernel. Unpack it into KH and KW (an int k means (k, k)) and use KH for the rows, KW for "
+            "the columns"
+        )
     return None
 
 
@@ -380,7 +407,7 @@ def _col2im_reference(cols, x_shape, kernel_size, stride, padding, dilation):
     return col2im(cols, x_shape, kernel_size, stride, padding, dilation)
 
 
-def _scatter(cols, x_shape, kernel_size, stride, padding, dilation, assign=False, step=None, tap=None):
+def _scatter(cols, x_shape, kernel_size, stride, padding, dilation, assign=False, step=None, tap=None, crop=True):
     """col2im by loops on a full (H + 2p, W + 2p) canvas; the flags build the documented mistakes."""
     N, C, H, W = x_shape
     KH, KW = kernel_size
@@ -398,7 +425,7 @@ def _scatter(cols, x_shape, kernel_size, stride, padding, dilation, assign=False
                 xp[:, :, rows, columns] = c6[:, i, j]
             else:
                 xp[:, :, rows, columns] += c6[:, i, j]
-    return xp[:, :, padding : padding + H, padding : padding + W]
+    return xp[:, :, padding : padding + H, padding : padding + W] if crop else xp
 
 
 def _diagnose_col2im(case, got, expected):
@@ -421,6 +448,12 @@ def _diagnose_col2im(case, got, expected):
                     "columns) never make it into the result. Which value belongs there?"
                 )
         return f"col2im returns an image of x's shape {tuple(xs)}"
+    if p and _matches(got, _scatter(cols, xs, k, s, p, d, crop=False)[:, :, :H, :W]):
+        return (
+            f"you kept the first H rows and W columns of the canvas, so the top {p} rows and left {p} columns "
+            f"are padding and the input's last rows are cut. Input pixel (r, q) sits at (r + p, q + p) of the "
+            "padded canvas: the crop starts at p"
+        )
     if _matches(got, _scatter(cols, xs, k, s, p, d, assign=True)):
         return "overlapping windows overwrite each other: add every window into the canvas (+=), don't assign (=)"
     if s > 1 and _matches(got, _scatter(cols, xs, k, s, p, d, step=1)):

@@ -47,15 +47,30 @@ def odd(value):
 
 
 def windows_1d(
-    off_by_one=False, no_stride=False, as_columns=False, reversed_rows=False, span="dilated", taps_dilated=True
+    off_by_one=False,
+    no_stride=False,
+    as_columns=False,
+    reversed_rows=False,
+    span="dilated",
+    taps_dilated=True,
+    pad="right",
 ):
     """The solution with one documented mistake.
 
     span: "dilated" d*(K-1) + 1 (right), "K*d", "K" (dilation ignored in the count), or "partial" (as many
     windows as without dilation, each cut off by the end of x, returned as a list).
+    pad: "right", "ignored", "swapped" (after in front) or "before twice" (both ends padded with before).
     """
 
-    def fn(x, K, stride, dilation):
+    def fn(x, K, stride, dilation, padding):
+        before, after = padding
+        before, after = {
+            "right": (before, after),
+            "ignored": (0, 0),
+            "swapped": (after, before),
+            "before twice": (before, before),
+        }[pad]
+        x = np.concatenate([np.zeros(before), x, np.zeros(after)])
         s = 1 if no_stride else stride
         d = dilation if taps_dilated else 1
         reach = {"dilated": dilation * (K - 1) + 1, "K*d": K * dilation, "K": K, "partial": K}[span]
@@ -81,7 +96,10 @@ def windows_1d(
         (dict(span="K*d"), "not K*d"),
         (dict(span="K", taps_dilated=False), "dilation ignored: the taps"),
         (dict(taps_dilated=False), "dilation ignored inside the window"),
-        (dict(span="partial"), "are partial: they run past the end of x"),
+        (dict(span="partial"), "are partial: they run past the end of the padded x"),
+        (dict(pad="ignored"), "padding ignored"),
+        (dict(pad="swapped"), "padding swapped"),
+        (dict(pad="before twice"), "both ends padded alike"),
     ],
 )
 def test_windows_1d_hints(flags, hint, capsys):
@@ -90,38 +108,47 @@ def test_windows_1d_hints(flags, hint, capsys):
 
 
 def test_windows_1d_partial_windows_stacked_by_numpy_get_their_hint(capsys):
-    def stacked(x, K, stride, dilation):
-        return np.array(windows_1d(span="partial")(x, K, stride, dilation))  # ragged: numpy raises
+    def stacked(x, K, stride, dilation, padding):
+        return np.array(windows_1d(span="partial")(x, K, stride, dilation, padding))  # ragged: numpy raises
 
     ok, out = run(ex.check_windows_1d, stacked, capsys)
-    assert not ok and "partial, cut off by the end of x" in out, out
+    assert not ok and "partial, cut off by the end of the padded x" in out, out
 
 
-def test_windows_1d_cases_need_the_dilated_span():
-    """Some hidden case has dilation and leftover samples, and K*d gives a different count there."""
+def test_windows_1d_cases_need_the_dilated_span_and_both_paddings():
+    """Some hidden case has dilation and leftover samples, and K*d gives a different count there; the
+    padding differs at the two ends somewhere, both ways round."""
     cases = ex.nb02.WINDOWS_1D_CASES
+    length = [len(c["x"]) + sum(c["padding"]) for c in cases]
     assert any(c["dilation"] > 1 and c["stride"] > 1 for c in cases)
     assert any(
-        (len(c["x"]) - c["dilation"] * (c["K"] - 1) - 1) // c["stride"]
-        != (len(c["x"]) - c["K"] * c["dilation"]) // c["stride"]
-        for c in cases
+        (H - c["dilation"] * (c["K"] - 1) - 1) // c["stride"] != (H - c["K"] * c["dilation"]) // c["stride"]
+        for c, H in zip(cases, length)
     )
-    assert any((len(c["x"]) - c["dilation"] * (c["K"] - 1) - 1) % c["stride"] for c in cases)  # a leftover
-    # an independent oracle: every tap inside x, by loops
+    assert any((H - c["dilation"] * (c["K"] - 1) - 1) % c["stride"] for c, H in zip(cases, length))  # a leftover
+    assert any(c["padding"][0] > c["padding"][1] for c in cases) and any(
+        c["padding"][0] < c["padding"][1] for c in cases
+    )
+    # an independent oracle: every tap inside the padded x, by loops, padding read sample by sample
     for c in cases:
-        x, K, s, d = c["x"], c["K"], c["stride"], c["dilation"]
+        x, K, s, d, (before, after) = c["x"], c["K"], c["stride"], c["dilation"], c["padding"]
+        H = len(x) + before + after
+
+        samples = {before + j: v for j, v in enumerate(x)}  # padded index -> sample; the rest are zeros
         rows = []
         start = 0
-        while start + d * (K - 1) < len(x):
-            rows.append([x[start + t * d] for t in range(K)])
+        while start + d * (K - 1) < H:
+            rows.append([samples.get(start + t * d, 0.0) for t in range(K)])
             start += s
-        np.testing.assert_array_equal(SOL.my_windows_1d(x, K, s, d), np.array(rows))
+        np.testing.assert_array_equal(SOL.my_windows_1d(x, K, s, d, (before, after)), np.array(rows))
 
 
 def test_windows_1d_rejects_library(capsys):
     ok, out = run(
         ex.check_windows_1d,
-        lambda x, K, stride, dilation: cl.sliding_windows(x[None, None, None], (1, K), stride, dilation)[0, 0, 0],
+        lambda x, K, stride, dilation, padding: cl.sliding_windows(
+            np.pad(x, padding)[None, None, None], (1, K), stride, dilation
+        )[0, 0, 0],
         capsys,
     )
     assert not ok and "without sliding_windows" in out
@@ -139,14 +166,18 @@ def test_windows_1d_rejects_library(capsys):
 )
 def test_windows_1d_accepts_every_correct_form(form, capsys):
     ok, out = run(
-        ex.check_windows_1d, lambda x, K, stride, dilation: form(SOL.my_windows_1d(x, K, stride, dilation)), capsys
+        ex.check_windows_1d,
+        lambda x, K, stride, dilation, padding: form(SOL.my_windows_1d(x, K, stride, dilation, padding)),
+        capsys,
     )
     assert ok, out
 
 
 def test_windows_1d_numpy_sliding_window_view_allowed(capsys):
-    def by_numpy(x, K, stride, dilation):
-        v = np.lib.stride_tricks.sliding_window_view(x, dilation * (K - 1) + 1)  # (H - span + 1, span)
+    def by_numpy(x, K, stride, dilation, padding):
+        v = np.lib.stride_tricks.sliding_window_view(
+            np.pad(x, padding), dilation * (K - 1) + 1
+        )  # (H' - span + 1, span)
         return v[::stride, ::dilation]  # (OH, K)
 
     ok, out = run(ex.check_windows_1d, by_numpy, capsys)
@@ -154,10 +185,12 @@ def test_windows_1d_numpy_sliding_window_view_allowed(capsys):
 
 
 def test_windows_1d_list_of_windows_still_gets_its_hints(capsys):
-    short_list = lambda x, K, stride, dilation: list(windows_1d(off_by_one=True)(x, K, stride, dilation))  # noqa: E731
+    short_list = lambda x, K, stride, dilation, padding: list(  # noqa: E731
+        windows_1d(off_by_one=True)(x, K, stride, dilation, padding)
+    )
     ok, out = run(ex.check_windows_1d, short_list, capsys)
     assert not ok and "one window short" in out, out
-    ragged = lambda x, K, stride, dilation: [x[i * stride : i * stride + K] for i in range(len(x))]  # noqa: E731
+    ragged = lambda x, K, stride, dilation, padding: [x[i * stride : i * stride + K] for i in range(len(x))]  # noqa: E731
     ok, out = run(ex.check_windows_1d, ragged, capsys)
     assert not ok and "hint" in out, out
 
@@ -248,6 +281,25 @@ def nhwc_student(
 def test_im2col_nhwc_hints(flags, hint, capsys):
     ok, out = run(ex.check_im2col_nhwc, nhwc_student(**flags), capsys)
     assert not ok and hint in out, out
+
+
+def test_im2col_nhwc_int_only_kernel_size_gets_its_hint(capsys):
+    def int_only(x, kernel_size, stride, padding, dilation):
+        return (
+            SOL.my_im2col_nhwc(x, kernel_size, stride, padding, dilation)
+            if isinstance(kernel_size, int)
+            else (
+                nhwc_student()(x, (kernel_size, kernel_size), stride, padding, dilation)  # KH = KW = kernel_size
+            )
+        )
+
+    def square_only(x, kernel_size, stride, padding, dilation):
+        span = dilation * (kernel_size - 1) + 1  # an int-only function: (3, 2) - 1 raises a TypeError
+        return SOL.my_im2col_nhwc(x, (span - 1) // dilation + 1, stride, padding, dilation)
+
+    for student in (int_only, square_only):
+        ok, out = run(ex.check_im2col_nhwc, student, capsys)
+        assert not ok and "not an int: it can be a pair (KH, KW)" in out, out
 
 
 def test_im2col_nhwc_int_kernel_case_is_there():
@@ -454,6 +506,18 @@ def test_col2im_example_in_the_notebook_has_a_at_most_p():
 def test_col2im_hints(flags, hint, capsys):
     ok, out = run(ex.check_col2im, col2im_student(**flags), capsys)
     assert not ok and hint in out, out
+
+
+@pytest.mark.parametrize("canvas", ["padded", "window span"])
+def test_col2im_crop_without_the_p_offset_gets_its_hint(canvas, capsys):
+    full = col2im_student(canvas=canvas, crop="none")
+
+    def no_offset(cols, x_shape, kernel_size, stride, padding, dilation):
+        _, _, H, W = x_shape
+        return full(cols, x_shape, kernel_size, stride, padding, dilation)[:, :, :H, :W]
+
+    ok, out = run(ex.check_col2im, no_offset, capsys)
+    assert not ok and "you kept the first H rows and W columns" in out, out
 
 
 def test_col2im_dilated_slice_without_step_gets_its_hint(capsys):
