@@ -1,6 +1,6 @@
 """Exercise checkers for notebook 04: the backward pass.
 
-1. warm-up: the backward pass of a 1-D correlation, by loops;
+1. warm-up: the backward pass of a strided 1-D correlation, by loops (with gaps and leftover entries);
 2. dx alone, from dy, w and x's shape, for any stride, padding and dilation (the notebook's loops handle
    dilation 1 only), scattering every window's gradient without col2im;
 3. find the bug: dw as a correlation of x with dy, right at stride 1 only;
@@ -33,35 +33,53 @@ def _arrays(got, count):
         return None
 
 
-# --- 1. warm-up: the backward pass of a 1-D correlation ------------------------------------------
+# --- 1. warm-up: the backward pass of a strided 1-D correlation -----------------------------------
 
+# Whole numbers, so any correct float answer is exact. Case 1 is stride 1; later cases have windows that
+# overlap (K > s), gaps between windows (K < s) and a leftover entry (a = (H - K) mod s > 0, no padding).
 CORR1D_CASES = [
-    dict(dy=np.array([1.0, -1.0, 2.0]), x=np.array([0.0, 1.0, 2.0, 3.0, 4.0]), w=np.array([1.0, 2.0, 3.0])),
-    dict(dy=np.array([2.0, 0.5, -1.0, 3.0, 1.0]), x=np.array([1.0, -2.0, 0.0, 4.0, 1.0, 2.0]), w=np.array([3.0, -1.0])),
-    dict(dy=np.array([1.5]), x=np.array([2.0, -1.0, 1.0, 5.0]), w=np.array([1.0, 0.0, -2.0, 4.0])),
-    dict(dy=np.array([1.0, 2.0, -3.0, 0.5]), x=np.array([3.0, 1.0, -1.0, 2.0]), w=np.array([-2.0])),
+    dict(dy=np.array([1.0, -1.0, 2.0]), x=np.array([0.0, 1.0, 2.0, 3.0, 4.0]), w=np.array([1.0, 2.0, 3.0]), stride=1),
+    dict(
+        dy=np.array([2.0, 0.5, -1.0]),
+        x=np.array([1.0, -2.0, 0.0, 4.0, 1.0, 2.0, -3.0]),
+        w=np.array([3.0, -1.0, 2.0]),
+        stride=2,
+    ),
+    dict(
+        dy=np.array([1.5, -2.0, 1.0]),
+        x=np.array([2.0, -1.0, 1.0, 5.0, 0.0, 3.0, -2.0, 1.0, 4.0]),
+        w=np.array([1.0, -2.0]),
+        stride=3,
+    ),
+    dict(
+        dy=np.array([1.0, 2.0, -3.0]),
+        x=np.array([3.0, 1.0, -1.0, 2.0, 0.0, 1.0, -2.0, 2.0, 1.0, 3.0, -1.0]),
+        w=np.array([-2.0, 1.0, 3.0, 1.0]),
+        stride=3,
+    ),
 ]
 
 
-def _corr1d_backward(dy, x, w, assign=False, flip=False):
-    """(dx, dw) of y[i] = sum_u x[i+u] w[u]; the flags build two classic mistakes."""
+def _corr1d_backward(dy, x, w, stride, assign=False, flip=False, step=None, windows=None):
+    """(dx, dw) of y[i] = sum_u x[i*s + u] w[u]; the flags build documented mistakes."""
     K = len(w)
+    step = stride if step is None else step
     taps = w[::-1] if flip else w
-    dx, dw = np.zeros(len(x)), np.zeros(K)
-    for i in range(len(dy)):
+    dx, dw = np.zeros(len(x) + step * len(dy)), np.zeros(K)  # room for any step
+    for i in range(len(dy) if windows is None else windows):
         if assign:
-            dx[i : i + K] = dy[i] * taps
+            dx[i * step : i * step + K] = dy[i] * taps
         else:
-            dx[i : i + K] += dy[i] * taps
-        dw += dy[i] * x[i : i + K]
-    return dx, dw
+            dx[i * step : i * step + K] += dy[i] * taps
+        dw += dy[i] * x[i * step : i * step + K]
+    return dx[: len(x)], dw
 
 
 def check_corr1d_backward(fn):
-    """Check ``fn(dy, x, w) -> (dx, dw)`` for ``y[i] = sum_u x[i+u] * w[u]`` (stride 1, no padding)."""
+    """Check ``fn(dy, x, w, stride) -> (dx, dw)`` for ``y[i] = sum_u x[i*stride + u] * w[u]`` (no padding)."""
 
     def diagnose(case, got, expected):
-        dy, x, w = case["dy"], case["x"], case["w"]
+        dy, x, w, s = case["dy"], case["x"], case["w"], case["stride"]
         low = _float32_hint(got, expected)
         if low:
             return low
@@ -70,32 +88,54 @@ def check_corr1d_backward(fn):
             return "return two arrays: (dx, dw)"
         dx, dw = pair
         edx, edw = expected
+        a = (len(x) - len(w)) % s
         if dx.shape != x.shape:
             if dx.shape == dy.shape:
                 return f"dx has one entry per input pixel: shape {x.shape}, like x, not like dy"
+            if dx.ndim == 1 and len(x) - a <= len(dx) < len(x):
+                return (
+                    f"dx has {len(dx)} entries, x has {len(x)}: the a = {a} leftover entries after the last window "
+                    "are missing. Allocate dx like x (np.zeros(len(x))); entries no window reads keep a zero gradient"
+                )
             return f"dx must have x's shape {x.shape}"
         if dw.shape != w.shape:
             return f"dw must have w's shape {w.shape}"
+        last = _corr1d_backward(dy, x, w, s, windows=len(dy) - 1)
+        if _same(dw, last[1]) and _same(dx, last[0]):
+            return (
+                f"the last window is missing: there are OH = {len(dy)} windows, one per entry of dy, so loop "
+                "over range(len(dy)) (i = 0 .. OH-1)"
+            )
+        if s > 1 and _same(dw, _corr1d_backward(dy, x, w, s, step=1)[1]):
+            return f"window i starts at x[i*s], not x[i]: this case has stride s = {s}, so window i reads x[i*s + u]"
         if not _same(dw, edw):
             if _same(dw, edw[::-1]):
-                return "dw is reversed: weight u met x[i+u] in output i, so dw[u] = sum_i dy[i] * x[i+u]"
-            return "dw[u] = sum over outputs i of dy[i] * x[i+u]: the pixel weight u multiplied in window i"
-        if _same(dx, _corr1d_backward(dy, x, w, assign=True)[0]):
+                return "dw is reversed: weight u met x[i*s + u] in output i, so dw[u] = sum_i dy[i] * x[i*s + u]"
+            return "dw[u] = sum over outputs i of dy[i] * x[i*s + u]: the pixel weight u multiplied in window i"
+        if _same(dx, _corr1d_backward(dy, x, w, s, assign=True)[0]):
             return (
                 "neighbouring windows overlap, and a pixel in two windows gets two contributions: add them "
-                "(dx[i:i+K] += ...), don't assign (=)"
+                "(dx[...] += ...), don't assign (=)"
             )
-        if _same(dx, _corr1d_backward(dy, x, w, flip=True)[0]):
-            return "the kernel is reversed in dx: in window i, pixel x[i+u] met w[u], so it gets dy[i] * w[u]"
-        return "dx[r] = sum over the windows i that contain r of dy[i] * w[r - i]"
+        if _same(dx, _corr1d_backward(dy, x, w, s, flip=True)[0]):
+            return "the kernel is reversed in dx: in window i, pixel x[i*s + u] met w[u], so it gets dy[i] * w[u]"
+        if s > 1 and _same(dx, _corr1d_backward(dy, x, w, s, step=1)[0]):
+            return f"in dx, window i starts at x[i*s], not x[i]: this case has stride s = {s}"
+        return "dx[r] = sum over the windows i and taps u with i*s + u = r of dy[i] * w[u]"
+
+    def error_hint(case, exc):
+        if isinstance(exc, TypeError) and ("argument" in str(exc) or "positional" in str(exc)):
+            return "the checker calls my_corr1d_backward(dy=..., x=..., w=..., stride=...): keep that signature"
+        return None
 
     _run(
-        "1-D backward",
+        "1-D backward with stride",
         fn,
         CORR1D_CASES,
-        lambda dy, x, w: _corr1d_backward(dy, x, w),
+        lambda dy, x, w, stride: _corr1d_backward(dy, x, w, stride),
         diagnose,
         forbid=_BACKWARD_ROUTINES + ("corr2d", "convolve2d", "conv2d"),
+        diagnose_error=error_hint,
     )
 
 
@@ -472,16 +512,21 @@ def check_zero_dx(rows, cols):
                     f"{name}: that is the answer without dilation. The taps sit d = {d} apart: window o reads "
                     f"padded indices o*s, o*s + d, .., o*s + d*(K-1), and the ones between them are not read"
                 )
+            where, side = ("below", "bottom") if name == "rows" else ("right of", "right")
             if n - 1 in lines and n - 1 not in want:
                 return (
-                    f"{name}: a = {a} is left below the last window, but it is bottom padding (a <= p = {p}); "
-                    f"input index {n - 1} is padded index {n - 1 + p}, which the last window reads"
+                    f"{name}: the a = {a} leftover {name} ({where} the last window) are all {side} padding here "
+                    f"(a <= p = {p}); input index {n - 1} is padded index {n - 1 + p}, which the last window reads"
                 )
             if n - 1 in want and n - 1 not in lines and a > p:
-                return f"{name}: a = {a} is left below the last window and only p = {p} of it is padding, so the " + (
-                    f"last input {name[:-1]} is read by no window"
-                    if a - p == 1
-                    else f"last {a - p} input {name} are read by no window"
+                return (
+                    f"{name}: of the a = {a} leftover {name} ({where} the last window), only p = {p} are {side} "
+                    "padding, so the "
+                    + (
+                        f"last input {name[:-1]} is read by no window"
+                        if a - p == 1
+                        else f"last {a - p} input {name} are read by no window"
+                    )
                 )
             return (
                 f"{name}: list the padded indices each window o reads (o*s + t*d for t = 0 .. K-1) and subtract "

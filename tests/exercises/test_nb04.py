@@ -27,23 +27,34 @@ def test_reference_solution_passes_and_stub_is_reported(checker, solution, capsy
     assert not ok and "not implemented yet" in out
 
 
-# --- 1. the 1-D warm-up ---------------------------------------------------------------------------
+# --- 1. the 1-D warm-up, with stride ---------------------------------------------------------------
 
 
-def corr1d(assign=False, flip_dx=False, flip_dw=False, dx_like_dy=False):
-    def fn(dy, x, w):
+def corr1d(assign=False, flip_dx=False, flip_dw=False, dx_like_dy=False, no_stride=False, short=False, last=False):
+    """The reference with one documented mistake switched on."""
+
+    def fn(dy, x, w, stride):
         K = len(w)
-        dx = np.zeros(len(dy) if dx_like_dy else len(x))
+        s = 1 if no_stride else stride
+        if dx_like_dy:
+            n = len(dy)
+        elif short:
+            n = (len(dy) - 1) * stride + K  # only the entries the windows span
+        else:
+            n = len(x) + s * len(dy)
+        dx = np.zeros(n)
         dw = np.zeros(K)
         taps = w[::-1] if flip_dx else w
-        for i in range(len(dy)):
+        for i in range(len(dy) - 1 if last else len(dy)):
             if dx_like_dy:
                 dx[i] = dy[i] * w.sum()
             elif assign:
-                dx[i : i + K] = dy[i] * taps
+                dx[i * s : i * s + K] = dy[i] * taps
             else:
-                dx[i : i + K] += dy[i] * taps
-            dw += dy[i] * x[i : i + K]
+                dx[i * s : i * s + K] += dy[i] * taps
+            dw += dy[i] * x[i * s : i * s + K]
+        if not (dx_like_dy or short):
+            dx = dx[: len(x)]
         return dx, (dw[::-1] if flip_dw else dw)
 
     return fn
@@ -56,6 +67,9 @@ def corr1d(assign=False, flip_dx=False, flip_dw=False, dx_like_dy=False):
         (dict(flip_dx=True), "kernel is reversed in dx"),
         (dict(flip_dw=True), "dw is reversed"),
         (dict(dx_like_dy=True), "not like dy"),
+        (dict(no_stride=True), "window i starts at x[i*s], not x[i]"),
+        (dict(short=True), "leftover entries after the last window are missing"),
+        (dict(last=True), "the last window is missing"),
     ],
 )
 def test_corr1d_hints(flags, hint, capsys):
@@ -63,22 +77,57 @@ def test_corr1d_hints(flags, hint, capsys):
     assert not ok and hint in out, out
 
 
+def test_corr1d_helper_without_mistakes_passes(capsys):
+    ok, out = run(ex.check_corr1d_backward, corr1d(), capsys)
+    assert ok, out
+
+
+def test_corr1d_cases_have_overlap_gaps_and_a_leftover_entry():
+    geometries = [(len(c["x"]), len(c["w"]), c["stride"]) for c in ex.nb04.CORR1D_CASES]
+    assert geometries[0][2] == 1
+    assert any(K > s > 1 for _, K, s in geometries)  # windows overlap at stride > 1
+    assert any(K < s for _, K, s in geometries)  # gaps between windows
+    assert any((H - K) % s > 0 for H, K, s in geometries)  # a leftover entry
+    for c in ex.nb04.CORR1D_CASES:
+        assert len(c["dy"]) == (len(c["x"]) - len(c["w"])) // c["stride"] + 1
+
+
+def test_corr1d_reference_matches_a_numerical_gradient():
+    """The checker's reference against conv2d's float64 numerical gradient (an independent oracle)."""
+    for c in ex.nb04.CORR1D_CASES:
+        x, w, dy, s = (c[k][None, None, None] if k != "stride" else c[k] for k in ("x", "w", "dy", "stride"))
+        dx, dw = ex.nb04._corr1d_backward(c["dy"], c["x"], c["w"], s)
+        num_dx = cl.numerical_gradient(lambda u, w=w, s=s: cl.conv2d(u, w, stride=(1, s)), x, dy)
+        num_dw = cl.numerical_gradient(lambda u, x=x, s=s: cl.conv2d(x, u, stride=(1, s)), w, dy)
+        assert cl.rel_error(dx, num_dx[0, 0, 0]) < 1e-8 and cl.rel_error(dw, num_dw[0, 0, 0]) < 1e-8
+
+
 def test_corr1d_accepts_float32_on_its_whole_number_cases(capsys):
-    def in_float32(dy, x, w):
-        return tuple(a.astype(np.float32) for a in SOL.my_corr1d_backward(dy, x, w))
+    def in_float32(dy, x, w, stride):
+        return tuple(a.astype(np.float32) for a in SOL.my_corr1d_backward(dy, x, w, stride))
 
     ok, out = run(ex.check_corr1d_backward, in_float32, capsys)
     assert ok, out
 
 
+def test_corr1d_old_signature_is_told_to_take_the_stride(capsys):
+    ok, out = run(ex.check_corr1d_backward, lambda dy, x, w: (x, w), capsys)
+    assert not ok and "keep that signature" in out, out
+
+
 def test_corr1d_rejects_library_and_odd_returns(capsys):
-    def delegating(dy, x, w):
-        dx = cl.conv2d_backward(dy[None, None, None], x[None, None, None], w[None, None, None])[0]
+    def delegating(dy, x, w, stride):
+        dx = cl.conv2d_backward(dy[None, None, None], x[None, None, None], w[None, None, None], (1, stride))[0]
         return dx[0, 0, 0], np.zeros(len(w))
 
     ok, out = run(ex.check_corr1d_backward, delegating, capsys)
     assert not ok and "without conv2d_backward" in out
-    for odd in (lambda dy, x, w: None, lambda dy, x, w: "dx", lambda dy, x, w: (1, 2, 3), lambda dy, x, w: 1 / 0):
+    for odd in (
+        lambda dy, x, w, stride: None,
+        lambda dy, x, w, stride: "dx",
+        lambda dy, x, w, stride: (1, 2, 3),
+        lambda dy, x, w, stride: 1 / 0,
+    ):
         ok, out = run(ex.check_corr1d_backward, odd, capsys)
         assert not ok and "hint" in out
 
@@ -339,7 +388,7 @@ def test_dw_correlation_the_function_shown_gets_the_dilation_hint(capsys):
         for n in range(N):
             for f in range(F):
                 for c in range(C):
-                    dw[f, c] += cl.corr2d(xp[n, c], dy[n, f])
+                    dw[f, c] += cl.corr2d(xp[n, c], dy[n, f])[:KH, :KW]
         return dw
 
     ok, out = run(ex.check_dw_correlation, as_shown, capsys)
@@ -433,8 +482,8 @@ def test_zero_dx_solution_and_independent_count(capsys):
 @pytest.mark.parametrize(
     "rows, cols, hint",
     [
-        ([0, 8], [0, 7], "only p = 1 of it is padding"),
-        ([0, 8, 10], [0, 7, 8], "it is bottom padding"),
+        ([0, 8], [0, 7], "only p = 1 are bottom padding"),
+        ([0, 8, 10], [0, 7, 8], "leftover columns (right of the last window) are all right padding"),
         ([], [], "rows: that is the answer without dilation"),
         ([0, 8, 10], [], "columns: that is the answer without dilation"),
         ([10], [0, 7], "between two taps"),
