@@ -94,7 +94,7 @@ def check_corr1d_backward(fn):
                 return f"dx has one entry per input pixel: shape {x.shape}, like x, not like dy"
             if dx.ndim == 1 and len(x) - a <= len(dx) < len(x):
                 return (
-                    f"dx has {len(dx)} entries, x has {len(x)}: the a = {a} leftover entries after the last window "
+                    f"dx has {len(dx)} entries, x has {len(x)}: the leftover entries after the last window (a = {a}) "
                     "are missing. Allocate dx like x (np.zeros(len(x))); entries no window reads keep a zero gradient"
                 )
             return f"dx must have x's shape {x.shape}"
@@ -515,12 +515,12 @@ def check_zero_dx(rows, cols):
             where, side = ("below", "bottom") if name == "rows" else ("right of", "right")
             if n - 1 in lines and n - 1 not in want:
                 return (
-                    f"{name}: the a = {a} leftover {name} ({where} the last window) are all {side} padding here "
+                    f"{name}: the leftover {name} (a = {a}, {where} the last window) are all {side} padding here "
                     f"(a <= p = {p}); input index {n - 1} is padded index {n - 1 + p}, which the last window reads"
                 )
             if n - 1 in want and n - 1 not in lines and a > p:
                 return (
-                    f"{name}: of the a = {a} leftover {name} ({where} the last window), only p = {p} are {side} "
+                    f"{name}: of the leftover {name} (a = {a}, {where} the last window), only p = {p} are {side} "
                     "padding, so the "
                     + (
                         f"last input {name[:-1]} is read by no window"

@@ -68,7 +68,7 @@ def corr1d(assign=False, flip_dx=False, flip_dw=False, dx_like_dy=False, no_stri
         (dict(flip_dw=True), "dw is reversed"),
         (dict(dx_like_dy=True), "not like dy"),
         (dict(no_stride=True), "window i starts at x[i*s], not x[i]"),
-        (dict(short=True), "leftover entries after the last window are missing"),
+        (dict(short=True), "leftover entries after the last window (a = 1) are missing"),
         (dict(last=True), "the last window is missing"),
     ],
 )
@@ -483,7 +483,7 @@ def test_zero_dx_solution_and_independent_count(capsys):
     "rows, cols, hint",
     [
         ([0, 8], [0, 7], "only p = 1 are bottom padding"),
-        ([0, 8, 10], [0, 7, 8], "leftover columns (right of the last window) are all right padding"),
+        ([0, 8, 10], [0, 7, 8], "leftover columns (a = 1, right of the last window) are all right padding"),
         ([], [], "rows: that is the answer without dilation"),
         ([0, 8, 10], [], "columns: that is the answer without dilation"),
         ([10], [0, 7], "between two taps"),
