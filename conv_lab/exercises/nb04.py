@@ -240,7 +240,7 @@ _HINTS = {
         "Crop with dxp[:, :, p:p + H, p:p + W] instead"
     ),
     "short": (
-        "dx has fewer rows or columns than x: the a leftover rows at the bottom (columns at the right) are "
+        "dx has fewer rows or columns than x: the leftover input rows at the bottom (columns at the right) are "
         "missing. Allocate the padded gradient with the padded input's shape (N, C, H + 2p, W + 2p), not only "
         "the rows the windows span; input rows no window reads keep a zero gradient"
     ),

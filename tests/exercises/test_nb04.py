@@ -220,7 +220,7 @@ def test_conv_dx_hidden_cases_cover_dilation_stride_and_unread_rows():
         (dict(flip=True), "rotated by 180 degrees"),
         (dict(crop="none"), "still includes the padding"),
         (dict(crop="minus"), "-0 is 0"),
-        (dict(span_buffer=True), "leftover rows"),
+        (dict(span_buffer=True), "leftover input rows"),
         (dict(assign=True), "don't assign"),
         (dict(step=1), "stride rows apart"),
         (dict(undilated=True), "dx is right for dilation 1 only, and this case has dilation 2"),
