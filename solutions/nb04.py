@@ -5,15 +5,16 @@ import numpy as np
 import conv_lab as cl
 
 
-def my_corr1d_backward(dy, x, w, stride):
-    """(dx, dw) of y[i] = sum_u x[i*stride + u] * w[u]: each dy[i] stamps dy[i] * w onto its window."""
+def my_corr1d_backward(dy, x, w, stride, dilation):
+    """(dx, dw) of y[i] = sum_u x[i*stride + u*dilation] * w[u]: each dy[i] stamps dy[i] * w onto its taps."""
     K = len(w)
     dx = np.zeros(len(x))  # like x: the leftover entries after the last window keep a zero gradient
     dw = np.zeros(K)
     for i in range(len(dy)):  # one window per entry of dy, the last one included
-        start = i * stride  # window i starts at x[i*s]
-        dx[start : start + K] += dy[i] * w  # windows may overlap: add
-        dw += dy[i] * x[start : start + K]  # weight u met x[i*s + u]
+        for u in range(K):
+            r = i * stride + u * dilation  # window i starts at x[i*s]; its taps sit d apart
+            dx[r] += dy[i] * w[u]  # windows may share a pixel: add
+            dw[u] += dy[i] * x[r]  # weight u met x[i*s + u*d]
     return dx, dw
 
 
