@@ -5,14 +5,16 @@ import numpy as np
 import conv_lab as cl
 
 
-def my_corr1d_backward(dy, x, w):
-    """(dx, dw) of y[i] = sum_u x[i+u] * w[u]: each dy[i] stamps dy[i] * w onto its window."""
+def my_corr1d_backward(dy, x, w, stride, dilation):
+    """(dx, dw) of y[i] = sum_u x[i*stride + u*dilation] * w[u]: each dy[i] stamps dy[i] * w onto its taps."""
     K = len(w)
-    dx = np.zeros(len(x))
+    dx = np.zeros(len(x))  # like x: the leftover entries after the last window keep a zero gradient
     dw = np.zeros(K)
-    for i in range(len(dy)):
-        dx[i : i + K] += dy[i] * w  # windows overlap: add
-        dw += dy[i] * x[i : i + K]  # weight u met x[i+u]
+    for i in range(len(dy)):  # one window per entry of dy, the last one included
+        for u in range(K):
+            r = i * stride + u * dilation  # window i starts at x[i*s]; its taps sit d apart
+            dx[r] += dy[i] * w[u]  # windows may share a pixel: add
+            dw[u] += dy[i] * x[r]  # weight u met x[i*s + u*d]
     return dx, dw
 
 
@@ -33,7 +35,7 @@ def my_conv_dx(dy, w, x_shape, stride, padding, dilation):
 
 
 def dw_by_correlation(dy, x, kernel_size, stride, padding):
-    """The find-the-bug function, repaired: dy spread out by the stride, and only the first KH x KW shifts kept."""
+    """The find-the-bug function, repaired: dy spread out by the stride (the crop to KH x KW was already there)."""
     N, C = x.shape[:2]
     F = dy.shape[1]
     KH, KW = kernel_size
@@ -42,7 +44,8 @@ def dw_by_correlation(dy, x, kernel_size, stride, padding):
     for n in range(N):
         for f in range(F):
             for c in range(C):
-                # dy's entries sit stride rows apart on xp; the result has KH + a rows, the last a are not weights
+                # dy's entries sit stride rows apart on xp: spread them out (dilation = stride). The result has
+                # KH + a rows; the crop keeps the first KH, the weights
                 dw[f, c] += cl.corr2d(xp[n, c], dy[n, f], dilation=stride)[:KH, :KW]
     return dw
 

@@ -1,6 +1,6 @@
 """Exercise checkers for notebook 04: the backward pass.
 
-1. warm-up: the backward pass of a 1-D correlation, by loops;
+1. warm-up: the backward pass of a strided 1-D correlation, by loops (with gaps and leftover entries);
 2. dx alone, from dy, w and x's shape, for any stride, padding and dilation (the notebook's loops handle
    dilation 1 only), scattering every window's gradient without col2im;
 3. find the bug: dw as a correlation of x with dy, right at stride 1 only;
@@ -33,35 +33,54 @@ def _arrays(got, count):
         return None
 
 
-# --- 1. warm-up: the backward pass of a 1-D correlation ------------------------------------------
+# --- 1. warm-up: the backward pass of a strided, dilated 1-D correlation ------------------------------
+
+
+# Whole numbers, so any correct float answer is exact. Case 1 is stride 1, dilation 1; later cases combine a
+# stride with a dilation: windows that overlap, taps of neighbouring windows that interleave, gaps (a window
+# spans fewer than s entries) and a leftover entry (a = (H - d(K-1) - 1) mod s > 0, no padding).
+def _corr1d_case(dy, x, w, stride, dilation):
+    return dict(dy=np.array(dy), x=np.array(x), w=np.array(w), stride=stride, dilation=dilation)
+
 
 CORR1D_CASES = [
-    dict(dy=np.array([1.0, -1.0, 2.0]), x=np.array([0.0, 1.0, 2.0, 3.0, 4.0]), w=np.array([1.0, 2.0, 3.0])),
-    dict(dy=np.array([2.0, 0.5, -1.0, 3.0, 1.0]), x=np.array([1.0, -2.0, 0.0, 4.0, 1.0, 2.0]), w=np.array([3.0, -1.0])),
-    dict(dy=np.array([1.5]), x=np.array([2.0, -1.0, 1.0, 5.0]), w=np.array([1.0, 0.0, -2.0, 4.0])),
-    dict(dy=np.array([1.0, 2.0, -3.0, 0.5]), x=np.array([3.0, 1.0, -1.0, 2.0]), w=np.array([-2.0])),
+    _corr1d_case([1.0, -1.0, 2.0], [0.0, 1.0, 2.0, 3.0, 4.0], [1.0, 2.0, 3.0], 1, 1),
+    _corr1d_case([2.0, 0.5, -1.0], [1.0, -2.0, 0.0, 4.0, 1.0, 2.0, -3.0, 1.0], [3.0, -1.0], 2, 3),
+    _corr1d_case([1.5, -2.0, 1.0], [2.0, -1.0, 1.0, 5.0, 0.0, 3.0, -2.0, 1.0, 4.0], [1.0, -2.0], 3, 2),
+    _corr1d_case(
+        [1.0, 2.0, -3.0], [3.0, 1.0, -1.0, 2.0, 0.0, 1.0, -2.0, 2.0, 1.0, 3.0, -1.0, 2.0], [-2.0, 1.0, 3.0], 2, 3
+    ),
+    _corr1d_case([2.0, -1.0], [1.0, 4.0, -2.0, 0.0, 3.0, 1.0, -1.0, 2.0, 5.0, -3.0, 1.0], [2.0, 1.0, -1.0, 3.0], 3, 2),
 ]
 
 
-def _corr1d_backward(dy, x, w, assign=False, flip=False):
-    """(dx, dw) of y[i] = sum_u x[i+u] w[u]; the flags build two classic mistakes."""
+def _corr1d_backward(dy, x, w, stride, dilation=1, assign=False, flip=False, step=None, tap=None, windows=None):
+    """(dx, dw) of y[i] = sum_u x[i*s + u*d] w[u]; the flags build documented mistakes.
+
+    ``step``: where consecutive windows start (default the stride); ``tap``: the spacing of a window's taps
+    (default the dilation).
+    """
     K = len(w)
+    step = stride if step is None else step
+    tap = dilation if tap is None else tap
     taps = w[::-1] if flip else w
-    dx, dw = np.zeros(len(x)), np.zeros(K)
-    for i in range(len(dy)):
+    dx, dw = np.zeros(len(x) + step * len(dy) + tap * K), np.zeros(K)  # room for any step and tap
+    xx = np.concatenate([x, np.zeros(step * len(dy) + tap * K)])
+    for i in range(len(dy) if windows is None else windows):
+        where = slice(i * step, i * step + tap * (K - 1) + 1, tap)
         if assign:
-            dx[i : i + K] = dy[i] * taps
+            dx[where] = dy[i] * taps
         else:
-            dx[i : i + K] += dy[i] * taps
-        dw += dy[i] * x[i : i + K]
-    return dx, dw
+            dx[where] += dy[i] * taps
+        dw += dy[i] * xx[where]
+    return dx[: len(x)], dw
 
 
 def check_corr1d_backward(fn):
-    """Check ``fn(dy, x, w) -> (dx, dw)`` for ``y[i] = sum_u x[i+u] * w[u]`` (stride 1, no padding)."""
+    """Check ``fn(dy, x, w, stride, dilation) -> (dx, dw)`` for ``y[i] = sum_u x[i*stride + u*dilation] * w[u]``."""
 
     def diagnose(case, got, expected):
-        dy, x, w = case["dy"], case["x"], case["w"]
+        dy, x, w, s, d = case["dy"], case["x"], case["w"], case["stride"], case["dilation"]
         low = _float32_hint(got, expected)
         if low:
             return low
@@ -70,32 +89,66 @@ def check_corr1d_backward(fn):
             return "return two arrays: (dx, dw)"
         dx, dw = pair
         edx, edw = expected
+        a = (len(x) - d * (len(w) - 1) - 1) % s
+        if dx.shape == w.shape and dw.shape == x.shape:
+            return f"the pair is in the wrong order: return (dx, dw), dx shaped like x {x.shape}, dw like w {w.shape}"
         if dx.shape != x.shape:
-            if dx.shape == dy.shape:
-                return f"dx has one entry per input pixel: shape {x.shape}, like x, not like dy"
-            return f"dx must have x's shape {x.shape}"
+            if dx.ndim == 1 and len(x) - a <= len(dx) < len(x):
+                return (
+                    f"dx has {len(dx)} entries, x has {len(x)}: the leftover entries after the last window (a = {a}) "
+                    "are missing. Allocate dx like x (np.zeros(len(x))); entries no window reads keep a zero gradient"
+                )
+            return f"dx has one entry per input pixel: it must have x's shape {x.shape}, not {dx.shape}"
         if dw.shape != w.shape:
-            return f"dw must have w's shape {w.shape}"
+            return f"dw has one entry per weight: it must have w's shape {w.shape}, not {dw.shape}"
+        last = _corr1d_backward(dy, x, w, s, d, windows=len(dy) - 1)
+        if _same(dw, last[1]) and _same(dx, last[0]):
+            return (
+                f"the last window is missing: there are OH = {len(dy)} windows, one per entry of dy, so loop "
+                "over range(len(dy)) (i = 0 .. OH-1)"
+            )
+        if s != d and _same(dw, _corr1d_backward(dy, x, w, d, s)[1]):
+            return (
+                f"stride and dilation are mixed up: windows start s = {s} apart, and a window's taps sit d = {d} "
+                "apart, so window i reads x[i*s + u*d]"
+            )
+        if d > 1 and _same(dw, _corr1d_backward(dy, x, w, s, d, tap=1)[1]):
+            return (
+                f"the dilation is ignored: this case has d = {d}, so tap u of window i reads x[i*s + u*d], "
+                "not x[i*s + u]"
+            )
+        if s > 1 and _same(dw, _corr1d_backward(dy, x, w, s, d, step=1)[1]):
+            return f"window i starts at x[i*s], not x[i]: this case has stride s = {s}, so window i reads x[i*s + u*d]"
         if not _same(dw, edw):
             if _same(dw, edw[::-1]):
-                return "dw is reversed: weight u met x[i+u] in output i, so dw[u] = sum_i dy[i] * x[i+u]"
-            return "dw[u] = sum over outputs i of dy[i] * x[i+u]: the pixel weight u multiplied in window i"
-        if _same(dx, _corr1d_backward(dy, x, w, assign=True)[0]):
+                return "dw is reversed: weight u met x[i*s + u*d] in output i, so dw[u] = sum_i dy[i] * x[i*s + u*d]"
+            return "dw[u] = sum over outputs i of dy[i] * x[i*s + u*d]: the pixel weight u multiplied in window i"
+        if _same(dx, _corr1d_backward(dy, x, w, s, d, assign=True)[0]):
+            return "a pixel read by two windows gets two contributions: add them (dx[...] += ...), don't assign (=)"
+        if _same(dx, _corr1d_backward(dy, x, w, s, d, flip=True)[0]):
+            return "the kernel is reversed in dx: in window i, pixel x[i*s + u*d] met w[u], so it gets dy[i] * w[u]"
+        if d > 1 and _same(dx, _corr1d_backward(dy, x, w, s, d, tap=1)[0]):
+            return f"in dx, the taps of window i sit d = {d} apart: tap u sends dy[i] * w[u] to x[i*s + u*d]"
+        if s > 1 and _same(dx, _corr1d_backward(dy, x, w, s, d, step=1)[0]):
+            return f"in dx, window i starts at x[i*s], not x[i]: this case has stride s = {s}"
+        return "dx[r] = sum over the windows i and taps u with i*s + u*d = r of dy[i] * w[u]"
+
+    def error_hint(case, exc):
+        if isinstance(exc, TypeError) and ("argument" in str(exc) or "positional" in str(exc)):
             return (
-                "neighbouring windows overlap, and a pixel in two windows gets two contributions: add them "
-                "(dx[i:i+K] += ...), don't assign (=)"
+                "the checker calls my_corr1d_backward(dy=..., x=..., w=..., stride=..., dilation=...): "
+                "keep that signature"
             )
-        if _same(dx, _corr1d_backward(dy, x, w, flip=True)[0]):
-            return "the kernel is reversed in dx: in window i, pixel x[i+u] met w[u], so it gets dy[i] * w[u]"
-        return "dx[r] = sum over the windows i that contain r of dy[i] * w[r - i]"
+        return None
 
     _run(
-        "1-D backward",
+        "1-D backward with stride and dilation",
         fn,
         CORR1D_CASES,
-        lambda dy, x, w: _corr1d_backward(dy, x, w),
+        lambda dy, x, w, stride, dilation: _corr1d_backward(dy, x, w, stride, dilation),
         diagnose,
         forbid=_BACKWARD_ROUTINES + ("corr2d", "convolve2d", "conv2d"),
+        diagnose_error=error_hint,
     )
 
 
@@ -139,11 +192,11 @@ def _dx_reference(dy, w, x_shape, stride, padding, dilation):
     return conv2d_backward(dy, np.zeros(x_shape), w, stride, padding, dilation)[0]
 
 
-def _scatter(dcols, x_shape, KH, KW, stride, padding, dilation, assign=False, step=None, tap=None):
+def _scatter(dcols, x_shape, KH, KW, stride, padding, dilation, assign=False, step=None, tap=None, start=None):
     """dx from per-window gradients dcols (N*OH*OW, C*KH*KW), by loops; the flags build mistakes.
 
     ``step``: where consecutive windows start (default the stride); ``tap``: the spacing of a window's taps
-    (default the dilation).
+    (default the dilation); ``start``: the first padded row and column kept by the crop (default p).
     """
     N, C, H, W = x_shape
     OH, OW = output_size(H, KH, stride, padding, dilation), output_size(W, KW, stride, padding, dilation)
@@ -159,7 +212,8 @@ def _scatter(dcols, x_shape, KH, KW, stride, padding, dilation, assign=False, st
                 dxp[:, :, rows, cols] = d6[:, i, j]
             else:
                 dxp[:, :, rows, cols] += d6[:, i, j]
-    return dxp[:, :, padding : padding + H, padding : padding + W]
+    start = padding if start is None else start
+    return dxp[:, :, start : start + H, start : start + W]
 
 
 def _wrong_dx(dy, w, x_shape, stride, padding, dilation):
@@ -179,6 +233,10 @@ def _wrong_dx(dy, w, x_shape, stride, padding, dilation):
         "stride": _scatter(dcols, *geometry, step=1),
         "dilation": _scatter(dcols, *geometry, tap=1),
         "flipped": _scatter(flipped, *geometry),
+        "filter0": _scatter(dy_mat[:, :1] @ w_mat[:1], *geometry),
+        "mixed": _scatter(dcols, *geometry, step=dilation, tap=stride),
+        "crop_top": _scatter(dcols, *geometry, start=0),
+        "crop_bottom": _scatter(dcols, *geometry, start=2 * padding),
     }
 
 
@@ -200,7 +258,7 @@ _HINTS = {
         "Crop with dxp[:, :, p:p + H, p:p + W] instead"
     ),
     "short": (
-        "dx has fewer rows or columns than x: the a leftover rows at the bottom (columns at the right) are "
+        "dx has fewer rows or columns than x: the leftover input rows at the bottom (columns at the right) are "
         "missing. Allocate the padded gradient with the padded input's shape (N, C, H + 2p, W + 2p), not only "
         "the rows the windows span; input rows no window reads keep a zero gradient"
     ),
@@ -213,6 +271,22 @@ _HINTS = {
     "flipped": (
         "the kernel is rotated by 180 degrees: in window (i, j), padded pixel (i*s + u*d, j*s + v*d) met "
         "w[f, c, u, v] itself, so it gets dy[n, f, i, j] * w[f, c, u, v]. The scatter flips nothing"
+    ),
+    "filter0": (
+        "dx has only filter 0's share: a pixel gets dy[n, f, i, j] * w[f, c, u, v] from every filter f. "
+        "Sum over f (a loop over F, or a product over the filter axis)"
+    ),
+    "mixed": (
+        "stride and dilation are mixed up: windows start s rows apart (row i*s), and a window's taps sit d rows "
+        "apart (padded row i*s + u*d)"
+    ),
+    "crop_top": (
+        "the crop keeps the wrong rows and columns: it kept the first H of the padded dx, so it dropped 2p "
+        "input rows at the bottom and kept p rows of top padding. Cut p from each side: dxp[:, :, p:p + H, p:p + W]"
+    ),
+    "crop_bottom": (
+        "the crop keeps the wrong rows and columns: it kept the last H of the padded dx, so it dropped 2p "
+        "input rows at the top and kept p rows of bottom padding. Cut p from each side: dxp[:, :, p:p + H, p:p + W]"
     ),
     "dx": (
         "dx of padded pixel (r, q) adds dy[n, f, i, j] * w[f, c, u, v] over every window (i, j) and tap (u, v) "
@@ -297,7 +371,10 @@ def _diagnose_dx(case, got, expected):
     rtol = _tolerance(got)
     if _like(dx, wrong["dilation"], rtol):
         return _dilation_hint(d)
-    for key in ("assign", "reshape", "caffe", "stride", "flipped"):
+    if s != d and _like(dx, wrong["mixed"], rtol):
+        return _HINTS["mixed"]
+    keys = ("assign", "reshape", "caffe", "stride", "flipped", "filter0") + (("crop_top", "crop_bottom") if p else ())
+    for key in keys:
         if _like(dx, wrong[key], rtol):
             return _HINTS[key]
     return _HINTS["dx"]
@@ -472,16 +549,21 @@ def check_zero_dx(rows, cols):
                     f"{name}: that is the answer without dilation. The taps sit d = {d} apart: window o reads "
                     f"padded indices o*s, o*s + d, .., o*s + d*(K-1), and the ones between them are not read"
                 )
+            where, side = ("below", "bottom") if name == "rows" else ("right of", "right")
             if n - 1 in lines and n - 1 not in want:
                 return (
-                    f"{name}: a = {a} is left below the last window, but it is bottom padding (a <= p = {p}); "
-                    f"input index {n - 1} is padded index {n - 1 + p}, which the last window reads"
+                    f"{name}: the leftover {name} (a = {a}, {where} the last window) are all {side} padding here "
+                    f"(a <= p = {p}); input index {n - 1} is padded index {n - 1 + p}, which the last window reads"
                 )
             if n - 1 in want and n - 1 not in lines and a > p:
-                return f"{name}: a = {a} is left below the last window and only p = {p} of it is padding, so the " + (
-                    f"last input {name[:-1]} is read by no window"
-                    if a - p == 1
-                    else f"last {a - p} input {name} are read by no window"
+                return (
+                    f"{name}: of the leftover {name} (a = {a}, {where} the last window), only p = {p} are {side} "
+                    "padding, so the "
+                    + (
+                        f"last input {name[:-1]} is read by no window"
+                        if a - p == 1
+                        else f"last {a - p} input {name} are read by no window"
+                    )
                 )
             return (
                 f"{name}: list the padded indices each window o reads (o*s + t*d for t = 0 .. K-1) and subtract "

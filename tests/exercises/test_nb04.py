@@ -27,24 +27,45 @@ def test_reference_solution_passes_and_stub_is_reported(checker, solution, capsy
     assert not ok and "not implemented yet" in out
 
 
-# --- 1. the 1-D warm-up ---------------------------------------------------------------------------
+# --- 1. the 1-D warm-up, with stride and dilation -------------------------------------------------
 
 
-def corr1d(assign=False, flip_dx=False, flip_dw=False, dx_like_dy=False):
-    def fn(dy, x, w):
+def corr1d(
+    assign=False,
+    flip_dx=False,
+    flip_dw=False,
+    swapped=False,
+    no_stride=False,
+    undilated=False,
+    mixed=False,
+    short=False,
+    last=False,
+):
+    """The reference with one documented mistake switched on."""
+
+    def fn(dy, x, w, stride, dilation):
         K = len(w)
-        dx = np.zeros(len(dy) if dx_like_dy else len(x))
+        s = 1 if no_stride else (dilation if mixed else stride)
+        d = 1 if undilated else (stride if mixed else dilation)
+        if short:
+            n = (len(dy) - 1) * stride + dilation * (K - 1) + 1  # only the entries the windows span
+        else:
+            n = len(x) + (s + d) * (len(dy) + K)
+        xx = np.concatenate([x, np.zeros(n)])
+        dx = np.zeros(n)
         dw = np.zeros(K)
         taps = w[::-1] if flip_dx else w
-        for i in range(len(dy)):
-            if dx_like_dy:
-                dx[i] = dy[i] * w.sum()
-            elif assign:
-                dx[i : i + K] = dy[i] * taps
+        for i in range(len(dy) - 1 if last else len(dy)):
+            where = slice(i * s, i * s + d * (K - 1) + 1, d)
+            if assign:
+                dx[where] = dy[i] * taps
             else:
-                dx[i : i + K] += dy[i] * taps
-            dw += dy[i] * x[i : i + K]
-        return dx, (dw[::-1] if flip_dw else dw)
+                dx[where] += dy[i] * taps
+            dw += dy[i] * xx[where]
+        if not short:
+            dx = dx[: len(x)]
+        dw = dw[::-1] if flip_dw else dw
+        return (dw, dx) if swapped else (dx, dw)
 
     return fn
 
@@ -55,7 +76,12 @@ def corr1d(assign=False, flip_dx=False, flip_dw=False, dx_like_dy=False):
         (dict(assign=True), "don't assign"),
         (dict(flip_dx=True), "kernel is reversed in dx"),
         (dict(flip_dw=True), "dw is reversed"),
-        (dict(dx_like_dy=True), "not like dy"),
+        (dict(swapped=True), "the pair is in the wrong order: return (dx, dw)"),
+        (dict(no_stride=True), "window i starts at x[i*s], not x[i]"),
+        (dict(undilated=True), "the dilation is ignored"),
+        (dict(mixed=True), "stride and dilation are mixed up"),
+        (dict(short=True), "leftover entries after the last window (a = 1) are missing"),
+        (dict(last=True), "the last window is missing"),
     ],
 )
 def test_corr1d_hints(flags, hint, capsys):
@@ -63,22 +89,62 @@ def test_corr1d_hints(flags, hint, capsys):
     assert not ok and hint in out, out
 
 
+def test_corr1d_helper_without_mistakes_passes(capsys):
+    ok, out = run(ex.check_corr1d_backward, corr1d(), capsys)
+    assert ok, out
+
+
+def test_corr1d_cases_combine_stride_and_dilation_with_overlap_gaps_and_a_leftover_entry():
+    cases = ex.nb04.CORR1D_CASES
+    geometries = [(len(c["x"]), len(c["w"]), c["stride"], c["dilation"]) for c in cases]
+    assert geometries[0][2:] == (1, 1)
+    assert all(s > 1 and d > 1 and s != d for _, _, s, d in geometries[1:])  # both, and not interchangeable
+    assert any(d * (K - 1) + 1 > s for _, K, s, d in geometries[1:])  # windows overlap
+    assert any(np.flatnonzero(~cl.rows_read(H, K, s, 0, d)).size for H, K, s, d in geometries)  # unread entries
+    assert any((H - d * (K - 1) - 1) % s > 0 for H, K, s, d in geometries)  # a leftover entry
+    for c, (H, K, s, d) in zip(cases, geometries):
+        assert len(c["dy"]) == (H - d * (K - 1) - 1) // s + 1
+
+
+def test_corr1d_reference_matches_a_numerical_gradient():
+    """The checker's reference against conv2d's float64 numerical gradient (an independent oracle)."""
+    for c in ex.nb04.CORR1D_CASES:
+        s, d = c["stride"], c["dilation"]
+        x, w, dy = (c[k][None, None, None] for k in ("x", "w", "dy"))
+        dx, dw = ex.nb04._corr1d_backward(c["dy"], c["x"], c["w"], s, d)
+        num_dx = cl.numerical_gradient(lambda u, w=w, s=s, d=d: cl.conv2d(u, w, stride=(1, s), dilation=(1, d)), x, dy)
+        num_dw = cl.numerical_gradient(lambda u, x=x, s=s, d=d: cl.conv2d(x, u, stride=(1, s), dilation=(1, d)), w, dy)
+        assert cl.rel_error(dx, num_dx[0, 0, 0]) < 1e-8 and cl.rel_error(dw, num_dw[0, 0, 0]) < 1e-8
+
+
 def test_corr1d_accepts_float32_on_its_whole_number_cases(capsys):
-    def in_float32(dy, x, w):
-        return tuple(a.astype(np.float32) for a in SOL.my_corr1d_backward(dy, x, w))
+    def in_float32(dy, x, w, stride, dilation):
+        return tuple(a.astype(np.float32) for a in SOL.my_corr1d_backward(dy, x, w, stride, dilation))
 
     ok, out = run(ex.check_corr1d_backward, in_float32, capsys)
     assert ok, out
 
 
+def test_corr1d_old_signature_is_told_to_take_the_dilation(capsys):
+    ok, out = run(ex.check_corr1d_backward, lambda dy, x, w, stride: (x, w), capsys)
+    assert not ok and "keep that signature" in out and "dilation=" in out, out
+
+
 def test_corr1d_rejects_library_and_odd_returns(capsys):
-    def delegating(dy, x, w):
-        dx = cl.conv2d_backward(dy[None, None, None], x[None, None, None], w[None, None, None])[0]
+    def delegating(dy, x, w, stride, dilation):
+        dx = cl.conv2d_backward(
+            dy[None, None, None], x[None, None, None], w[None, None, None], (1, stride), 0, (1, dilation)
+        )[0]
         return dx[0, 0, 0], np.zeros(len(w))
 
     ok, out = run(ex.check_corr1d_backward, delegating, capsys)
     assert not ok and "without conv2d_backward" in out
-    for odd in (lambda dy, x, w: None, lambda dy, x, w: "dx", lambda dy, x, w: (1, 2, 3), lambda dy, x, w: 1 / 0):
+    for odd in (
+        lambda dy, x, w, stride, dilation: None,
+        lambda dy, x, w, stride, dilation: "dx",
+        lambda dy, x, w, stride, dilation: (1, 2, 3),
+        lambda dy, x, w, stride, dilation: 1 / 0,
+    ):
         ok, out = run(ex.check_corr1d_backward, odd, capsys)
         assert not ok and "hint" in out
 
@@ -96,6 +162,8 @@ def student(
     step=None,
     undilated=False,
     last_tap_missing=False,
+    filter0=False,
+    mixed=False,
     dtype=np.float64,
 ):
     """The matrix-form solution with one documented mistake switched on; calls no forbidden routine."""
@@ -107,17 +175,22 @@ def student(
         p, d = padding, dilation
         dy_mat = dy.reshape(-1, F) if reshape else dy.transpose(0, 2, 3, 1).reshape(-1, F)  # (N*OH*OW, F)
         w_mat = (w[:, :, ::-1, ::-1] if flip else w).reshape(F, -1)  # (F, C*KH*KW)
+        if filter0:
+            dy_mat, w_mat = dy_mat[:, :1], w_mat[:1]
         if caffe:
             dcols = (w_mat.T @ dy_mat.T).reshape(N, OH, OW, C, KH, KW)  # (C*KH*KW, N*OH*OW) misread
         else:
             dcols = (dy_mat @ w_mat).reshape(N, OH, OW, C, KH, KW)
         s = stride if step is None else step
         t = 1 if undilated else d
+        if mixed:
+            s, t = d, stride
         end = t * (KH - 1) if last_tap_missing else t * (KH - 1) + 1
         if span_buffer:
             dxp = np.zeros((N, C, (OH - 1) * stride + d * (KH - 1) + 1, (OW - 1) * stride + d * (KW - 1) + 1))
         else:
-            dxp = np.zeros((N, C, H + 2 * p, W + 2 * p))
+            room = (s * OH + t * KH, s * OW + t * KW) if (mixed or step) else (0, 0)  # space for the wrong spans
+            dxp = np.zeros((N, C, H + 2 * p + room[0], W + 2 * p + room[1]))
         for i in range(OH):
             for j in range(OW):
                 window = (
@@ -132,8 +205,14 @@ def student(
                     dxp[window] += dcols[:, i, j]
         if crop == "none":
             dx = dxp
+        elif mixed or step:
+            dx = dxp[:, :, p : p + H, p : p + W]
         elif crop == "minus":
             dx = dxp[:, :, p:-p, p:-p]
+        elif crop == "top":
+            dx = dxp[:, :, :H, :W]
+        elif crop == "bottom":
+            dx = dxp[:, :, 2 * p : 2 * p + H, 2 * p : 2 * p + W]
         else:
             dx = dxp[:, :, p : p + H, p : p + W]
         return dx.astype(dtype)
@@ -171,9 +250,13 @@ def test_conv_dx_hidden_cases_cover_dilation_stride_and_unread_rows():
         (dict(flip=True), "rotated by 180 degrees"),
         (dict(crop="none"), "still includes the padding"),
         (dict(crop="minus"), "-0 is 0"),
-        (dict(span_buffer=True), "leftover rows"),
+        (dict(span_buffer=True), "leftover input rows"),
         (dict(assign=True), "don't assign"),
         (dict(step=1), "stride rows apart"),
+        (dict(filter0=True), "only filter 0's share"),
+        (dict(mixed=True), "stride and dilation are mixed up"),
+        (dict(crop="top"), "it kept the first H of the padded dx"),
+        (dict(crop="bottom"), "it kept the last H of the padded dx"),
         (dict(undilated=True), "dx is right for dilation 1 only, and this case has dilation 2"),
         (dict(last_tap_missing=True), "i*s : i*s + d*(KH-1) + 1 : d"),
         (dict(dtype=np.float32), "agree with the expected ones to float32 precision"),
@@ -339,7 +422,7 @@ def test_dw_correlation_the_function_shown_gets_the_dilation_hint(capsys):
         for n in range(N):
             for f in range(F):
                 for c in range(C):
-                    dw[f, c] += cl.corr2d(xp[n, c], dy[n, f])
+                    dw[f, c] += cl.corr2d(xp[n, c], dy[n, f])[:KH, :KW]
         return dw
 
     ok, out = run(ex.check_dw_correlation, as_shown, capsys)
@@ -433,8 +516,8 @@ def test_zero_dx_solution_and_independent_count(capsys):
 @pytest.mark.parametrize(
     "rows, cols, hint",
     [
-        ([0, 8], [0, 7], "only p = 1 of it is padding"),
-        ([0, 8, 10], [0, 7, 8], "it is bottom padding"),
+        ([0, 8], [0, 7], "only p = 1 are bottom padding"),
+        ([0, 8, 10], [0, 7, 8], "leftover columns (a = 1, right of the last window) are all right padding"),
         ([], [], "rows: that is the answer without dilation"),
         ([0, 8, 10], [], "columns: that is the answer without dilation"),
         ([10], [0, 7], "between two taps"),
