@@ -10,27 +10,24 @@ import conv_lab as cl
 my_pads = (3, 4)
 
 
-# 2. dx by the rot180 route, with stride, padding and dilation (building blocks only).
+# 2. The transposed convolution by the rot180 route (building blocks only). It is the rot180 route
+#    for dx with output_padding in the place of a; the output size follows from the padded grid.
 
 
-def my_dx_rot180(dy, w, x_shape, stride, padding, dilation):
-    N, F, OH, OW = dy.shape
+def my_conv_transpose2d(y, w, stride, padding, output_padding, dilation):
+    N, F = y.shape[:2]
     _, C, KH, KW = w.shape
-    H, W = x_shape[2:]
     amounts = []
-    for size, K in ((H, KH), (W, KW)):
+    for K in (KH, KW):
         reach = dilation * (K - 1)  # rows the dilated kernel spans beyond its first tap
-        a = (size + 2 * padding - reach - 1) % stride  # padded rows below the last window
-        amounts.append((reach - padding, reach - padding + a))  # negative: crop
-    g = cl.dilate2d(dy, stride)  # zero insertion: s - 1 zeros between dy entries
-    g = cl.pad2d(g, tuple(amounts))  # (N, F, H + d(KH-1), W + d(KW-1)); pad2d crops negative amounts
+        amounts.append((reach - padding, reach - padding + output_padding))  # negative: crop
+    g = cl.pad2d(cl.dilate2d(y, stride), tuple(amounts))  # zeros inserted, then padded (or cropped)
     k = cl.rot180(w)  # (F, C, KH, KW), each kernel rotated
-    dx = np.zeros((N, C, H, W))
+    out = []
     for n in range(N):
-        for c in range(C):
-            for f in range(F):  # dx[n, c] gathers from every gradient channel f through w[f, c]
-                dx[n, c] += cl.corr2d(g[n, f], k[f, c], dilation=dilation)
-    return dx
+        # output channel c gathers from every channel f of y through w[f, c]
+        out.append([sum(cl.corr2d(g[n, f], k[f, c], dilation=dilation) for f in range(F)) for c in range(C)])
+    return np.array(out)  # (N, C, H, W), H = (L - 1)s - 2p + d(KH - 1) + output_padding + 1
 
 
 # 3. Find the bug: the scatter route's canvas ended at the last window. The padded input has

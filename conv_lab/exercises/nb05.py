@@ -1,9 +1,11 @@
 """Exercise checkers for notebook 05: dx as a correlation with rot180(w), and as upsampling."""
 
+import re
+
 import numpy as np
 
 from ..blocks import corr2d, dilate2d, output_size, pad2d, rot180, stride_leftover
-from ..conv import conv2d_backward
+from ..conv import conv2d_backward, conv_transpose2d
 from ._common import FORWARD_ROUTINES, GRADIENT_ROUTINES
 from ._common import check_value as _check_value
 from ._common import is_whole as _is_whole
@@ -64,26 +66,35 @@ def check_rot180_pads(answer):
     _check_value(title, answer, expected, diagnose, compare=_same_ints)
 
 
-# --- 2. dx by the rot180 route, with stride, padding and dilation ---------------------------------
+# --- 2. the transposed convolution by the rot180 route ---------------------------------------------
 
 
-def _rot180_cases():
-    """Leftover rows (a != 0), dilation with s != d, crops (p > d(K-1)), non-square shapes, N, C, F > 1."""
+def _transpose_cases():
+    """output_padding 0 and > 0, dilation with s != d, crops (p > d(K-1)), non-square shapes, N, C, F > 1.
+
+    Case 1 is chosen so that each common mistake gives its own result height.
+    """
     rng = np.random.default_rng(505)
-    specs = [  # x shape, w shape, stride, padding, dilation
-        ((1, 1, 6, 6), (1, 1, 3, 3), 2, 0, 1),  # a = 1
-        ((2, 2, 9, 8), (3, 2, 3, 3), 2, 1, 2),  # dilation 2, a = (0, 1)
-        ((1, 2, 10, 9), (2, 2, 3, 2), 3, 1, 2),  # s = 3, d = 2, a = (1, 2), non-square kernel
-        ((2, 3, 8, 7), (2, 3, 2, 3), 2, 3, 1),  # p = 3 > d(K-1): crop
-        ((1, 1, 11, 11), (1, 1, 3, 3), 3, 5, 2),  # p = 5 > d(K-1) = 4: crop with dilation, a = 1
-        ((2, 2, 7, 9), (2, 2, 3, 3), 1, 1, 3),  # stride 1, dilation 3
+    specs = [  # y shape, w shape, stride, padding, output_padding, dilation
+        ((1, 1, 4, 4), (1, 1, 3, 3), 2, 2, 1, 2),
+        ((2, 3, 3, 4), (3, 2, 3, 3), 2, 1, 1, 1),
+        ((1, 2, 3, 3), (2, 2, 3, 2), 3, 1, 2, 2),  # s = 3, d = 2, non-square kernel
+        ((2, 2, 5, 4), (2, 3, 2, 3), 2, 3, 0, 1),  # p = 3 > d(K-1): crop
+        ((1, 1, 3, 3), (1, 1, 3, 3), 3, 5, 1, 2),  # p = 5 > d(K-1) = 4: crop with dilation
+        ((2, 2, 5, 7), (2, 2, 3, 3), 1, 1, 0, 3),  # stride 1, dilation 3
     ]
     cases = []
-    for xs, ws, s, p, d in specs:
-        w = rng.integers(-3, 4, ws).astype(float)
-        oh, ow = output_size(xs[2], ws[2], s, p, d), output_size(xs[3], ws[3], s, p, d)
-        dy = rng.integers(-3, 4, (xs[0], ws[0], oh, ow)).astype(float)
-        cases.append(dict(dy=dy, w=w, x_shape=xs, stride=s, padding=p, dilation=d))
+    for ys, ws, s, p, op, d in specs:
+        cases.append(
+            dict(
+                y=rng.integers(-3, 4, ys).astype(float),
+                w=rng.integers(-3, 4, ws).astype(float),
+                stride=s,
+                padding=p,
+                output_padding=op,
+                dilation=d,
+            )
+        )
     return cases
 
 
@@ -91,104 +102,126 @@ def _dx_reference(dy, w, x_shape, stride, padding, dilation):
     return conv2d_backward(dy, np.zeros(x_shape), w, stride, padding, dilation, method="loops")[0]
 
 
-def _rot180_variant(dy, w, x_shape, stride, padding, dilation, *, insert=None, reach=None, tap=None, a=True, p=True):
+def _transpose_reference(y, w, stride, padding, output_padding, dilation):
+    return conv_transpose2d(y, w, stride, padding, output_padding, dilation)
+
+
+def _transpose_variant(y, w, s, p, op, d, *, insert=None, reach=None, tap=None, use_op=True, use_p=True):
     """The rot180 route with one step changed, to recognise a mistake; None when it can't be computed.
 
-    insert: zero-insertion factor (default the stride); reach: the padding's kernel reach per axis
-    (default d(K-1)); tap: the correlation's dilation (default d); a: add the leftover rows at the
-    bottom; p: subtract the forward padding.
+    insert: zero-insertion factor (default s); reach: the padding's kernel reach per axis (default
+    d(K-1)); tap: the correlation's dilation (default d); use_op: add output_padding at the bottom;
+    use_p: subtract the padding.
     """
     try:
         K = w.shape[2:]
-        insert = stride if insert is None else insert
-        reach = [dilation * (k - 1) for k in K] if reach is None else reach
-        tap = dilation if tap is None else tap
-        left = [stride_leftover(n, k, stride, padding, dilation) if a else 0 for n, k in zip(x_shape[2:], K)]
-        q = padding if p else 0
-        g = pad2d(
-            dilate2d(dy, insert), ((reach[0] - q, reach[0] - q + left[0]), (reach[1] - q, reach[1] - q + left[1]))
-        )
+        insert = s if insert is None else insert
+        reach = [d * (k - 1) for k in K] if reach is None else reach
+        tap = d if tap is None else tap
+        extra = op if use_op else 0
+        q = p if use_p else 0
+        g = pad2d(dilate2d(y, insert), tuple((r - q, r - q + extra) for r in reach))
         k = rot180(w)
-        N, C = dy.shape[0], w.shape[1]
-        out = None
-        for n in range(N):
-            for c in range(C):
-                val = sum(corr2d(g[n, f], k[f, c], dilation=tap) for f in range(w.shape[0]))
-                if out is None:
-                    out = np.zeros((N, C) + val.shape)
-                out[n, c] = val
-        return out
+        return np.array(
+            [
+                [sum(corr2d(g[n, f], k[f, c], dilation=tap) for f in range(w.shape[0])) for c in range(w.shape[1])]
+                for n in range(y.shape[0])
+            ]
+        )  # (N, C, H, W)
     except Exception:  # noqa: BLE001
         return None
 
 
-def check_dx_rot180(fn):
-    """Check ``fn(dy, w, x_shape, stride, padding, dilation) -> dx`` by the rot180 route, on unseen cases.
-
-    ``conv2d_backward``, ``conv_transpose2d``, ``conv2d``, ``col2im`` and the layer's backward are
-    unavailable; ``dilate2d``, ``pad2d``, ``rot180`` and ``corr2d`` may be used.
-    """
-
-    def diagnose(case, got, expected):
-        dy, w, xs, s, p, d = (case[k] for k in ("dy", "w", "x_shape", "stride", "padding", "dilation"))
-        K = w.shape[2:]
-        variant = lambda **kw: _rot180_variant(dy, w, xs, s, p, d, **kw)  # noqa: E731
-        if np.ndim(got) == 4 and np.shape(got)[1] == w.shape[0] and w.shape[0] != w.shape[1]:
-            return (
-                f"dx has C = {w.shape[1]} channels, one per input channel, but yours has F = {w.shape[0]}: "
-                "dx[n, c] sums corr2d(g[n, f], rot180(w)[f, c]) over the gradient channels f"
+def _transpose_mistakes(case):
+    """(variant keyword arguments, hint) for each documented mistake that this case can show."""
+    s, p, d, op = (case[k] for k in ("stride", "padding", "dilation", "output_padding"))
+    K = case["w"].shape[2:]
+    mistakes = []
+    if op:
+        mistakes.append(
+            (
+                dict(use_op=False),
+                "the bottom/right needs output_padding more zeros: pad d(K-1) - p on top/left and "
+                "d(K-1) - p + output_padding on bottom/right (output_padding takes the place of a)",
             )
-        if _matches(got, variant(a=False)):
-            return (
-                "dx is short by a rows/columns: pad the bottom/right by d(K-1) - p + a, with "
-                "a = (H + 2p - d(K-1) - 1) mod s, not by the top amount"
-            )
-        if d > 1 and _matches(got, variant(reach=[k - 1 for k in K])):
-            return "the dilated kernel reaches d(K-1) rows, not K-1: pad by d(K-1) - p (and d(K-1) - p + a)"
-        if d > 1 and _matches(got, variant(tap=1)):
-            return "the rotated kernel keeps its dilation: correlate with corr2d(..., dilation=d)"
-        if s != d and _matches(got, variant(insert=d, tap=s)):
-            return (
-                "the two spacings are swapped: the zeros inserted between dy's entries come from the stride "
-                "(s - 1 zeros), the gaps between the kernel's taps from the dilation d"
-            )
-        if _matches(got, variant(insert=s + 1)):
-            return "insert s - 1 zeros between neighbouring dy entries (dilate2d(dy, s)), not s"
-        if p and _matches(got, variant(p=False)):
-            return "subtract the forward padding: the top/left amount is d(K-1) - p"
-        if _flipped(got, case):
-            return "the kernel must be rotated by 180 degrees (rot180(w), i.e. w[..., ::-1, ::-1])"
-        if np.shape(got) != expected.shape:
-            return f"dx must have x's shape {expected.shape}"
-        return (
-            "insert s-1 zeros between dy's entries, pad d(K-1)-p on top/left and d(K-1)-p+a on bottom/right "
-            "(crop if negative), then correlate with rot180(w[f, c]) at stride 1, dilation d, summing over f"
         )
-
-    def diagnose_error(case, exc):
-        if isinstance(exc, IndexError):
-            return (
-                "an index ran past the end of an array. Check the kernel index: the kernel linking gradient "
-                "channel f to input channel c is w[f, c] (w has shape (F, C, KH, KW)), and dx has C channels"
+    if d > 1:
+        mistakes.append(
+            (
+                dict(reach=[k - 1 for k in K]),
+                "the dilated kernel reaches d(K-1) rows, not K-1: pad by d(K-1) - p (and d(K-1) - p + output_padding)",
             )
-        return None
+        )
+        mistakes.append((dict(tap=1), "the rotated kernel keeps its dilation: correlate with corr2d(..., dilation=d)"))
+    if s != d:
+        mistakes.append(
+            (
+                dict(insert=d, tap=s),
+                "the two spacings are swapped: the zeros inserted between y's entries come from the stride "
+                "(s - 1 zeros), the gaps between the kernel's taps from the dilation d",
+            )
+        )
+    mistakes.append((dict(insert=s + 1), "insert s - 1 zeros between neighbouring entries (dilate2d(y, s)), not s"))
+    if p:
+        mistakes.append((dict(use_p=False), "subtract the padding: the top/left amount is d(K-1) - p, not d(K-1)"))
+    return mistakes
 
-    _run(
-        "dx by rot180",
-        fn,
-        _rot180_cases(),
-        _dx_reference,
-        diagnose,
-        forbid=_DX_ROUTINES,
-        diagnose_error=diagnose_error,
+
+def diagnose_transpose(case, got, expected):
+    """Name the likely mistake behind a wrong result of exercise 2."""
+    y, w, s, p, op, d = (case[k] for k in ("y", "w", "stride", "padding", "output_padding", "dilation"))
+    F, C = w.shape[:2]
+    if np.ndim(got) == 4 and np.shape(got)[1] == F and F != C:
+        return (
+            f"the result has C = {C} channels, one per input channel of the convolution, but yours has F = {F}: "
+            "out[n, c] sums corr2d(g[n, f], rot180(w)[f, c]) over f"
+        )
+    for kwargs, hint in _transpose_mistakes(case):
+        if _matches(got, _transpose_variant(y, w, s, p, op, d, **kwargs)):
+            return hint
+    if _matches(got, _transpose_variant(y, w[..., ::-1, ::-1], s, p, op, d)):
+        return "the kernel must be rotated by 180 degrees (rot180(w), i.e. w[..., ::-1, ::-1])"
+    if np.shape(got) != expected.shape:
+        return (
+            f"the result should have shape {expected.shape}: H = (L - 1)s - 2p + d(K-1) + output_padding + 1 "
+            "rows for L rows of y"
+        )
+    return (
+        "insert s-1 zeros between y's entries, pad d(K-1)-p on top/left and d(K-1)-p+output_padding on "
+        "bottom/right (crop if negative), then correlate with rot180(w)[f, c] at stride 1, dilation d, summing over f"
     )
 
 
-def _flipped(got, case):
-    """True when got is dx computed with the unrotated kernel."""
-    w = case["w"]
-    dy, xs, s, p, d = (case[k] for k in ("dy", "x_shape", "stride", "padding", "dilation"))
-    return _matches(got, _rot180_variant(dy, w[..., ::-1, ::-1], xs, s, p, d))
+def diagnose_transpose_error(case, exc):
+    """A hint for an exception from exercise 2: a shape in a broadcast error often names the mistake."""
+    if isinstance(exc, IndexError):
+        return (
+            "an index ran past the end of an array. Check the kernel index: the kernel linking channel f of y "
+            "to output channel c is w[f, c] (w has shape (F, C, KH, KW)), and the result has C channels"
+        )
+    if not isinstance(exc, ValueError):
+        return None
+    shapes = {tuple(int(v) for v in m.split(",") if v.strip()) for m in re.findall(r"\(([\d, ]+)\)", str(exc))}
+    y, w, s, p, op, d = (case[k] for k in ("y", "w", "stride", "padding", "output_padding", "dilation"))
+    want = _transpose_reference(**case).shape[2:]
+    for kwargs, hint in _transpose_mistakes(case):
+        wrong = _transpose_variant(y, w, s, p, op, d, **kwargs)
+        if wrong is not None and wrong.shape[2:] != want and wrong.shape[2:] in shapes:
+            return f"one correlation came out {wrong.shape[2:]}, the result is {want}: {hint}"
+    return None
+
+
+def check_conv_transpose(fn):
+    """Check ``fn(y, w, stride, padding, output_padding, dilation)``, the transposed convolution, on unseen cases."""
+    _run(
+        "transposed convolution by rot180",
+        fn,
+        _transpose_cases(),
+        _transpose_reference,
+        diagnose_transpose,
+        forbid=_DX_ROUTINES,
+        diagnose_error=diagnose_transpose_error,
+    )
 
 
 # --- 3. find the bug: dx as upsampling, by scattering kernel copies -------------------------------
@@ -218,40 +251,72 @@ def _scatter_cases():
     return cases
 
 
+def _scatter_at(dy, w, x_shape, step, padding):
+    """The scatter route on a canvas as big as the padded input, each copy placed at (i*step, j*step)."""
+    try:
+        H, W = x_shape[2:]
+        KH, KW = w.shape[2:]
+        dxp = np.zeros((dy.shape[0], w.shape[1], H + 2 * padding + KH, W + 2 * padding + KW))
+        for i in range(dy.shape[2]):
+            for j in range(dy.shape[3]):
+                dxp[:, :, i * step : i * step + KH, j * step : j * step + KW] += np.einsum(
+                    "nf,fcuv->ncuv", dy[:, :, i, j], w
+                )
+        return dxp[:, :, padding : padding + H, padding : padding + W]
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def diagnose_scatter(case, got, expected):
+    """Name the likely mistake behind a wrong result of exercise 3."""
+    dy, w, xs, s, p = (case[k] for k in ("dy", "w", "x_shape", "stride", "padding"))
+    shape = np.shape(got)
+    a = [stride_leftover(n, k, s, p) for n, k in zip(xs[2:], w.shape[2:])]
+    if len(shape) == 4 and shape[:2] == expected.shape[:2]:
+        if p == 0 and 0 in shape[2:]:
+            return (
+                "your result is empty: with padding 0 the slice padding:-padding is 0:-0, i.e. 0:0, which "
+                "selects nothing. Slice padding:padding + H instead"
+            )
+        if list(shape[2:]) == [n + 2 * p for n in xs[2:]] and p:
+            return (
+                f"your result has the padded input's shape {shape[2:]}: cut the padding off, p = {p} rows "
+                "and columns from every side, so that dx has x's shape"
+            )
+        if s > 1 and _matches(got, _scatter_at(dy, w, xs, 1, p)):
+            return (
+                "the copies are placed at (i, j): output (i, j)'s window starts at row i*s and column j*s "
+                "of the padded input, so its copy of the kernel goes there"
+            )
+        short = [e - g for e, g in zip(expected.shape[2:], shape[2:])]
+        if any(short) and short == a:
+            return (
+                f"dx is short by a = {tuple(a)} rows/columns: the canvas ends where the last window ends, "
+                f"but the padded input has a more rows below it. Build the canvas with H + 2p rows, then cut "
+                f"p from each side (input rows below every window keep a zero dx)"
+            )
+        if any(short) and short == [max(0, ai - p) for ai in a]:
+            return (
+                "slicing past the end of the canvas silently returns fewer rows: when a > p, the last "
+                "a - p input rows lie below every window. Make the canvas as big as the padded input, "
+                "H + 2p rows, before you cut the padding off"
+            )
+    if shape != expected.shape:
+        return f"dx must have x's shape {expected.shape}"
+    return (
+        "every dy[n, f, i, j] adds dy * w[f] at rows i*s .. i*s+KH-1 of a canvas as big as the padded "
+        "input (H + 2p rows); then cut p rows and columns from every side"
+    )
+
+
 def check_dx_by_scatter(fn):
     """Check ``fn(dy, w, x_shape, stride, padding) -> dx``, the fixed scatter route, on unseen cases."""
-
-    def diagnose(case, got, expected):
-        dy, w, xs, s, p = (case[k] for k in ("dy", "w", "x_shape", "stride", "padding"))
-        shape = np.shape(got)
-        a = [stride_leftover(n, k, s, p) for n, k in zip(xs[2:], w.shape[2:])]
-        if len(shape) == 4 and shape[:2] == expected.shape[:2]:
-            short = [e - g for e, g in zip(expected.shape[2:], shape[2:])]
-            if any(short) and short == a:
-                return (
-                    f"dx is short by a = {tuple(a)} rows/columns: the canvas ends where the last window ends, "
-                    f"but the padded input has a more rows below it. Build the canvas with H + 2p rows, then cut "
-                    f"p from each side (input rows below every window keep a zero dx)"
-                )
-            if any(short) and short == [max(0, ai - p) for ai in a]:
-                return (
-                    "slicing past the end of the canvas silently returns fewer rows: when a > p, the last "
-                    "a - p input rows lie below every window. Make the canvas as big as the padded input, "
-                    "H + 2p rows, before you cut the padding off"
-                )
-        if shape != expected.shape:
-            return f"dx must have x's shape {expected.shape}"
-        return (
-            "every dy[n, f, i, j] adds dy * w[f] at rows i*s .. i*s+KH-1 of a canvas as big as the padded "
-            "input (H + 2p rows); then cut p rows and columns from every side"
-        )
-
     _run(
         "dx by scattering",
         fn,
         _scatter_cases(),
         lambda dy, w, x_shape, stride, padding: _dx_reference(dy, w, x_shape, stride, padding, 1),
-        diagnose,
+        diagnose_scatter,
         forbid=_DX_ROUTINES,
     )
 
@@ -317,8 +382,8 @@ def check_output_padding(answer):
 __all__ = [
     "OUTPUT_PADDING_LAYERS",
     "PADS_LAYER",
+    "check_conv_transpose",
     "check_dx_by_scatter",
-    "check_dx_rot180",
     "check_output_padding",
     "check_rot180_pads",
 ]

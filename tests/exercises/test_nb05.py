@@ -12,7 +12,7 @@ from tests.exercises.helpers import load, not_done, run
 @pytest.mark.parametrize(
     "checker, solution",
     [
-        (ex.check_dx_rot180, "my_dx_rot180"),
+        (ex.check_conv_transpose, "my_conv_transpose2d"),
         (ex.check_dx_by_scatter, "my_dx_by_scatter"),
     ],
 )
@@ -23,119 +23,119 @@ def test_reference_solution_passes_and_stub_is_reported(checker, solution, capsy
     assert not ok and "not implemented yet" in out
 
 
-# --- 2. dx by the rot180 route ------------------------------------------------------------------
+# --- 2. the transposed convolution by the rot180 route ------------------------------------------
 
 
-def student_rot180(insert="s", reach="dK", tap="d", add_a=True, sub_p=True, rotate=True, pad=cl.pad2d, swap=True):
-    """A student's rot180 route built from the allowed blocks, with one step optionally wrong."""
+def student_transpose(insert="s", reach="dK", tap="d", add_op=True, sub_p=True, rotate=True, swap=True, prealloc=False):
+    """A student's transposed convolution from the allowed blocks, with one step optionally wrong.
 
-    def fn(dy, w, x_shape, stride, padding, dilation):
-        N, F = dy.shape[:2]
+    prealloc: write each correlation into np.zeros of the right output shape (the natural style whose
+    mistakes end in a broadcast error), instead of stacking the correlations.
+    """
+
+    def fn(y, w, stride, padding, output_padding, dilation):
+        N, F, L, M = y.shape
         C = w.shape[1]
         amounts = []
-        for size, K in zip(x_shape[2:], w.shape[2:]):
+        for K in w.shape[2:]:
             r = dilation * (K - 1) if reach == "dK" else K - 1
-            a = (size + 2 * padding - dilation * (K - 1) - 1) % stride if add_a else 0
             q = padding if sub_p else 0
-            amounts.append((r - q, r - q + a))
+            amounts.append((r - q, r - q + (output_padding if add_op else 0)))
         factor = {"s": stride, "d": dilation, "s+1": stride + 1}[insert]
-        g = pad(cl.dilate2d(dy, factor), tuple(amounts))
+        g = cl.pad2d(cl.dilate2d(y, factor), tuple(amounts))
         k = cl.rot180(w) if rotate else w
         d_tap = {"d": dilation, "1": 1, "s": stride}[tap]
-        out = []
-        for n in range(N):
-            chans = range(C) if swap else range(F)
-            out.append(
-                [
-                    sum(cl.corr2d(g[n, f], k[f, c] if swap else k[c % F, f % C], dilation=d_tap) for f in range(F))
-                    if swap
-                    else sum(cl.corr2d(g[n, f], k[f, c % C], dilation=d_tap) for f in range(F))
-                    for c in chans
-                ]
-            )
-        return np.array(out)
+        chans = range(C) if swap else range(F)
+        kernel = (lambda f, c: k[f, c]) if swap else (lambda f, c: k[f, c % C])
+        if prealloc:
+            size = [
+                (n - 1) * stride - 2 * padding + dilation * (K - 1) + output_padding + 1
+                for n, K in zip((L, M), w.shape[2:])
+            ]
+            out = np.zeros((N, len(chans), *size))
+            for n in range(N):
+                for c in chans:
+                    for f in range(F):
+                        out[n, c] += cl.corr2d(g[n, f], kernel(f, c), dilation=d_tap)
+            return out
+        return np.array(
+            [[sum(cl.corr2d(g[n, f], kernel(f, c), dilation=d_tap) for f in range(F)) for c in chans] for n in range(N)]
+        )
 
     return fn
 
 
-def np_pad_or_fail(g, amounts):
-    """np.pad with the computed amounts as they are: raises on a negative amount, as np.pad does."""
-    return np.pad(g, ((0, 0), (0, 0)) + tuple(amounts))
+MISTAKES = [  # (keyword arguments of student_transpose, the hint's words)
+    (dict(add_op=False), "d(K-1) - p + output_padding on bottom/right"),
+    (dict(reach="K"), "reaches d(K-1) rows, not K-1"),
+    (dict(tap="1"), "keeps its dilation"),
+    (dict(insert="s+1"), "insert s - 1 zeros"),
+    (dict(sub_p=False), "subtract the padding"),
+]
 
 
 @pytest.mark.parametrize(
-    "fn, hint",
-    [
-        (student_rot180(add_a=False), "pad the bottom/right by d(K-1) - p + a"),
-        (student_rot180(reach="K"), "reaches d(K-1) rows, not K-1"),
-        (student_rot180(tap="1"), "keeps its dilation"),
-        (student_rot180(insert="d", tap="s"), "the two spacings are swapped"),
-        (student_rot180(insert="s+1"), "insert s - 1 zeros"),
-        (student_rot180(sub_p=False), "subtract the forward padding"),
-        (student_rot180(rotate=False), "rotated by 180 degrees"),
-        (student_rot180(swap=False), "dx has C = 2 channels"),
-        (student_rot180(pad=np_pad_or_fail), "crop instead of pad"),
+    "kwargs, hint",
+    MISTAKES
+    + [
+        (dict(insert="d", tap="s"), "the two spacings are swapped"),
+        (dict(rotate=False), "rotated by 180 degrees"),
+        (dict(swap=False), "the result has C = 2 channels"),
     ],
 )
-def test_dx_rot180_hints(fn, hint, capsys):
-    ok, out = run(ex.check_dx_rot180, fn, capsys)
+def test_conv_transpose_hints(kwargs, hint, capsys):
+    ok, out = run(ex.check_conv_transpose, student_transpose(**kwargs), capsys)
     assert not ok
     assert hint in out, out
 
 
-def test_dx_rot180_cases_cover_the_hard_conditions():
-    cases = nb05._rot180_cases()
-    geo = [(c["x_shape"][2], c["w"].shape[2], c["stride"], c["padding"], c["dilation"]) for c in cases]
-    assert any(cl.stride_leftover(*g) for g in geo)  # a != 0
-    assert any(p > d * (K - 1) for _, K, _, p, d in geo)  # a crop
-    assert any(d > 1 and s != d and s > 1 for _, _, s, _, d in geo)  # zero spacing and tap spacing differ
+@pytest.mark.parametrize("kwargs, hint", MISTAKES)
+def test_conv_transpose_hints_when_the_result_is_preallocated(kwargs, hint, capsys):
+    """Writing into np.zeros of the output shape turns each mistake into a broadcast error: its own hint."""
+    ok, out = run(ex.check_conv_transpose, student_transpose(prealloc=True, **kwargs), capsys)
+    assert not ok
+    assert hint in out, out
+    assert "case 1 of" in out  # case 1 gives every mistake its own shape
+    assert "incompatible shapes" not in out
+
+
+def test_conv_transpose_cases_cover_the_hard_conditions():
+    cases = nb05._transpose_cases()
+    assert any(c["output_padding"] for c in cases)
+    assert any(c["padding"] > c["dilation"] * (min(c["w"].shape[2:]) - 1) for c in cases)  # a crop
+    assert any(c["dilation"] > 1 and c["stride"] not in (1, c["dilation"]) for c in cases)
     assert any(c["w"].shape[2] != c["w"].shape[3] for c in cases)  # non-square kernel
-    assert any(c["w"].shape[0] > 1 and c["w"].shape[1] > 1 and c["dy"].shape[0] > 1 for c in cases)
+    assert any(c["w"].shape[0] > 1 and c["w"].shape[1] > 1 and c["y"].shape[0] > 1 for c in cases)
+    assert all(c["output_padding"] < c["stride"] for c in cases)  # sizes a convolution maps back
+    first = cases[0]
+    want = nb05._transpose_reference(**first).shape
+    shapes = [nb05._transpose_variant(first["y"], first["w"], first["stride"], first["padding"],
+                                      first["output_padding"], first["dilation"], **kw).shape
+              for kw, _ in nb05._transpose_mistakes(first)]  # fmt: skip
+    assert len(set(shapes)) == len(shapes) and want not in shapes
 
 
-def test_dx_rot180_index_error_hint(capsys):
-    def wrong_kernel_index(dy, w, x_shape, stride, padding, dilation):
-        return np.zeros((1,))[dy.shape[1] + w.shape[1]]  # an IndexError, as w[c, f] gives when C != F
+def test_conv_transpose_index_error_hint(capsys):
+    def wrong_kernel_index(y, w, stride, padding, output_padding, dilation):
+        return np.zeros((1,))[y.shape[1] + w.shape[1]]  # an IndexError, as w[c, f] gives when C != F
 
-    assert "w[f, c]" in run(ex.check_dx_rot180, wrong_kernel_index, capsys)[1]
-
-
-def _forward_by_corr2d(x, w, stride, padding, dilation):
-    N, C, H, W = x.shape
-    F = w.shape[0]
-    return np.stack(
-        [
-            np.stack([sum(cl.corr2d(x[n, c], w[f, c], stride, padding, dilation) for c in range(C)) for f in range(F)])
-            for n in range(N)
-        ]
-    )  # (N, F, OH, OW)
+    assert "w[f, c]" in run(ex.check_conv_transpose, wrong_kernel_index, capsys)[1]
 
 
 @pytest.mark.parametrize(
     "delegate, name",
     [
         (
-            lambda dy, w, x_shape, stride, padding, dilation: cl.conv_transpose2d(dy, w, stride, padding, 0, dilation),
+            lambda y, w, stride, padding, output_padding, dilation: cl.conv_transpose2d(
+                y, w, stride, padding, output_padding, dilation
+            ),
             "conv_transpose2d",
         ),
-        (
-            lambda dy, w, x_shape, stride, padding, dilation: cl.conv2d_backward(
-                dy, np.zeros(x_shape), w, stride, padding, dilation
-            )[0],
-            "conv2d_backward",
-        ),
-        (lambda dy, w, x_shape, stride, padding, dilation: cl.conv2d(dy, w), "conv2d"),
-        (
-            # the forward pass is linear in x, so its central difference is exactly dx
-            lambda dy, w, x_shape, stride, padding, dilation: cl.numerical_gradient(
-                lambda x: _forward_by_corr2d(x, w, stride, padding, dilation), np.zeros(x_shape), dy, eps=1.0
-            ),
-            "numerical_gradient",
-        ),
+        (lambda y, w, stride, padding, output_padding, dilation: cl.conv2d(y, w), "conv2d"),
     ],
 )
-def test_dx_rot180_rejects_delegation(delegate, name, capsys):
-    out = run(ex.check_dx_rot180, delegate, capsys)[1]
+def test_conv_transpose_rejects_delegation(delegate, name, capsys):
+    out = run(ex.check_conv_transpose, delegate, capsys)[1]
     assert f"without {name}" in out
 
 
@@ -151,20 +151,20 @@ def test_dx_rot180_rejects_delegation(delegate, name, capsys):
     ],
 )
 def test_checkers_never_raise(fn, capsys):
-    for checker in (ex.check_dx_rot180, ex.check_dx_by_scatter):
+    for checker in (ex.check_conv_transpose, ex.check_dx_by_scatter):
         ok, out = run(checker, fn, capsys)
         assert not ok and out
 
 
-def test_dx_rot180_detects_mutation(capsys):
-    sol = load("nb05").my_dx_rot180
+def test_conv_transpose_detects_mutation(capsys):
+    sol = load("nb05").my_conv_transpose2d
 
-    def mutating(dy, w, x_shape, stride, padding, dilation):
-        out = sol(dy, w, x_shape, stride, padding, dilation)
-        dy *= 2
+    def mutating(y, w, stride, padding, output_padding, dilation):
+        out = sol(y, w, stride, padding, output_padding, dilation)
+        y *= 2
         return out
 
-    assert "changed its input dy in place" in run(ex.check_dx_rot180, mutating, capsys)[1]
+    assert "changed its input y in place" in run(ex.check_conv_transpose, mutating, capsys)[1]
 
 
 # --- 3. find the bug: the scatter route -----------------------------------------------------------
@@ -196,6 +196,43 @@ def test_scatter_buggy_passes_stride_one_and_gets_its_hint(capsys):
     assert "case 5 of" in out  # cases 1-4 (stride 1, and stride 2 with a = 0) pass
     assert "the canvas ends where the last window ends" in out
     assert "slicing past the end" in run(ex.check_dx_by_scatter, half_fixed, capsys)[1]
+
+
+def scatter_fixed(place_at_stride=True, cut=True, slice_style="p:p+H"):
+    """The fixed scatter route with one step optionally wrong."""
+
+    def fn(dy, w, x_shape, stride, padding):
+        N, F, OH, OW = dy.shape
+        _, C, KH, KW = w.shape
+        H, W = x_shape[2:]
+        step = stride if place_at_stride else 1
+        dxp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
+        for i in range(OH):
+            for j in range(OW):
+                dxp[:, :, i * step : i * step + KH, j * step : j * step + KW] += np.einsum(
+                    "nf,fcuv->ncuv", dy[:, :, i, j], w
+                )
+        if not cut:
+            return dxp
+        if slice_style == "p:-p":
+            return dxp[:, :, padding:-padding, padding:-padding]
+        return dxp[:, :, padding : padding + H, padding : padding + W]
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (scatter_fixed(slice_style="p:-p"), "with padding 0 the slice padding:-padding is 0:-0"),
+        (scatter_fixed(cut=False), "cut the padding off"),
+        (scatter_fixed(place_at_stride=False), "the copies are placed at (i, j)"),
+    ],
+)
+def test_scatter_hints(fn, hint, capsys):
+    ok, out = run(ex.check_dx_by_scatter, fn, capsys)
+    assert not ok
+    assert hint in out, out
 
 
 def test_scatter_rejects_delegation(capsys):
@@ -265,21 +302,6 @@ def _notebook_text():
 
     path = Path(__file__).resolve().parents[2] / "notebooks" / "05_rot180.ipynb"
     return "".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"])
-
-
-def test_the_notebook_describes_the_hidden_rot180_cases():
-    """Exercise 2's text says which layers the checker uses; the cases are those layers."""
-    cases = nb05._rot180_cases()
-    geo = [(c["x_shape"][2:], c["w"].shape[2:], c["stride"], c["padding"], c["dilation"]) for c in cases]
-    assert {s for _, _, s, _, _ in geo} == {1, 2, 3}
-    assert any(cl.stride_leftover(H, K, s, p, d) for (H, _), (K, _), s, p, d in geo)  # leftover rows
-    dilated = [(s, d) for _, _, s, _, d in geo if d > 1]
-    assert {d for _, d in dilated} == {2, 3}
-    assert sum(s == d for s, d in dilated) == 1  # "all but one of those cases with s != d"
-    assert (
-        "strides 1 to 3 (with leftover rows where $s > 1$), dilations 2 and 3 "
-        "(all but one of those cases with $s \\ne d$)" in _notebook_text()
-    )
 
 
 def test_the_notebook_states_the_checkers_layers():
