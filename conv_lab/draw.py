@@ -603,7 +603,8 @@ def scatter_diagram(ax, y, w, stride=1, padding=0, output_padding=0, dilation=1,
     position ``i*stride`` with taps ``dilation`` apart; the row below adds
     them up; ``padding`` then removes that many positions at each end (purple,
     ``CROPPED``) and ``output_padding`` keeps that many more at the right end,
-    zeros where no copy reached (hatched). The last row is the result.
+    zeros where no copy reached (hatched, labelled "output_padding"). The last
+    row is the result.
 
     Parameters
     ----------
