@@ -4,30 +4,31 @@ import numpy as np
 
 import conv_lab as cl
 
-# 1. Warm-up: the rot180 padding for H=10, K=3, s=3, p=1, d=2.
-#    The dilated kernel reaches d(K-1) = 4 rows, so top = 4 - 1 = 3.
-#    a = (10 + 2 - 4 - 1) mod 3 = 7 mod 3 = 1, so bottom = 3 + 1 = 4.
-my_pads = (3, 4)
+# 1. Warm-up: the rot180 padding for H=11, K=3, s=3, p=5, d=2.
+#    The dilated kernel reaches d(K-1) = 4 rows, so top = 4 - 5 = -1: a crop of one row.
+#    a = (11 + 10 - 4 - 1) mod 3 = 16 mod 3 = 1, so bottom = -1 + 1 = 0.
+#    (The a = 1 leftover row is padding here, since a <= p; it still counts.)
+my_pads = (-1, 0)
 
 
-# 2. The transposed convolution by the rot180 route (building blocks only). It is the rot180 route
-#    for dx with output_padding in the place of a; the output size follows from the padded grid.
+# 2. The transposed convolution by scattering: each y[n, f, i, j] stamps w[f, c], scaled by it, into
+#    output channel c, copy i starting at canvas row i*s, its taps d apart. The canvas is as tall as
+#    the copies reach, (L - 1)s + d(K - 1) + 1 rows, plus output_padding rows of zeros at the bottom;
+#    the result is its rows p .. p + H - 1.
 
 
 def my_conv_transpose2d(y, w, stride, padding, output_padding, dilation):
-    N, F = y.shape[:2]
+    N, F, L, M = y.shape
     _, C, KH, KW = w.shape
-    amounts = []
-    for K in (KH, KW):
-        reach = dilation * (K - 1)  # rows the dilated kernel spans beyond its first tap
-        amounts.append((reach - padding, reach - padding + output_padding))  # negative: crop
-    g = cl.pad2d(cl.dilate2d(y, stride), tuple(amounts))  # zeros inserted, then padded (or cropped)
-    k = cl.rot180(w)  # (F, C, KH, KW), each kernel rotated
-    out = []
-    for n in range(N):
-        # output channel c gathers from every channel f of y through w[f, c]
-        out.append([sum(cl.corr2d(g[n, f], k[f, c], dilation=dilation) for f in range(F)) for c in range(C)])
-    return np.array(out)  # (N, C, H, W), H = (L - 1)s - 2p + d(KH - 1) + output_padding + 1
+    s, p, op, d = stride, padding, output_padding, dilation
+    full_h, full_w = (L - 1) * s + d * (KH - 1) + 1, (M - 1) * s + d * (KW - 1) + 1
+    canvas = np.zeros((N, C, full_h + op, full_w + op))
+    for i in range(L):
+        for j in range(M):
+            stamp = np.einsum("nf,fcuv->ncuv", y[:, :, i, j], w)  # (N, C, KH, KW): summed over f
+            canvas[:, :, i * s : i * s + d * (KH - 1) + 1 : d, j * s : j * s + d * (KW - 1) + 1 : d] += stamp
+    H, W = full_h - 2 * p + op, full_w - 2 * p + op
+    return canvas[:, :, p : p + H, p : p + W]  # (N, C, H, W)
 
 
 # 3. Find the bug: the scatter route's canvas ended at the last window. The padded input has

@@ -23,7 +23,7 @@ _DX_ROUTINES = GRADIENT_ROUTINES + tuple(r for r in FORWARD_ROUTINES if r not in
 
 # --- 1. warm-up: predict the rot180 padding amounts ------------------------------------------------
 
-PADS_LAYER = dict(size=10, kernel_size=3, stride=3, padding=1, dilation=2)
+PADS_LAYER = dict(size=11, kernel_size=3, stride=3, padding=5, dilation=2)
 
 
 def _pads_truth(size, kernel_size, stride, padding, dilation):
@@ -52,10 +52,18 @@ def check_rot180_pads(answer):
             return "padding amounts are whole numbers of rows"
         if (top, bottom) == (K - 1 - p, K - 1 - p + a) or (top, bottom) == (K - 1 - p, K - 1 - p):
             return "the kernel is dilated: its taps reach d(K-1) rows, not K-1, and that sets the padding"
+        if expected[0] < 0 and (top, bottom) in ((0, max(0, expected[1])), (0, 0), (0, a)):
+            return (
+                f"d(K-1) - p = {expected[0]} is negative, and a negative amount is a crop: the route cuts "
+                f"{-expected[0]} row(s) off z instead of padding. Answer the negative number; don't round it up to 0"
+            )
+        if (top, bottom) in ((-expected[0], -expected[1]), (-expected[0], -expected[0] + a)):
+            return "the sign: the top amount is d(K-1) - p, not p - d(K-1)"
         if top == expected[0] and bottom == top:
             return (
-                "the top is right. The bottom needs a more, a = (H + 2p - d(K-1) - 1) mod s: the rows of the "
-                "padded input below the last window still need a dx (zero for the input rows among them)"
+                "the top is right. The bottom is the top plus a = (H + 2p - d(K-1) - 1) mod s: the last input row's "
+                "window ends at padded row H - 1 + p, which lies d(K-1) - p + a rows below z's last entry. The a rows "
+                "below the last window count here whether they are input rows or padding"
             )
         if (top, bottom) == (expected[0] + p, expected[1] + p):
             return "subtract the forward padding p: the padded input starts p rows above row 0 of x"
@@ -66,7 +74,7 @@ def check_rot180_pads(answer):
     _check_value(title, answer, expected, diagnose, compare=_same_ints)
 
 
-# --- 2. the transposed convolution by the rot180 route ---------------------------------------------
+# --- 2. the transposed convolution by scattering kernel copies -----------------------------------------
 
 
 def _transpose_cases():
@@ -132,6 +140,114 @@ def _transpose_variant(y, w, s, p, op, d, *, insert=None, reach=None, tap=None, 
         return None
 
 
+def _scatter_transpose(y, w, s, p, op, d, *, step=None, tap=None, kernel=None, op_on_top=False, top_cut=None,
+                       append_op=False, overwrite=False):
+    """The scatter form of the transposed convolution with one step changed; None when it can't be computed.
+
+    step: where copy i starts (default i*s); tap: the spacing of a copy's taps (default d); kernel:
+    the (F, C, KH, KW) array stamped (default w); op_on_top: output_padding rows added above the
+    canvas; top_cut: rows cut at the top (default p); append_op: cut p at both ends, then append
+    output_padding rows of zeros; overwrite: '=' instead of '+=' where copies overlap.
+    """
+    try:
+        step = s if step is None else step
+        tap = d if tap is None else tap
+        kernel = w if kernel is None else kernel
+        N, F, L, M = y.shape
+        C, KH, KW = w.shape[1:]
+        full = [(n - 1) * step + tap * (k - 1) + 1 for n, k in zip((L, M), (KH, KW))]
+        want = [f - 2 * p + op for f in full]  # the height and width this variant's own arithmetic gives
+        if min(want) <= 0:
+            return None
+        canvas = np.zeros((N, C, full[0] + op + abs(p), full[1] + op + abs(p)))
+        for i in range(L):
+            for j in range(M):
+                rows = slice(i * step, i * step + tap * (KH - 1) + 1, tap)
+                cols = slice(j * step, j * step + tap * (KW - 1) + 1, tap)
+                stamp = np.einsum("nf,fcuv->ncuv", y[:, :, i, j], kernel)  # (N, C, KH, KW)
+                if overwrite:
+                    canvas[:, :, rows, cols] = stamp
+                else:
+                    canvas[:, :, rows, cols] += stamp
+        if op_on_top:
+            canvas = np.concatenate([np.zeros((N, C, op, canvas.shape[3])), canvas], axis=2)
+            canvas = np.concatenate([np.zeros((N, C, canvas.shape[2], op)), canvas], axis=3)
+        if append_op:
+            h, w_ = (f - 2 * p for f in full)
+            out = np.zeros((N, C, h + op, w_ + op))
+            out[:, :, :h, :w_] = canvas[:, :, p : p + h, p : p + w_]
+            return out
+        t = p if top_cut is None else top_cut
+        if t < 0 or t + want[0] > canvas.shape[2] or t + want[1] > canvas.shape[3]:
+            return None
+        return canvas[:, :, t : t + want[0], t : t + want[1]]
+    except Exception:  # noqa: BLE001
+        return None
+
+
+def _scatter_transpose_mistakes(case):
+    """(variant keyword arguments, hint) for the scatter form's documented mistakes that this case can show."""
+    y, w, s, p, op, d = (case[k] for k in ("y", "w", "stride", "padding", "output_padding", "dilation"))
+    F, C, KH, KW = w.shape
+    mistakes = []
+    if s > 1:
+        mistakes.append((dict(step=1), "copy i starts at row i*s of the canvas, not row i: copies are s apart"))
+    if d > 1:
+        mistakes.append(
+            (dict(tap=1), "a dilated kernel's taps are d apart: tap u of the copy for y[i] lands on row i*s + u*d")
+        )
+    mistakes.append(
+        (
+            dict(kernel=rot180(w)),
+            "the kernel is turned the wrong way round: the scatter stamps w as it is (each y entry adds "
+            "y * w[f, c] where its window was); only the gather form, the rot180 route, uses rot180(w)",
+        )
+    )
+    mistakes.append(
+        (
+            dict(kernel=w[..., ::-1, :]),
+            "you flipped the kernel's rows only. The scatter stamps w unflipped (and the rot180 route flips "
+            "both axes, w[..., ::-1, ::-1])",
+        )
+    )
+    if F > 1 and C > 1:
+        mistakes.append(
+            (
+                dict(kernel=w.reshape(C, F, KH, KW).transpose(1, 0, 2, 3)),
+                "w.reshape(C, F, KH, KW) reorders the numbers, it does not swap axes: the kernel from channel f "
+                "of y to output channel c is w[f, c] (use w.transpose(1, 0, 2, 3) if you want (C, F, KH, KW))",
+            )
+        )
+        mistakes.append(
+            (
+                dict(kernel=np.concatenate([w[:1], np.zeros_like(w[1:])])),
+                "only channel f = 0 of y reached the result: output channel c adds up the copies from every "
+                "channel f of y",
+            )
+        )
+    mistakes.append(
+        (dict(overwrite=True), "overlapping copies add up: use += on the canvas, not =")
+    )
+    if op:
+        mistakes.append(
+            (dict(op_on_top=True), "output_padding adds rows at the bottom and columns at the right, not at the top/left")
+        )
+        if p:
+            mistakes.append(
+                (
+                    dict(append_op=True),
+                    "output_padding does not append zero rows: it cuts p - output_padding rows at the bottom "
+                    "instead of p. The result is rows p .. p + H - 1 of the canvas (extended with zeros if needed)",
+                )
+            )
+    if p:
+        mistakes.append((dict(top_cut=0), "cut p rows at the top too: the result starts at row p of the canvas"))
+        mistakes.append(
+            (dict(top_cut=2 * p), "cut p rows at the top, not 2p: the result starts at row p of the canvas")
+        )
+    return mistakes
+
+
 def _transpose_mistakes(case):
     """(variant keyword arguments, hint) for each documented mistake that this case can show."""
     s, p, d, op = (case[k] for k in ("stride", "padding", "dilation", "output_padding"))
@@ -176,19 +292,25 @@ def diagnose_transpose(case, got, expected):
             f"the result has C = {C} channels, one per input channel of the convolution, but yours has F = {F}: "
             "out[n, c] sums corr2d(g[n, f], rot180(w)[f, c]) over f"
         )
+    for kwargs, hint in _scatter_transpose_mistakes(case):
+        if _matches(got, _scatter_transpose(y, w, s, p, op, d, **kwargs)):
+            return hint
     for kwargs, hint in _transpose_mistakes(case):
         if _matches(got, _transpose_variant(y, w, s, p, op, d, **kwargs)):
             return hint
     if _matches(got, _transpose_variant(y, w[..., ::-1, ::-1], s, p, op, d)):
-        return "the kernel must be rotated by 180 degrees (rot180(w), i.e. w[..., ::-1, ::-1])"
+        return "in the rot180 route the kernel must be rotated by 180 degrees (rot180(w), i.e. w[..., ::-1, ::-1])"
+    if _matches(got, _transpose_variant(y, w[..., ::-1, ::-1][..., ::-1, :], s, p, op, d)):
+        return "rot180 flips both axes: w[..., ::-1, ::-1]. Flipping the rows only is a mirror, not a rotation"
     if np.shape(got) != expected.shape:
         return (
             f"the result should have shape {expected.shape}: H = (L - 1)s - 2p + d(K-1) + output_padding + 1 "
             "rows for L rows of y"
         )
     return (
-        "insert s-1 zeros between y's entries, pad d(K-1)-p on top/left and d(K-1)-p+output_padding on "
-        "bottom/right (crop if negative), then correlate with rot180(w)[f, c] at stride 1, dilation d, summing over f"
+        "each y[n, f, i, j] adds y[n, f, i, j] * w[f, c] into output channel c, tap (u, v) at canvas row i*s + u*d "
+        "and column j*s + v*d; the canvas has (L-1)s + d(K-1) + 1 + output_padding rows, and the result is rows "
+        "p .. p + H - 1 of it"
     )
 
 
@@ -216,7 +338,7 @@ def diagnose_transpose_error(case, exc):
 def check_conv_transpose(fn):
     """Check ``fn(y, w, stride, padding, output_padding, dilation)``, the transposed convolution, on unseen cases."""
     _run(
-        "transposed convolution by rot180",
+        "transposed convolution by scattering",
         fn,
         _transpose_cases(),
         _transpose_reference,
@@ -253,8 +375,12 @@ def _scatter_cases():
     return cases
 
 
-def _scatter_at(dy, w, x_shape, step, padding):
-    """The scatter route on a canvas as big as the padded input, each copy placed at (i*step, j*step)."""
+def _scatter_at(dy, w, x_shape, step, padding, top=None):
+    """The scatter route on a canvas as big as the padded input, each copy placed at (i*step, j*step).
+
+    top: the first row and column kept (default padding, the right crop).
+    """
+    top = padding if top is None else top
     try:
         H, W = x_shape[2:]
         KH, KW = w.shape[2:]
@@ -264,7 +390,9 @@ def _scatter_at(dy, w, x_shape, step, padding):
                 dxp[:, :, i * step : i * step + KH, j * step : j * step + KW] += np.einsum(
                     "nf,fcuv->ncuv", dy[:, :, i, j], w
                 )
-        return dxp[:, :, padding : padding + H, padding : padding + W]
+        if top + H > dxp.shape[2] or top + W > dxp.shape[3]:
+            return None
+        return dxp[:, :, top : top + H, top : top + W]
     except Exception:  # noqa: BLE001
         return None
 
@@ -290,6 +418,19 @@ def diagnose_scatter(case, got, expected):
                 "the copies are placed at (i, j): output (i, j)'s window starts at row i*s and column j*s "
                 "of the padded input, so its copy of the kernel goes there"
             )
+        if _matches(got, _scatter_at(dy, rot180(w), xs, s, p)):
+            return (
+                "the scatter stamps w as it is, not rot180(w): output (i, j) read the padded input through "
+                "w[f, c, u, v] at row i*s + u, so that is where dy[n, f, i, j] * w[f, c, u, v] goes back. "
+                "The rotation belongs to the gather form (the rot180 route)"
+            )
+        if p and _matches(got, _scatter_at(dy, w, xs, s, p, top=0)):
+            return (
+                "the crop is wrong: you cut the 2p padding rows all from the bottom. Row 0 of x is row p of "
+                "the canvas: cut p at the top and p at the bottom"
+            )
+        if p and _matches(got, _scatter_at(dy, w, xs, s, p, top=2 * p)):
+            return "the crop is wrong: you cut 2p rows at the top. Row 0 of x is row p of the canvas: cut p at each end"
         short = [e - g for e, g in zip(expected.shape[2:], shape[2:])]
         if any(short) and short == a:
             return (

@@ -79,7 +79,7 @@ MISTAKES = [  # (keyword arguments of student_transpose, the hint's words)
     MISTAKES
     + [
         (dict(insert="d", tap="s"), "the two spacings are swapped"),
-        (dict(rotate=False), "rotated by 180 degrees"),
+        (dict(rotate=False), "the kernel is turned the wrong way round"),
         (dict(swap=False), "the result has C = 2 channels"),
     ],
 )
@@ -87,6 +87,79 @@ def test_conv_transpose_hints(kwargs, hint, capsys):
     ok, out = run(ex.check_conv_transpose, student_transpose(**kwargs), capsys)
     assert not ok
     assert hint in out, out
+
+
+def student_scatter(step="s", tap="d", kernel="w", op_side="bottom", crop="p", add=True, sum_f=True):
+    """A student's transposed convolution in the scatter form, with one step optionally wrong."""
+
+    def fn(y, w, stride, padding, output_padding, dilation):
+        N, F, L, M = y.shape
+        C, KH, KW = w.shape[1:]
+        s, p, op, d = stride, padding, output_padding, dilation
+        st = s if step == "s" else 1
+        dt = d if tap == "d" else 1
+        k = {
+            "w": w,
+            "rot180": w[..., ::-1, ::-1],
+            "rows": w[..., ::-1, :],
+            "reshape": np.stack([np.stack([w.reshape(C, F, KH, KW)[c, f] for c in range(C)]) for f in range(F)]),
+        }[kernel]
+        fh, fw = (L - 1) * st + dt * (KH - 1) + 1, (M - 1) * st + dt * (KW - 1) + 1
+        canvas = np.zeros((N, C, fh + op, fw + op))
+        for i in range(L):
+            for j in range(M):
+                for n in range(N):
+                    for c in range(C):
+                        stamp = sum(y[n, f, i, j] * k[f, c] for f in (range(F) if sum_f else range(1)))
+                        region = (n, c, slice(i * st, i * st + dt * (KH - 1) + 1, dt),
+                                  slice(j * st, j * st + dt * (KW - 1) + 1, dt))  # fmt: skip
+                        if add:
+                            canvas[region] += stamp
+                        else:
+                            canvas[region] = stamp
+        H, W = fh - 2 * p + op, fw - 2 * p + op
+        if op_side == "top":
+            canvas = np.pad(canvas[:, :, : fh, : fw], ((0, 0), (0, 0), (op, 0), (op, 0)))
+        if op_side == "zeros":  # crop p at both ends, then append output_padding zero rows
+            out = np.zeros((N, C, H, W))
+            out[:, :, : fh - 2 * p, : fw - 2 * p] = canvas[:, :, p : fh - p, p : fw - p]
+            return out
+        t0 = {"p": p, "0": 0}[crop]
+        return canvas[:, :, t0 : t0 + H, t0 : t0 + W]
+
+    return fn
+
+
+@pytest.mark.parametrize(
+    "kwargs, hint",
+    [
+        (dict(step="1"), "copies are s apart"),
+        (dict(tap="1"), "taps are d apart"),
+        (dict(kernel="rot180"), "the kernel is turned the wrong way round"),
+        (dict(kernel="rows"), "flipped the kernel's rows only"),
+        (dict(kernel="reshape"), "reorders the numbers, it does not swap axes"),
+        (dict(sum_f=False), "only channel f = 0 of y reached the result"),
+        (dict(add=False), "overlapping copies add up"),
+        (dict(op_side="top"), "output_padding adds rows at the bottom"),
+        (dict(op_side="zeros"), "output_padding does not append zero rows"),
+        (dict(crop="0"), "cut p rows at the top too"),
+    ],
+)
+def test_scatter_transpose_hints(kwargs, hint, capsys):
+    ok, out = run(ex.check_conv_transpose, student_scatter(**kwargs), capsys)
+    assert not ok
+    assert hint in out, out
+
+
+def test_scatter_transpose_student_passes_when_right(capsys):
+    assert run(ex.check_conv_transpose, student_scatter(), capsys)[0]
+
+
+def test_rot180_route_rows_only_flip_hint(capsys):
+    def rows_only(y, w, stride, padding, output_padding, dilation):
+        return student_transpose()(y, w[..., :, ::-1], stride, padding, output_padding, dilation)
+
+    assert "Flipping the rows only is a mirror" in run(ex.check_conv_transpose, rows_only, capsys)[1]
 
 
 @pytest.mark.parametrize("kwargs, hint", MISTAKES)
@@ -198,7 +271,7 @@ def test_scatter_buggy_passes_stride_one_and_gets_its_hint(capsys):
     assert "slicing past the end" in run(ex.check_dx_by_scatter, half_fixed, capsys)[1]
 
 
-def scatter_fixed(place_at_stride=True, cut=True, slice_style="p:p+H"):
+def scatter_fixed(place_at_stride=True, cut=True, slice_style="p:p+H", rotate=False, top="p"):
     """The fixed scatter route with one step optionally wrong."""
 
     def fn(dy, w, x_shape, stride, padding):
@@ -206,6 +279,8 @@ def scatter_fixed(place_at_stride=True, cut=True, slice_style="p:p+H"):
         _, C, KH, KW = w.shape
         H, W = x_shape[2:]
         step = stride if place_at_stride else 1
+        if rotate:
+            w = w[..., ::-1, ::-1]
         dxp = np.zeros((N, C, H + 2 * padding, W + 2 * padding))
         for i in range(OH):
             for j in range(OW):
@@ -216,7 +291,8 @@ def scatter_fixed(place_at_stride=True, cut=True, slice_style="p:p+H"):
             return dxp
         if slice_style == "p:-p":
             return dxp[:, :, padding:-padding, padding:-padding]
-        return dxp[:, :, padding : padding + H, padding : padding + W]
+        t0 = {"p": padding, 0: 0, "2p": 2 * padding}[top]
+        return dxp[:, :, t0 : t0 + H, t0 : t0 + W]
 
     return fn
 
@@ -227,6 +303,9 @@ def scatter_fixed(place_at_stride=True, cut=True, slice_style="p:p+H"):
         (scatter_fixed(slice_style="p:-p"), "with padding 0 the slice padding:-padding is 0:-0"),
         (scatter_fixed(cut=False), "cut the padding off"),
         (scatter_fixed(place_at_stride=False), "the copies are placed at (i, j)"),
+        (scatter_fixed(rotate=True), "the scatter stamps w as it is, not rot180(w)"),
+        (scatter_fixed(top=0), "you cut the 2p padding rows all from the bottom"),
+        (scatter_fixed(top="2p"), "you cut 2p rows at the top"),
     ],
 )
 def test_scatter_hints(fn, hint, capsys):
@@ -257,10 +336,14 @@ def test_rot180_pads(capsys):
     H, K, s, p, d = (nb05.PADS_LAYER[k] for k in ("size", "kernel_size", "stride", "padding", "dilation"))
     top = d * (K - 1) - p
     a = cl.stride_leftover(H, K, s, p, d)
-    assert a and top >= 0  # the layer has leftover rows, and pads rather than crops
+    assert top < 0 and 0 < a <= p  # a crop, and a leftover row that is padding
     assert "not K-1" in answer((K - 1 - p, K - 1 - p + a))
-    assert "The bottom needs a more" in answer((top, top))
+    assert "The bottom is the top plus a" in answer((top, top))
+    assert "whether they are input rows or padding" in answer((top, top))
     assert "subtract the forward padding" in answer((top + p, top + p + a))
+    assert "a negative amount is a crop" in answer((0, 0))
+    assert "a negative amount is a crop" in answer((0, a))
+    assert "the sign" in answer((-top, -top - a))
     for odd in ("3, 4", None, [1], 7, (1.5, 2), object()):
         assert answer(odd)  # a message, never a traceback
 
