@@ -2,8 +2,6 @@
 
 import numpy as np
 
-import conv_lab as cl
-
 # 1. Warm-up: the rot180 padding for H=11, K=3, s=3, p=5, d=2.
 #    The dilated kernel reaches d(K-1) = 4 rows, so top = 4 - 5 = -1: a crop of one row.
 #    a = (11 + 10 - 4 - 1) mod 3 = 16 mod 3 = 1, so bottom = -1 + 1 = 0.

@@ -140,8 +140,22 @@ def _transpose_variant(y, w, s, p, op, d, *, insert=None, reach=None, tap=None, 
         return None
 
 
-def _scatter_transpose(y, w, s, p, op, d, *, step=None, tap=None, kernel=None, op_on_top=False, top_cut=None,
-                       append_op=False, overwrite=False):
+def _scatter_transpose(
+    y,
+    w,
+    s,
+    p,
+    op,
+    d,
+    *,
+    step=None,
+    tap=None,
+    kernel=None,
+    op_on_top=False,
+    top_cut=None,
+    append_op=False,
+    overwrite=False,
+):
     """The scatter form of the transposed convolution with one step changed; None when it can't be computed.
 
     step: where copy i starts (default i*s); tap: the spacing of a copy's taps (default d); kernel:
@@ -225,12 +239,13 @@ def _scatter_transpose_mistakes(case):
                 "channel f of y",
             )
         )
-    mistakes.append(
-        (dict(overwrite=True), "overlapping copies add up: use += on the canvas, not =")
-    )
+    mistakes.append((dict(overwrite=True), "overlapping copies add up: use += on the canvas, not ="))
     if op:
         mistakes.append(
-            (dict(op_on_top=True), "output_padding adds rows at the bottom and columns at the right, not at the top/left")
+            (
+                dict(op_on_top=True),
+                "output_padding adds rows at the bottom and columns at the right, not at the top/left",
+            )
         )
         if p:
             mistakes.append(

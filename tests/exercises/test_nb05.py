@@ -119,7 +119,7 @@ def student_scatter(step="s", tap="d", kernel="w", op_side="bottom", crop="p", a
                             canvas[region] = stamp
         H, W = fh - 2 * p + op, fw - 2 * p + op
         if op_side == "top":
-            canvas = np.pad(canvas[:, :, : fh, : fw], ((0, 0), (0, 0), (op, 0), (op, 0)))
+            canvas = np.pad(canvas[:, :, :fh, :fw], ((0, 0), (0, 0), (op, 0), (op, 0)))
         if op_side == "zeros":  # crop p at both ends, then append output_padding zero rows
             out = np.zeros((N, C, H, W))
             out[:, :, : fh - 2 * p, : fw - 2 * p] = canvas[:, :, p : fh - p, p : fw - p]
