@@ -2,11 +2,13 @@
 
 import numpy as np
 
-# 1. Warm-up: the rot180 padding for H=11, K=3, s=3, p=5, d=2.
-#    The dilated kernel reaches d(K-1) = 4 rows, so top = 4 - 5 = -1: a crop of one row.
-#    a = (11 + 10 - 4 - 1) mod 3 = 16 mod 3 = 1, so bottom = -1 + 1 = 0.
-#    (The a = 1 leftover row is padding here, since a <= p; it still counts.)
-my_pads = (-1, 0)
+# 1. Predict, then check: (top, bottom, output_padding) for layers P and Q, K = 3.
+#    P: H=11, s=3, p=5, d=2. The dilated kernel reaches d(K-1) = 4 rows, so top = 4 - 5 = -1: a crop.
+#       a = (11 + 10 - 4 - 1) mod 3 = 16 mod 3 = 1, so bottom = -1 + 1 = 0, and output_padding = a = 1.
+#       (The leftover row is padding here, since a <= p; it still counts.)
+#    Q: H=20, s=1, p=2, d=2. top = 4 - 2 = 2; at stride 1 every remainder is 0, so a = 0:
+#       bottom = 2 and output_padding = 0 (PyTorch accepts 1, as 1 < d, but that gives 21 rows).
+my_predictions = ((-1, 0, 1), (2, 2, 0))
 
 
 # 2. The transposed convolution by scattering: each y[n, f, i, j] stamps w[f, c], scaled by it, into
@@ -46,11 +48,3 @@ def my_dx_by_scatter(dy, w, x_shape, stride, padding):
                 "nf,fcuv->ncuv", dy[:, :, i, j], w
             )  # (N, C, KH, KW): the kernel, scaled by dy, summed over f
     return dxp[:, :, padding : padding + H, padding : padding + W]
-
-
-# 4. Predict, then check: output_padding = a = (H + 2p - d(K-1) - 1) mod s for each encoder layer.
-#    A: H=224, K=7, s=2, p=3, d=1: (224 + 6 - 6 - 1) mod 2 = 223 mod 2 = 1
-#    B: H=31,  K=3, s=4, p=1, d=1: (31 + 2 - 2 - 1) mod 4 = 30 mod 4 = 2
-#    C: H=17,  K=3, s=3, p=1, d=2: (17 + 2 - 4 - 1) mod 3 = 14 mod 3 = 2
-#    D: H=20,  K=3, s=1, p=2, d=2: anything mod 1 = 0 (1 is accepted, since 1 < d, but gives 21 rows)
-my_output_paddings = (1, 2, 2, 0)

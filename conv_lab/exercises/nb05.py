@@ -21,57 +21,128 @@ from ._common import same_ints as _same_ints
 _DX_ROUTINES = GRADIENT_ROUTINES + tuple(r for r in FORWARD_ROUTINES if r not in ("corr2d", "convolve2d"))
 
 
-# --- 1. warm-up: predict the rot180 padding amounts ------------------------------------------------
+# --- 1. predict, then check: the rot180 padding and the output_padding of two layers -------------
 
-PADS_LAYER = dict(size=11, kernel_size=3, stride=3, padding=5, dilation=2)
-
-
-def _pads_truth(size, kernel_size, stride, padding, dilation):
-    reach = dilation * (kernel_size - 1)
-    a = stride_leftover(size, kernel_size, stride, padding, dilation)
-    return reach - padding, reach - padding + a
+DECODER_LAYERS = [  # the layers of exercise 1, in the notebook's order P, Q
+    dict(size=11, kernel_size=3, stride=3, padding=5, dilation=2),  # a crop, and a leftover row that is padding
+    dict(size=20, kernel_size=3, stride=1, padding=2, dilation=2),  # stride 1: no leftover rows
+]
 
 
-def check_rot180_pads(answer):
-    """Check a predicted ``(top, bottom)``: the rot180 route's padding of the zero-inserted dy for PADS_LAYER."""
-    title = "rot180 padding amounts"
-    if _not_answered(title, answer, "(top, bottom)"):
-        return
-    H, K, s, p, d = (PADS_LAYER[k] for k in ("size", "kernel_size", "stride", "padding", "dilation"))
-    expected = _pads_truth(H, K, s, p, d)
+def _layer_args(layer):
+    return tuple(layer[k] for k in ("size", "kernel_size", "stride", "padding", "dilation"))
+
+
+def _layer_truth(layer):
+    """(top, bottom, output_padding) of one layer."""
+    H, K, s, p, d = _layer_args(layer)
     a = stride_leftover(H, K, s, p, d)
+    return d * (K - 1) - p, d * (K - 1) - p + a, a
+
+
+def pads_hint(layer, top, bottom):
+    """Name the likely mistake behind a wrong (top, bottom) of the rot180 route; None if they are right."""
+    H, K, s, p, d = _layer_args(layer)
+    t, b, a = _layer_truth(layer)
+    if (top, bottom) == (t, b):
+        return None
+    if d > 1 and (top, bottom) in ((K - 1 - p, K - 1 - p + a), (K - 1 - p, K - 1 - p)):
+        return "the kernel is dilated: its taps reach d(K-1) rows, not K-1, and that sets the padding"
+    if t < 0 and (top, bottom) in ((0, max(0, b)), (0, 0), (0, a)):
+        return (
+            f"d(K-1) - p = {t} is negative, and a negative amount is a crop: the route cuts "
+            f"{-t} row(s) off z instead of padding. Answer the negative number; don't round it up to 0"
+        )
+    if t and (top, bottom) in ((-t, -b), (-t, -t + a)):
+        return "the sign: the top amount is d(K-1) - p, not p - d(K-1)"
+    if top == t and bottom == top:
+        return (
+            "the top is right. The bottom is the top plus a = (H + 2p - d(K-1) - 1) mod s: the last input row's "
+            "window ends at padded row H - 1 + p, which lies d(K-1) - p + a rows below z's last entry. The a rows "
+            "below the last window count here whether they are input rows or padding"
+        )
+    if p and (top, bottom) == (t + p, b + p):
+        return "subtract the forward padding p: the padded input starts p rows above row 0 of x"
+    if top == t:
+        return "the top is right; for the bottom add a = (H + 2p - d(K-1) - 1) mod s to the top amount"
+    return "top = d(K-1) - p, bottom = d(K-1) - p + a, with a = (H + 2p - d(K-1) - 1) mod s"
+
+
+def output_padding_hint(layer, g, bottom_minus_top=None):
+    """Name the likely mistake behind a wrong output_padding g; None if it is right."""
+    H, K, s, p, d = _layer_args(layer)
+    a = _layer_truth(layer)[2]
+    if g == a:
+        return None
+    if g < 0:
+        return "output_padding adds rows; it can't be negative"
+    if s == 1:
+        size = (output_size(H, K, s, p, d) - 1) * s - 2 * p + d * (K - 1) + g + 1
+        return (
+            f"with stride 1 there are no leftover rows, a = 0. PyTorch accepts {g} when it is "
+            f"below the dilation, but the result would have {size} rows, and a convolution with these "
+            f"settings maps {size} rows to {output_size(size, K, s, p, d)} outputs, not "
+            f"{output_size(H, K, s, p, d)}"
+        )
+    if g >= s:
+        return f"a is a remainder after dividing by s = {s}, so it is smaller than {s}"
+    reasons = []
+    if p and g == (H - d * (K - 1) - 1) % s:
+        reasons.append("the padding counts: a is computed from the padded height H + 2p")
+    if d > 1 and g == (H + 2 * p - K) % s:
+        reasons.append("the dilated kernel spans d(K-1) + 1 rows, not K")
+    if reasons:
+        return "; or ".join(reasons) + " (a = (H + 2p - d(K-1) - 1) mod s)"
+    if bottom_minus_top is not None and bottom_minus_top == a:
+        return (
+            "your padding is right, so you know a already: output_padding takes the place of a, "
+            "the bottom amount minus the top amount"
+        )
+    return "output_padding = a = (H + 2p - d(K-1) - 1) mod s"
+
+
+def check_pads_and_output_padding(answer):
+    """Check ``((top, bottom, output_padding), (top, bottom, output_padding))`` for DECODER_LAYERS P and Q."""
+    title = "rot180 padding and output_padding"
+    shape_help = "((top, bottom, output_padding), (top, bottom, output_padding)), one triple per layer"
+    if _not_answered(title, answer, shape_help):
+        return
+    expected = tuple(_layer_truth(layer) for layer in DECODER_LAYERS)
 
     def diagnose(got, expected):
         try:
             if isinstance(got, (str, bytes)):
                 raise TypeError
-            top, bottom = (int(v) if _is_whole(v) else None for v in got)
+            rows = [list(r) for r in got]
+            if len(rows) != len(expected) or any(len(r) != 3 for r in rows):
+                raise ValueError
+            if not all(_is_whole(v) for r in rows for v in r):
+                return "padding amounts and output_padding are whole numbers of rows"
+            rows = [[int(v) for v in r] for r in rows]
         except Exception:  # noqa: BLE001
-            return "answer with a pair of whole numbers (top, bottom), e.g. (2, 3)"
-        if top is None or bottom is None:
-            return "padding amounts are whole numbers of rows"
-        if (top, bottom) == (K - 1 - p, K - 1 - p + a) or (top, bottom) == (K - 1 - p, K - 1 - p):
-            return "the kernel is dilated: its taps reach d(K-1) rows, not K-1, and that sets the padding"
-        if expected[0] < 0 and (top, bottom) in ((0, max(0, expected[1])), (0, 0), (0, a)):
-            return (
-                f"d(K-1) - p = {expected[0]} is negative, and a negative amount is a crop: the route cuts "
-                f"{-expected[0]} row(s) off z instead of padding. Answer the negative number; don't round it up to 0"
-            )
-        if (top, bottom) in ((-expected[0], -expected[1]), (-expected[0], -expected[0] + a)):
-            return "the sign: the top amount is d(K-1) - p, not p - d(K-1)"
-        if top == expected[0] and bottom == top:
-            return (
-                "the top is right. The bottom is the top plus a = (H + 2p - d(K-1) - 1) mod s: the last input row's "
-                "window ends at padded row H - 1 + p, which lies d(K-1) - p + a rows below z's last entry. The a rows "
-                "below the last window count here whether they are input rows or padding"
-            )
-        if (top, bottom) == (expected[0] + p, expected[1] + p):
-            return "subtract the forward padding p: the padded input starts p rows above row 0 of x"
-        if top == expected[0]:
-            return "the top is right; for the bottom add a = (H + 2p - d(K-1) - 1) mod s to the top amount"
-        return "top = d(K-1) - p, bottom = d(K-1) - p + a, with a = (H + 2p - d(K-1) - 1) mod s"
+            return f"answer {shape_help}, e.g. ((2, 3, 1), (0, 0, 0))"
+        for name, (top, bottom, op), layer in zip("PQ", rows, DECODER_LAYERS):
+            H, K, s, p, d = _layer_args(layer)
+            where = f"layer {name} (H={H}, K={K}, s={s}, p={p}, d={d})"
+            hint = pads_hint(layer, top, bottom)
+            if hint:
+                return f"{where}, padding: {hint}"
+            hint = output_padding_hint(layer, op, bottom - top)
+            if hint:
+                return f"{where}, output_padding: {hint}"
+        return "compare each number with top = d(K-1) - p, bottom = top + a, output_padding = a"
 
-    _check_value(title, answer, expected, diagnose, compare=_same_ints)
+    _check_value(title, answer, expected, diagnose, compare=_same_triples)
+
+
+def _same_triples(got, expected):
+    """True when ``got`` holds one sequence of whole numbers per expected triple. Never raises."""
+    if isinstance(got, (str, bytes)):
+        return False
+    try:
+        return len(got) == len(expected) and all(_same_ints(g, e) for g, e in zip(got, expected))
+    except Exception:  # noqa: BLE001
+        return False
 
 
 # --- 2. the transposed convolution by scattering kernel copies -----------------------------------------
@@ -155,13 +226,15 @@ def _scatter_transpose(
     top_cut=None,
     append_op=False,
     overwrite=False,
+    cut=True,
 ):
     """The scatter form of the transposed convolution with one step changed; None when it can't be computed.
 
     step: where copy i starts (default i*s); tap: the spacing of a copy's taps (default d); kernel:
     the (F, C, KH, KW) array stamped (default w); op_on_top: output_padding rows added above the
     canvas; top_cut: rows cut at the top (default p); append_op: cut p at both ends, then append
-    output_padding rows of zeros; overwrite: '=' instead of '+=' where copies overlap.
+    output_padding rows of zeros; overwrite: '=' instead of '+=' where copies overlap; cut: False
+    returns the whole canvas, nothing cut off.
     """
     try:
         step = s if step is None else step
@@ -183,6 +256,8 @@ def _scatter_transpose(
                     canvas[:, :, rows, cols] = stamp
                 else:
                     canvas[:, :, rows, cols] += stamp
+        if not cut:
+            return canvas[:, :, : full[0] + op, : full[1] + op]
         if op_on_top:
             canvas = np.concatenate([np.zeros((N, C, op, canvas.shape[3])), canvas], axis=2)
             canvas = np.concatenate([np.zeros((N, C, canvas.shape[2], op)), canvas], axis=3)
@@ -197,6 +272,13 @@ def _scatter_transpose(
         return canvas[:, :, t : t + want[0], t : t + want[1]]
     except Exception:  # noqa: BLE001
         return None
+
+
+_NO_CROP_HINT = (
+    "the padding p was not taken off. In the scatter form, cut p rows at each end of the canvas (and p columns "
+    "at each side): the result is rows p .. p + H - 1, H = (L - 1)s - 2p + d(K-1) + 1 + output_padding. "
+    "(In the rot180 route: pad d(K-1) - p on top/left, not d(K-1))"
+)
 
 
 def _scatter_transpose_mistakes(case):
@@ -256,6 +338,12 @@ def _scatter_transpose_mistakes(case):
                 )
             )
     if p:
+        mistakes.append(
+            (
+                dict(cut=False),
+                _NO_CROP_HINT,
+            )
+        )
         mistakes.append((dict(top_cut=0), "cut p rows at the top too: the result starts at row p of the canvas"))
         mistakes.append(
             (dict(top_cut=2 * p), "cut p rows at the top, not 2p: the result starts at row p of the canvas")
@@ -294,7 +382,7 @@ def _transpose_mistakes(case):
         )
     mistakes.append((dict(insert=s + 1), "insert s - 1 zeros between neighbouring entries (dilate2d(y, s)), not s"))
     if p:
-        mistakes.append((dict(use_p=False), "subtract the padding: the top/left amount is d(K-1) - p, not d(K-1)"))
+        mistakes.append((dict(use_p=False), _NO_CROP_HINT))
     return mistakes
 
 
@@ -412,12 +500,32 @@ def _scatter_at(dy, w, x_shape, step, padding, top=None):
         return None
 
 
+_ONE_SIDE_FOR_BOTH = (
+    "x is not square here (H = {H}, W = {W}): your canvas or your crop uses one of them for both axes. "
+    "Rows come from H = x_shape[2], columns from W = x_shape[3]"
+)
+
+
+def diagnose_scatter_error(case, exc):
+    """A hint for an exception from exercise 3: a broadcast error on a non-square x usually means H used for W."""
+    H, W = case["x_shape"][2:]
+    if isinstance(exc, (ValueError, IndexError)) and H != W:
+        return (
+            f"an array operation failed on a case where x is not square (H = {H}, W = {W}). A common slip is "
+            "one size for both axes: rows come from H = x_shape[2] and KH, columns from W = x_shape[3] and KW"
+        )
+    return None
+
+
 def diagnose_scatter(case, got, expected):
     """Name the likely mistake behind a wrong result of exercise 3."""
     dy, w, xs, s, p = (case[k] for k in ("dy", "w", "x_shape", "stride", "padding"))
     shape = np.shape(got)
     a = [stride_leftover(n, k, s, p) for n, k in zip(xs[2:], w.shape[2:])]
     if len(shape) == 4 and shape[:2] == expected.shape[:2]:
+        H, W = xs[2:]
+        if H != W and tuple(shape[2:]) in ((H, H), (W, W)):
+            return _ONE_SIDE_FOR_BOTH.format(H=H, W=W)
         if p == 0 and 0 in shape[2:]:
             return (
                 "your result is empty: with padding 0 the slice padding:-padding is 0:-0, i.e. 0:0, which "
@@ -476,72 +584,13 @@ def check_dx_by_scatter(fn):
         lambda dy, w, x_shape, stride, padding: _dx_reference(dy, w, x_shape, stride, padding, 1),
         diagnose_scatter,
         forbid=_DX_ROUTINES,
+        diagnose_error=diagnose_scatter_error,
     )
 
 
-# --- 4. predict, then check: the output_padding a decoder needs ----------------------------------
-
-OUTPUT_PADDING_LAYERS = [  # the encoder layers a decoder must undo, in the notebook's order A, B, C, D
-    dict(size=224, kernel_size=7, stride=2, padding=3, dilation=1),
-    dict(size=31, kernel_size=3, stride=4, padding=1, dilation=1),
-    dict(size=17, kernel_size=3, stride=3, padding=1, dilation=2),
-    dict(size=20, kernel_size=3, stride=1, padding=2, dilation=2),
-]
-
-
-def _layer_args(layer):
-    return tuple(layer[k] for k in ("size", "kernel_size", "stride", "padding", "dilation"))
-
-
-def check_output_padding(answer):
-    """Check predicted output paddings, one per layer of OUTPUT_PADDING_LAYERS, that give back each H."""
-    title = "output_padding for the decoder"
-    if _not_answered(title, answer, "a tuple of four numbers, one per layer"):
-        return
-    expected = tuple(stride_leftover(*_layer_args(layer)) for layer in OUTPUT_PADDING_LAYERS)
-
-    def diagnose(got, expected):
-        try:
-            if isinstance(got, (str, bytes)):
-                raise TypeError
-            got = list(got)
-            if len(got) != len(expected) or not all(_is_whole(g) for g in got):
-                raise ValueError
-            got = [int(g) for g in got]
-        except Exception:  # noqa: BLE001
-            return f"answer with {len(expected)} whole numbers, one per layer, e.g. (0, 1, 0, 1)"
-        for name, g, e, layer in zip("ABCD", got, expected, OUTPUT_PADDING_LAYERS):
-            if g == e:
-                continue
-            H, K, s, p, d = _layer_args(layer)
-            where = f"layer {name} (H={H}, K={K}, s={s}, p={p}, d={d})"
-            if g < 0:
-                return f"{where}: output_padding adds rows; it can't be negative"
-            if s == 1 and g > 0:
-                size = (output_size(H, K, s, p, d) - 1) * s - 2 * p + d * (K - 1) + g + 1
-                return (
-                    f"{where}: with stride 1 there are no leftover rows, a = 0. PyTorch accepts {g} when it is "
-                    f"below the dilation, but the result would have {size} rows, and a convolution with these "
-                    f"settings maps {size} rows to {output_size(size, K, s, p, d)} outputs, not "
-                    f"{output_size(H, K, s, p, d)}"
-                )
-            if g >= s:
-                return f"{where}: a is a remainder after dividing by s = {s}, so it is smaller than {s}"
-            if p and g == (H - d * (K - 1) - 1) % s:
-                return f"{where}: the padding counts: a is computed from the padded height H + 2p"
-            if d > 1 and g == (H + 2 * p - K) % s:
-                return f"{where}: the dilated kernel spans d(K-1) + 1 rows, not K"
-            return f"{where}: output_padding = a = (H + 2p - d(K-1) - 1) mod s"
-        return "compare each number with a = (H + 2p - d(K-1) - 1) mod s for its layer"
-
-    _check_value(title, answer, expected, diagnose, compare=_same_ints)
-
-
 __all__ = [
-    "OUTPUT_PADDING_LAYERS",
-    "PADS_LAYER",
+    "DECODER_LAYERS",
     "check_conv_transpose",
     "check_dx_by_scatter",
-    "check_output_padding",
-    "check_rot180_pads",
+    "check_pads_and_output_padding",
 ]

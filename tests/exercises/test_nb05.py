@@ -70,7 +70,7 @@ MISTAKES = [  # (keyword arguments of student_transpose, the hint's words)
     (dict(reach="K"), "reaches d(K-1) rows, not K-1"),
     (dict(tap="1"), "keeps its dilation"),
     (dict(insert="s+1"), "insert s - 1 zeros"),
-    (dict(sub_p=False), "subtract the padding"),
+    (dict(sub_p=False), "the padding p was not taken off"),
 ]
 
 
@@ -124,6 +124,8 @@ def student_scatter(step="s", tap="d", kernel="w", op_side="bottom", crop="p", a
             out = np.zeros((N, C, H, W))
             out[:, :, : fh - 2 * p, : fw - 2 * p] = canvas[:, :, p : fh - p, p : fw - p]
             return out
+        if crop == "none":
+            return canvas
         t0 = {"p": p, "0": 0}[crop]
         return canvas[:, :, t0 : t0 + H, t0 : t0 + W]
 
@@ -143,6 +145,7 @@ def student_scatter(step="s", tap="d", kernel="w", op_side="bottom", crop="p", a
         (dict(op_side="top"), "output_padding adds rows at the bottom"),
         (dict(op_side="zeros"), "output_padding does not append zero rows"),
         (dict(crop="0"), "cut p rows at the top too"),
+        (dict(crop="none"), "cut p rows at each end of the canvas"),
     ],
 )
 def test_scatter_transpose_hints(kwargs, hint, capsys):
@@ -245,8 +248,9 @@ def test_conv_transpose_detects_mutation(capsys):
 
 def dx_by_scatter_buggy(dy, w, x_shape, stride, padding):
     """The function the notebook shows: the canvas ends where the last window ends."""
-    N, F, OH, OW = dy.shape
-    _, C, KH, KW = w.shape
+    N, C = x_shape[:2]
+    _, F, OH, OW = dy.shape
+    KH, KW = w.shape[2:]
     Hp, Wp = (OH - 1) * stride + KH, (OW - 1) * stride + KW
     dxp = np.zeros((N, C, Hp, Wp))
     for i in range(OH):
@@ -271,13 +275,15 @@ def test_scatter_buggy_passes_stride_one_and_gets_its_hint(capsys):
     assert "slicing past the end" in run(ex.check_dx_by_scatter, half_fixed, capsys)[1]
 
 
-def scatter_fixed(place_at_stride=True, cut=True, slice_style="p:p+H", rotate=False, top="p"):
+def scatter_fixed(place_at_stride=True, cut=True, slice_style="p:p+H", rotate=False, top="p", one_size=False):
     """The fixed scatter route with one step optionally wrong."""
 
     def fn(dy, w, x_shape, stride, padding):
         N, F, OH, OW = dy.shape
         _, C, KH, KW = w.shape
         H, W = x_shape[2:]
+        if one_size:  # H used for both axes
+            W = H
         step = stride if place_at_stride else 1
         if rotate:
             w = w[..., ::-1, ::-1]
@@ -306,12 +312,21 @@ def scatter_fixed(place_at_stride=True, cut=True, slice_style="p:p+H", rotate=Fa
         (scatter_fixed(rotate=True), "the scatter stamps w as it is, not rot180(w)"),
         (scatter_fixed(top=0), "you cut the 2p padding rows all from the bottom"),
         (scatter_fixed(top="2p"), "you cut 2p rows at the top"),
+        (scatter_fixed(one_size=True), "one size for both axes"),
     ],
 )
 def test_scatter_hints(fn, hint, capsys):
     ok, out = run(ex.check_dx_by_scatter, fn, capsys)
     assert not ok
     assert hint in out, out
+
+
+def test_scatter_one_size_for_both_axes_without_an_error(capsys):
+    """H used for both axes on a case where the canvas is wide enough: the shape names the slip."""
+    case = next(c for c in nb05._scatter_cases() if c["x_shape"][2] > c["x_shape"][3])
+    got = scatter_fixed(one_size=True)(**case)
+    want = nb05._dx_reference(case["dy"], case["w"], case["x_shape"], case["stride"], case["padding"], 1)
+    assert "uses one of them for both axes" in nb05.diagnose_scatter(case, got, want)
 
 
 def test_scatter_rejects_delegation(capsys):
@@ -323,59 +338,59 @@ def test_scatter_rejects_delegation(capsys):
     assert "without conv2d_backward" in out
 
 
-# --- 1 and 4. predict, then check ------------------------------------------------------------------
+# --- 1. predict, then check ------------------------------------------------------------------------
 
 
-def test_rot180_pads(capsys):
+def test_pads_and_output_padding(capsys):
     def answer(value):
-        ex.check_rot180_pads(value)
+        ex.check_pads_and_output_padding(value)
         return capsys.readouterr().out
 
-    assert "correct" in answer(load("nb05").my_pads)
-    assert "not answered yet" in answer(...)
-    H, K, s, p, d = (nb05.PADS_LAYER[k] for k in ("size", "kernel_size", "stride", "padding", "dilation"))
-    top = d * (K - 1) - p
-    a = cl.stride_leftover(H, K, s, p, d)
-    assert top < 0 and 0 < a <= p  # a crop, and a leftover row that is padding
-    assert "not K-1" in answer((K - 1 - p, K - 1 - p + a))
-    assert "The bottom is the top plus a" in answer((top, top))
-    assert "whether they are input rows or padding" in answer((top, top))
-    assert "subtract the forward padding" in answer((top + p, top + p + a))
-    assert "a negative amount is a crop" in answer((0, 0))
-    assert "a negative amount is a crop" in answer((0, a))
-    assert "the sign" in answer((-top, -top - a))
-    for odd in ("3, 4", None, [1], 7, (1.5, 2), object()):
-        assert answer(odd)  # a message, never a traceback
-
-
-def test_output_padding(capsys):
-    def answer(value):
-        ex.check_output_padding(value)
-        return capsys.readouterr().out
-
-    truth = [cl.stride_leftover(*nb05._layer_args(layer)) for layer in nb05.OUTPUT_PADDING_LAYERS]
-    assert "correct" in answer(load("nb05").my_output_paddings)
+    P, Q = nb05.DECODER_LAYERS
+    truth = [nb05._layer_truth(layer) for layer in (P, Q)]
+    assert "correct" in answer(load("nb05").my_predictions)
     assert "correct" in answer(np.array(truth))
     assert "not answered yet" in answer(...)
-    # each answer recovers its layer's H, and the checker's layers cover the traps
-    for layer, op in zip(nb05.OUTPUT_PADDING_LAYERS, truth):
+    # the truth by independent routes: output_padding gives H back, and the rot180 route with these pads is dx
+    for layer, (top, bottom, op) in zip((P, Q), truth):
         H, K, s, p, d = nb05._layer_args(layer)
-        y = np.zeros((1, 1, cl.output_size(H, K, s, p, d), 1))
-        assert cl.conv_transpose2d(y, np.zeros((1, 1, K, 1)), (s, 1), (p, 0), (op, 0), (d, 1)).shape[2] == H
-    no_padding = [
-        (L["size"] - L["dilation"] * (L["kernel_size"] - 1) - 1) % L["stride"] for L in nb05.OUTPUT_PADDING_LAYERS
-    ]
-    no_dilation = [(L["size"] + 2 * L["padding"] - L["kernel_size"]) % L["stride"] for L in nb05.OUTPUT_PADDING_LAYERS]
+        OH = cl.output_size(H, K, s, p, d)
+        assert (
+            cl.conv_transpose2d(np.zeros((1, 1, OH, 1)), np.zeros((1, 1, K, 1)), (s, 1), (p, 0), (op, 0), (d, 1)).shape[
+                2
+            ]
+            == H
+        )
+        dy, w = np.arange(1.0, OH + 1).reshape(1, 1, OH, 1), np.array([1.0, -2.0, 3.0]).reshape(1, 1, K, 1)
+        g = cl.pad2d(cl.dilate2d(dy, (s, 1)), ((top, bottom), (0, 0)))
+        dx = cl.corr2d(g[0, 0], cl.rot180(w)[0, 0], dilation=(d, 1))
+        want = cl.conv2d_backward(dy, np.zeros((1, 1, H, 1)), w, (s, 1), (p, 0), (d, 1), method="loops")[0]
+        np.testing.assert_allclose(dx, want[0, 0])
+    (tP, bP, aP), (tQ, bQ, aQ) = truth
+    assert tP < 0 and 0 < aP <= P["padding"]  # P: a crop, and a leftover row that is padding
+    assert Q["stride"] == 1 and Q["dilation"] > 1  # Q: output_padding 1 is accepted but wrong
 
-    def first_wrong_at(index, value):
-        return [value if k == index else t for k, t in enumerate(truth)]
+    def with_p(top, bottom, op):
+        return ((top, bottom, op), truth[1])
 
-    assert "the padding counts" in answer(first_wrong_at(1, no_padding[1]))
-    assert "spans d(K-1) + 1 rows, not K" in answer(first_wrong_at(2, no_dilation[2]))
-    assert "no leftover rows" in answer(first_wrong_at(3, 1))
-    assert "smaller than 2" in answer(first_wrong_at(0, 2))
-    assert "can't be negative" in answer(first_wrong_at(0, -1))
-    for odd in ("1, 2, 2, 0", None, [1], 7, (1.5, 2, 2, 0), object(), {"A": 1}):
+    def with_q(top, bottom, op):
+        return (truth[0], (top, bottom, op))
+
+    H, K, s, p, d = nb05._layer_args(P)
+    assert "not K-1" in answer(with_p(K - 1 - p, K - 1 - p + aP, aP))
+    assert "The bottom is the top plus a" in answer(with_p(tP, tP, aP))
+    assert "whether they are input rows or padding" in answer(with_p(tP, tP, aP))
+    assert "subtract the forward padding" in answer(with_p(tP + p, bP + p, aP))
+    assert "a negative amount is a crop" in answer(with_p(0, 0, aP))
+    assert "a negative amount is a crop" in answer(with_p(0, aP, aP))
+    assert "the sign" in answer(with_p(-tP, -tP - aP, aP))
+    assert "the padding counts" in answer(with_p(tP, bP, (H - d * (K - 1) - 1) % s))
+    assert "spans d(K-1) + 1 rows, not K" in answer(with_p(tP, bP, (H + 2 * p - K) % s))
+    assert "smaller than 3" in answer(with_p(tP, bP, 3))
+    assert "can't be negative" in answer(with_p(tP, bP, -1))
+    assert "no leftover rows" in answer(with_q(tQ, bQ, 1))
+    assert "layer Q" in answer(with_q(tQ, bQ + 1, aQ))
+    for odd in ("1, 2, 2, 0", None, [1], 7, ((1.5, 2, 1), (2, 2, 0)), object(), {"P": 1}, (-1, 0, 1)):
         assert answer(odd)  # a message, never a traceback
 
 
@@ -388,10 +403,8 @@ def _notebook_text():
 
 
 def test_the_notebook_states_the_checkers_layers():
-    """The layers the prediction exercises describe in words are the ones their checkers use."""
+    """The layers the prediction exercise describes in words are the ones its checker uses."""
     text = _notebook_text()
-    for name, layer in zip("ABCD", nb05.OUTPUT_PADDING_LAYERS):
+    for name, layer in zip("PQ", nb05.DECODER_LAYERS):
         H, K, s, p, d = nb05._layer_args(layer)
         assert f"| {name} | {H} | {K} | {s} | {p} | {d} |" in text
-    H, K, s, p, d = nb05._layer_args(nb05.PADS_LAYER)
-    assert f"$H = {H}$, $K = {K}$, stride {s}, padding {p} and dilation {d}" in text
