@@ -575,12 +575,12 @@ def gradient_grid(ax, dy, stride, pads, title=None, window=None, kernel=None, di
             raise ValueError("gradient_grid: pass kernel=(KH, KW) together with window=(i, j)")
         i, j = window
         outline = {WINDOW: window_mask(grid.shape, i + ct, j + cl, kernel, 1, dilation)}
-    matrix(ax, grid, title, highlight=highlight, labels=labels, fontsize=8, outline=outline, outline_tint=False)
+    matrix(ax, grid, title, highlight=highlight, labels=labels, fontsize=9, outline=outline, outline_tint=False)
     kinds = [k for k, m in (("padding", ~inside), ("inserted zeros", inserted), ("cropped", cropped)) if m.any()]
     if window is not None:
         kinds.append("window")
     if show_legend and kinds:
-        legend(ax, kinds, window_tint=False, ncol=2)
+        legend(ax, kinds, window_tint=False, ncol=2, fontsize=9)
     return pad2d(dil, pads)
 
 
@@ -636,7 +636,7 @@ def rows_diagram(ax, size, kernel_size, stride=1, padding=0, dilation=1, title=N
         if not is_pad:
             terms = [f"dy{_sub(i)}·w{_sub(u)}" for i, u in sums[r]] or ["0"]
             text = f"dx{_sub(r)} =\n" + "\n+ ".join(terms)
-            ax.text(q + 0.5, y_in - 0.12, text, ha="center", va="top", fontsize=7.5, linespacing=1.3)
+            ax.text(q + 0.5, y_in - 0.12, text, ha="center", va="top", fontsize=9, linespacing=1.3)
     span = d * (K - 1) + 1
     for i in range(OH):
         centre = i * s + span / 2
@@ -647,20 +647,20 @@ def rows_diagram(ax, size, kernel_size, stride=1, padding=0, dilation=1, title=N
             ax.plot([centre, q + 0.5], [y_out, y_in + 1], color="#555555", lw=0.9)
             tx, ty = centre + 0.7 * (q + 0.5 - centre), y_out + 0.7 * (y_in + 1 - y_out)
             box = dict(fc="white", ec="none", pad=0.5)
-            ax.text(tx, ty, f"w{_sub(u)}", ha="center", va="center", fontsize=8, bbox=box)
+            ax.text(tx, ty, f"w{_sub(u)}", ha="center", va="center", fontsize=9, bbox=box)
     last_end = (OH - 1) * s + span
     if n > last_end:
         ax.plot([last_end, last_end], [y_in - 0.1, y_out + 1], color="#555555", ls="--", lw=1)
-        ax.text(last_end + 0.08, y_out + 1, "last window\nends", fontsize=7.5, va="top")
+        ax.text(last_end + 0.08, y_out + 1, "last window\nends", fontsize=9, va="top")
     ax.set_xlim(-0.3, n + 0.3)
-    ax.set_ylim(y_in - 0.45 * lines - 0.3, y_out + 1.2)
+    ax.set_ylim(y_in - 0.5 * lines - 0.3, y_out + 1.2)
     ax.set_aspect("equal")
     ax.axis("off")
     if title:
         ax.set_title(title, fontsize=10)
     kinds = (["padding"] if p else []) + (["unread"] if not read.all() else [])
     if kinds:
-        legend(ax, kinds, ncol=len(kinds))
+        legend(ax, kinds, ncol=len(kinds), fontsize=9)
     return dict(OH=OH, a=a, read=read, sums=sums)
 
 
@@ -671,7 +671,8 @@ def scatter_diagram(ax, y, w, stride=1, padding=0, output_padding=0, dilation=1,
     position ``i*stride`` with taps ``dilation`` apart; the row below adds
     them up; ``padding`` then removes that many positions at each end (purple,
     ``CROPPED``) and ``output_padding`` keeps that many more at the right end,
-    zeros where no copy reached (hatched). The last row is the result.
+    zeros where no copy reached (hatched, labelled "output_padding"). The last
+    row is the result.
 
     Parameters
     ----------
@@ -722,10 +723,10 @@ def scatter_diagram(ax, y, w, stride=1, padding=0, output_padding=0, dilation=1,
                 face = OUTPUT if kept else "white"
             ax.add_patch(Rectangle((q, r), 1, 1, facecolor=face, edgecolor="#555555", lw=0.6, hatch=hatch))
             if text:
-                ax.text(q + 0.5, r + 0.5, text, ha="center", va="center", fontsize=8)
+                ax.text(q + 0.5, r + 0.5, text, ha="center", va="center", fontsize=9)
     names = [f"y{_sub(i)}·w" for i in range(L)] + ["sum", "result"]
-    ax.set_yticks([r + 0.5 for r in range(rows)], names, fontsize=8)
-    ax.set_xticks([q + 0.5 for q in range(n_cols)], [str(q) for q in range(n_cols)], fontsize=7)
+    ax.set_yticks([r + 0.5 for r in range(rows)], names, fontsize=9)
+    ax.set_xticks([q + 0.5 for q in range(n_cols)], [str(q) for q in range(n_cols)], fontsize=9)
     ax.tick_params(length=0)
     ax.set_xlim(0, n_cols)
     ax.set_ylim(rows, 0)
@@ -735,7 +736,9 @@ def scatter_diagram(ax, y, w, stride=1, padding=0, output_padding=0, dilation=1,
     if title:
         ax.set_title(title, fontsize=10)
     kinds = (["cropped"] if p else []) + (["padding"] if n_cols > full_len else []) + ["output"]
-    legend(ax, kinds, ncol=len(kinds), bbox_to_anchor=(0.5, -0.12))
+    leg = legend(ax, kinds, ncol=len(kinds), bbox_to_anchor=(0.5, -0.12), fontsize=9)
+    if "padding" in kinds:  # the hatched cells are the ones output_padding adds, not zero padding
+        leg.get_texts()[kinds.index("padding")].set_text("output_padding")
     return result
 
 

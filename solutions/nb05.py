@@ -2,35 +2,33 @@
 
 import numpy as np
 
-import conv_lab as cl
-
-# 1. Warm-up: the rot180 padding for H=10, K=3, s=3, p=1, d=2.
-#    The dilated kernel reaches d(K-1) = 4 rows, so top = 4 - 1 = 3.
-#    a = (10 + 2 - 4 - 1) mod 3 = 7 mod 3 = 1, so bottom = 3 + 1 = 4.
-my_pads = (3, 4)
-
-
-# 2. dx by the rot180 route, with stride, padding and dilation (building blocks only).
+# 1. Predict, then check: (top, bottom, output_padding) for layers P and Q, K = 3.
+#    P: H=11, s=3, p=5, d=2. The dilated kernel reaches d(K-1) = 4 rows, so top = 4 - 5 = -1: a crop.
+#       a = (11 + 10 - 4 - 1) mod 3 = 16 mod 3 = 1, so bottom = -1 + 1 = 0, and output_padding = a = 1.
+#       (The leftover row is padding here, since a <= p; it still counts.)
+#    Q: H=20, s=1, p=2, d=2. top = 4 - 2 = 2; at stride 1 every remainder is 0, so a = 0:
+#       bottom = 2 and output_padding = 0 (PyTorch accepts 1, as 1 < d, but that gives 21 rows).
+my_predictions = ((-1, 0, 1), (2, 2, 0))
 
 
-def my_dx_rot180(dy, w, x_shape, stride, padding, dilation):
-    N, F, OH, OW = dy.shape
+# 2. The transposed convolution by scattering: each y[n, f, i, j] stamps w[f, c], scaled by it, into
+#    output channel c, copy i starting at canvas row i*s, its taps d apart. The canvas is as tall as
+#    the copies reach, (L - 1)s + d(K - 1) + 1 rows, plus output_padding rows of zeros at the bottom;
+#    the result is its rows p .. p + H - 1.
+
+
+def my_conv_transpose2d(y, w, stride, padding, output_padding, dilation):
+    N, F, L, M = y.shape
     _, C, KH, KW = w.shape
-    H, W = x_shape[2:]
-    amounts = []
-    for size, K in ((H, KH), (W, KW)):
-        reach = dilation * (K - 1)  # rows the dilated kernel spans beyond its first tap
-        a = (size + 2 * padding - reach - 1) % stride  # padded rows below the last window
-        amounts.append((reach - padding, reach - padding + a))  # negative: crop
-    g = cl.dilate2d(dy, stride)  # zero insertion: s - 1 zeros between dy entries
-    g = cl.pad2d(g, tuple(amounts))  # (N, F, H + d(KH-1), W + d(KW-1)); pad2d crops negative amounts
-    k = cl.rot180(w)  # (F, C, KH, KW), each kernel rotated
-    dx = np.zeros((N, C, H, W))
-    for n in range(N):
-        for c in range(C):
-            for f in range(F):  # dx[n, c] gathers from every gradient channel f through w[f, c]
-                dx[n, c] += cl.corr2d(g[n, f], k[f, c], dilation=dilation)
-    return dx
+    s, p, op, d = stride, padding, output_padding, dilation
+    full_h, full_w = (L - 1) * s + d * (KH - 1) + 1, (M - 1) * s + d * (KW - 1) + 1
+    canvas = np.zeros((N, C, full_h + op, full_w + op))
+    for i in range(L):
+        for j in range(M):
+            stamp = np.einsum("nf,fcuv->ncuv", y[:, :, i, j], w)  # (N, C, KH, KW): summed over f
+            canvas[:, :, i * s : i * s + d * (KH - 1) + 1 : d, j * s : j * s + d * (KW - 1) + 1 : d] += stamp
+    H, W = full_h - 2 * p + op, full_w - 2 * p + op
+    return canvas[:, :, p : p + H, p : p + W]  # (N, C, H, W)
 
 
 # 3. Find the bug: the scatter route's canvas ended at the last window. The padded input has
@@ -50,11 +48,3 @@ def my_dx_by_scatter(dy, w, x_shape, stride, padding):
                 "nf,fcuv->ncuv", dy[:, :, i, j], w
             )  # (N, C, KH, KW): the kernel, scaled by dy, summed over f
     return dxp[:, :, padding : padding + H, padding : padding + W]
-
-
-# 4. Predict, then check: output_padding = a = (H + 2p - d(K-1) - 1) mod s for each encoder layer.
-#    A: H=224, K=7, s=2, p=3, d=1: (224 + 6 - 6 - 1) mod 2 = 223 mod 2 = 1
-#    B: H=31,  K=3, s=4, p=1, d=1: (31 + 2 - 2 - 1) mod 4 = 30 mod 4 = 2
-#    C: H=17,  K=3, s=3, p=1, d=2: (17 + 2 - 4 - 1) mod 3 = 14 mod 3 = 2
-#    D: H=20,  K=3, s=1, p=2, d=2: anything mod 1 = 0 (1 is accepted, since 1 < d, but gives 21 rows)
-my_output_paddings = (1, 2, 2, 0)

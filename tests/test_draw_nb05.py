@@ -85,6 +85,13 @@ class TestScatterDiagram:
         want = oracle.conv_transpose(y.reshape(1, 1, 1, L), w.reshape(1, 1, 1, K), (1, s), (0, p), (0, op), (1, d))
         np.testing.assert_allclose(got, want.ravel(), rtol=1e-12, atol=1e-12)
 
+    def test_the_cells_output_padding_adds_are_labelled_output_padding(self):
+        fig, ax = plt.subplots()
+        draw.scatter_diagram(ax, [2.0, -1.0], [1.0, 2.0, 3.0], stride=2, output_padding=1)
+        labels = [t.get_text() for t in ax.get_legend().get_texts()]
+        plt.close(fig)
+        assert "output_padding" in labels and not any("zero padding" in t for t in labels)
+
 
 class TestGradientGrid:
     @settings(max_examples=15)
