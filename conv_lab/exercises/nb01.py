@@ -227,9 +227,7 @@ def _shape_for(x, w, stride, padding, dilation):
     return None if oh is None or ow is None else (oh, ow)
 
 
-def _taps_variant(
-    x, w, stride, padding, dilation, row_stride=True, tap_dilation=True, dilated_start=False, shape=None
-):
+def _taps_variant(x, w, stride, padding, dilation, row_stride=True, tap_dilation=True, dilated_start=False, shape=None):
     """corr2d with one mistake, evaluated at ``shape``; None if it cannot be computed.
 
     ``dilated_start``: window (i, j) starts at (i*sh*dh, j*sw*dw); taps past the end of the padded
