@@ -331,6 +331,21 @@ def test_corr2d_same_shape_failure_says_where_it_differs(fn, capsys):
         assert "First wrong entry: y[" in out and "should be" in out and "yours is" in out, out
 
 
+def test_corr2d_nearly_right_values_are_called_rounding(capsys):
+    """A result off by 1e-4 relative shows digits that differ, and says it is only rounding."""
+
+    def fn(x, w, stride, padding, dilation):
+        return SOLUTION.my_corr2d(x, w, stride, padding, dilation) * (1 + 1e-4) + 1e-4
+
+    ok, out = run(ex.check_corr2d, fn, capsys)
+    assert (
+        not ok
+        and "First wrong entry" in out
+        and "rounding, not a wrong window" in out
+        and "place the window" not in out
+    ), out
+
+
 def test_corr2d_dilation_in_size_but_not_in_taps(capsys):
     """The size uses d, the window slice forgets the ::d step and reads K contiguous cells."""
 
