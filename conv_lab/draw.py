@@ -483,7 +483,7 @@ def geometry(ax, size, kernel_size, stride=1, padding=0, dilation=1, title=None)
     for i in range(OH):
         for j in range(OH):
             labels[i * s][j * s] = "•"
-    matrix(ax, grid, title, {UNREAD: unread}, shade=pad_mask, labels=labels, fontsize=9, outline={WINDOW: taps})
+    matrix(ax, grid, title, {UNREAD: unread}, shade=pad_mask, labels=labels, fontsize=10, outline={WINDOW: taps})
     end = (OH - 1) * s + d * (K - 1) + 1  # padded rows 0 .. end-1 hold the windows
     if a:
         ax.plot([0, n], [end, end], color="#222222", lw=1.6, ls="--", zorder=4)
@@ -496,7 +496,7 @@ def geometry(ax, size, kernel_size, stride=1, padding=0, dilation=1, title=None)
         f"unread input rows: {_row_list(np.flatnonzero(~read))}"
     )
     kinds = [k for k, m in (("padding", pad_mask), ("unread", unread)) if m.any()] + ["window"]
-    legend(ax, kinds, title=summary, title_fontsize=9, fontsize=9, ncol=len(kinds))
+    legend(ax, kinds, title=summary, title_fontsize=10, fontsize=10, ncol=len(kinds))
     return OH, a
 
 

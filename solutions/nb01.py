@@ -13,12 +13,9 @@ def my_padding_for(size, kernel_size, stride, dilation, out_size):
 
 
 # 2. Predict, then check: (OH, a, [unread input rows]), worked out on paper.
-#    stem     H=224, K=7, s=2, p=3: OH = (224+6-7)//2 + 1 = 112, a = 223 % 2 = 1. The last window
-#             ends at padded row 228; padded row 229 is the bottom padding: every input row is read.
 #    shortcut H=7, K=1, s=2, p=0: OH = 6//2 + 1 = 4, a = 0. Windows read rows 0, 2, 4, 6 only.
 #    spaced   H=10, K=3, s=4, p=1: OH = (12-3)//4 + 1 = 3, a = 9 % 4 = 1 (bottom padding). Windows
 #             read padded rows 0-2, 4-6, 8-10; padded rows 3 and 7 are input rows 2 and 6.
-stem = (112, 1, [])
 shortcut = (4, 0, [1, 3, 5])
 spaced = (3, 1, [2, 6])
 

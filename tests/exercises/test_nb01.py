@@ -163,9 +163,10 @@ def test_prediction_answers_match_an_independent_count():
 @pytest.mark.parametrize(
     "name, answer, hint",
     [
-        ("stem", ..., "not answered yet"),
-        ("stem", (112, 1, [223]), "rows of the PADDED input"),  # the old misconception
-        ("stem", (111, 1, []), "OH is not right"),
+        ("spaced", ..., "not answered yet"),
+        ("spaced", (3, 1, [9]), "rows of the PADDED input"),  # the old misconception: the last a rows
+        ("spaced", (4, 1, [2, 6]), "OH is not right"),
+        ("shortcut", (4, 0, [1, 3, 5, 7]), "row 7 does not exist"),  # p = 0: no talk of padding rows
         ("shortcut", (4, 1, [1, 3, 5]), "a is not"),
         ("shortcut", (4, 0, []), "the unread rows are not"),
         ("spaced", (3, 1, [3, 7]), "input row i is padded row i + p"),
@@ -180,6 +181,8 @@ def test_prediction_hints(name, answer, hint, capsys):
     ex.check_layer_prediction(name, answer)
     out = capsys.readouterr().out
     assert hint in out and "correct." not in out
+    if ex.PREDICTION_LAYERS.get(name, {}).get("padding") == 0:
+        assert "padding rows" not in out, out  # a layer without padding has no padding rows to blame
 
 
 # --- 3. corr2d with stride, padding and dilation ---------------------------------------------------
@@ -256,6 +259,91 @@ def test_corr2d_hints(fn, hint, capsys):
     ok, out = run(ex.check_corr2d, fn, capsys)
     assert not ok
     assert hint in out, out
+
+
+def _corr_loop(pad_form="right", dilation_step=0, dilated_start=False):
+    """A tap-by-tap loop that skips taps past the end, with one mistake switched on.
+
+    pad_form="tlbr": padding unpacked as ((top, left), (bottom, right)); dilation_step=1: taps d + 1 apart
+    (numpy-ml's convention); dilated_start: window (i, j) starts at (i*sh*dh, j*sw*dw).
+    """
+
+    def fn(x, w, stride, padding, dilation):
+        (sh, sw), (dh, dw) = stride, dilation
+        dh, dw = dh + dilation_step, dw + dilation_step
+        KH, KW = w.shape
+        if pad_form == "tlbr":
+            (top, left), (bottom, right) = padding
+        else:
+            (top, bottom), (left, right) = padding
+        xp = np.pad(x, ((top, bottom), (left, right)))
+        OH = (xp.shape[0] - dh * (KH - 1) - 1) // sh + 1
+        OW = (xp.shape[1] - dw * (KW - 1) - 1) // sw + 1
+        y = np.zeros((OH, OW))
+        for i in range(OH):
+            for j in range(OW):
+                r0, q0 = (i * sh * dh, j * sw * dw) if dilated_start else (i * sh, j * sw)
+                for u in range(KH):
+                    for v in range(KW):
+                        r, q = r0 + u * dh, q0 + v * dw
+                        if r < xp.shape[0] and q < xp.shape[1]:
+                            y[i, j] += xp[r, q] * w[u, v]
+        return y
+
+    return fn
+
+
+def test_corr2d_loop_helper_is_right_without_a_mistake(capsys):
+    ok, out = run(ex.check_corr2d, _corr_loop(), capsys)
+    assert ok, out
+
+
+@pytest.mark.parametrize(
+    "fn, hint",
+    [
+        (_corr_loop(dilated_start=True), "dilation moved the windows"),
+        (_corr_loop(pad_form="tlbr"), "not ((top, left), (bottom, right))"),
+        (_corr_loop(dilation_step=1), "dilation=1 means no dilation"),
+    ],
+)
+def test_corr2d_cold_reader_mistakes(fn, hint, capsys):
+    ok, out = run(ex.check_corr2d, fn, capsys)
+    assert not ok and hint in out, out
+
+
+@pytest.mark.parametrize(
+    "fn",
+    [
+        corr_variant(flip=True),
+        corr_variant(row_stride=False),
+        corr_variant(swap_dilation=True),
+        _corr_loop(dilated_start=True),
+        lambda x, w, stride, padding, dilation: SOLUTION.my_corr2d(x, w, stride, padding, dilation) + 1,
+    ],
+)
+def test_corr2d_same_shape_failure_says_where_it_differs(fn, capsys):
+    """expected/got print only 'array of shape (5, 6)' twice; the hint must then point at a wrong entry."""
+    ok, out = run(ex.check_corr2d, fn, capsys)
+    assert not ok
+    expected_line = next(line for line in out.splitlines() if "expected:" in line)
+    got_line = next(line for line in out.splitlines() if "got:" in line)
+    if "array of shape" in expected_line and expected_line.split(":", 1)[1] == got_line.split(":", 1)[1]:
+        assert "First wrong entry: y[" in out and "should be" in out and "yours is" in out, out
+
+
+def test_corr2d_nearly_right_values_are_called_rounding(capsys):
+    """A result off by 1e-4 relative shows digits that differ, and says it is only rounding."""
+
+    def fn(x, w, stride, padding, dilation):
+        return SOLUTION.my_corr2d(x, w, stride, padding, dilation) * (1 + 1e-4) + 1e-4
+
+    ok, out = run(ex.check_corr2d, fn, capsys)
+    assert (
+        not ok
+        and "First wrong entry" in out
+        and "rounding, not a wrong window" in out
+        and "place the window" not in out
+    ), out
 
 
 def test_corr2d_dilation_in_size_but_not_in_taps(capsys):
@@ -472,7 +560,7 @@ def padded_rows(size, kernel_size, stride, padding, dilation):
 @pytest.mark.parametrize(
     "fn, hint",
     [
-        (bottom_only, "inside the image too"),
+        (bottom_only, "a repeating gap exactly when KH < s or gcd(s, d) > 1"),
         (taps_variant(shift=False), "input row i is padded row i + p"),
         (taps_variant(tap_dilation=False), "dilation ignored"),
         (taps_variant(answer="read"), "ARE read"),
