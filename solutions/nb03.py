@@ -51,8 +51,9 @@ def conv_forward_fixed(x, w, b, stride, padding):
     return y
 
 
-# Exercise 4, for the layer N=8, C=16, 20×20, F=32, 5×5, stride 2, padding 2:
-# OH = OW = (20 + 4 - 5) // 2 + 1 = 10, so cols is (8·10·10, 16·5·5) = (800, 400),
-# and the product (800 × 400) @ (400 × 32) costs 800·400·32 multiply-adds.
-cols_shape = (800, 400)
-mult_adds = 800 * 400 * 32
+# Exercise 4, for the layer N=8, C=64, 15×15, F=128, 1×1, stride 2, no padding:
+# OH = OW = (15 - 1) // 2 + 1 = 8 (rows 0, 2, ..., 14), not 15 // 2 = 7.
+# Parameters: 128·64·1·1 weights + 128 biases = 8320.
+# Multiply-adds: N·F·OH·OW output pixels, each C·KH·KW = 64 of them: 8·128·8·8·64.
+params = 128 * 64 + 128
+mult_adds = 8 * 128 * 8 * 8 * 64
