@@ -51,9 +51,9 @@ def conv_forward_fixed(x, w, b, stride, padding):
     return y
 
 
-# Exercise 4, for the layer N=8, C=64, 15×15, F=128, 1×1, stride 2, no padding:
-# OH = OW = (15 - 1) // 2 + 1 = 8 (rows 0, 2, ..., 14), not 15 // 2 = 7.
-# Parameters: 128·64·1·1 weights + 128 biases = 8320.
-# Multiply-adds: N·F·OH·OW output pixels, each C·KH·KW = 64 of them: 8·128·8·8·64.
-params = 128 * 64 + 128
-mult_adds = 8 * 128 * 8 * 8 * 64
+# Exercise 4, for the layer N=8, C=64, 16×16, F=128, 3×3, stride 1, padding 1, dilation 2:
+# a dilated window spans d(K-1)+1 = 5 rows, so OH = OW = (16 + 2·1 - 5) // 1 + 1 = 14.
+# Parameters: the dilation adds no weights: 128·64·3·3 weights + 128 biases = 73856.
+# Multiply-adds: N·F·OH·OW output pixels, each C·KH·KW = 64·9 of them: 8·128·14·14·576.
+params = 128 * 64 * 3 * 3 + 128
+mult_adds = 8 * 128 * 14 * 14 * 64 * 3 * 3

@@ -290,6 +290,21 @@ def check_conv_forward(fn):
             hint = _flattening_hint(got_arr, x, w, b, geo)
             if hint:
                 return hint
+        if got_arr.shape == expected.shape and d > 1:
+            undilated_taps = conv2d(x, w, b, s, p)[:, :, :OH, :OW]  # taps at rows i*s + u instead of i*s + u*d
+            if _matches(got_arr, undilated_taps):
+                return (
+                    f"OH is right but the taps are not spread: tap (u, v) of window (i, j) reads row i*s + u*d and "
+                    f"column j*s + v*d, so its slice starts at u*d, not u (here d = {d})"
+                )
+        if got_arr.shape == expected.shape and p > 0:
+            for before, after in (((0, 2 * p), "below and to the right"), ((2 * p, 0), "above and to the left")):
+                shifted = np.pad(x, ((0, 0), (0, 0), before, before))  # all 2p zeros on one side
+                if _matches(got_arr, conv2d(shifted, w, b, s, 0, d)[:, :, :OH, :OW]):
+                    return (
+                        f"the padding went on one side only: all 2p rows and columns of zeros went {after}: padding p means p zeros on every side, "
+                        "x sits at rows p : p + H and columns p : p + W of the padded array"
+                    )
         if got_arr.ndim == 4 and got_arr.shape[0] == N + 2 * p and p > 0:
             return (
                 "np.pad(x, p) pads every axis, the batch and the channels too: pad only the last two, "
@@ -521,14 +536,20 @@ def check_conv_forward_fixed(fn):
 
 # --- exercise 4: predict, then check -----------------------------------------------------
 
-COUNTS_LAYER = dict(N=8, C=64, H=15, W=15, F=128, K=1, stride=2, padding=0)
+COUNTS_LAYER = dict(N=8, C=64, H=16, W=16, F=128, K=3, stride=1, padding=1, dilation=2)
+
+_NUMBER_HINT = "give a number, an int such as 1234, not a string such as \"1234\""
+
+
+def _out_size(H, K, stride, padding, dilation):
+    return (H + 2 * padding - dilation * (K - 1) - 1) // stride + 1
 
 
 def _counts():
     """(OH, OW, parameters with the bias, multiply-adds) of :data:`COUNTS_LAYER`."""
     L = COUNTS_LAYER
-    OH = (L["H"] + 2 * L["padding"] - L["K"]) // L["stride"] + 1
-    OW = (L["W"] + 2 * L["padding"] - L["K"]) // L["stride"] + 1
+    OH = _out_size(L["H"], L["K"], L["stride"], L["padding"], L["dilation"])
+    OW = _out_size(L["W"], L["K"], L["stride"], L["padding"], L["dilation"])
     params = L["F"] * L["C"] * L["K"] ** 2 + L["F"]
     return OH, OW, params, L["N"] * L["F"] * OH * OW * L["C"] * L["K"] ** 2
 
@@ -540,11 +561,20 @@ def check_layer_counts(params, mult_adds):
         return
     L = COUNTS_LAYER
     OH, OW, n_params, macs = _counts()
-    N, C, F, K, H, W, s = L["N"], L["C"], L["F"], L["K"], L["H"], L["W"], L["stride"]
+    N, C, F, K, H, W = L["N"], L["C"], L["F"], L["K"], L["H"], L["W"]
+    s, p, d = L["stride"], L["padding"], L["dilation"]
+    span = d * (K - 1) + 1  # rows a dilated window spans
 
     def params_hint(got, expected):
+        if isinstance(got, (str, bytes)):
+            return _NUMBER_HINT
         if _matches(got, F * C * K * K):
             return "that counts the weights; including the bias, each of the F filters also has one bias"
+        if _matches(got, F * C * span * span + F) or _matches(got, F * C * span * span):
+            return (
+                f"the dilation spreads the {K}×{K} taps over {span}×{span} pixels, but each kernel still has "
+                f"{K}·{K} weights: the skipped pixels have none"
+            )
         if _matches(got, F * C * K * K + F * OH * OW) or _matches(got, F * C * K * K + N * F * OH * OW):
             return "the bias is one number per filter, the same at every position and for every sample: F biases"
         if _matches(got, C * K * K + 1):
@@ -554,6 +584,9 @@ def check_layer_counts(params, mult_adds):
         return "F filters of C·KH·KW weights each, plus one bias per filter"
 
     def macs_hint(got, expected):
+        if isinstance(got, (str, bytes)):
+            return _NUMBER_HINT
+        per_map = N * F * C * K * K  # multiply-adds per output position, over the batch and the filters
         if _matches(got, 2 * expected):
             return (
                 "that counts the multiplication and the addition separately (2 FLOPs per multiply-add); "
@@ -561,13 +594,19 @@ def check_layer_counts(params, mult_adds):
             )
         if _matches(got, expected + N * F * OH * OW):
             return "that adds the bias additions; the question counts only the multiply-adds"
-        if _matches(got, N * F * (H // s) * (W // s) * C * K * K):
+        undilated = _out_size(H, K, s, p, 1)
+        if _matches(got, per_map * undilated * undilated):
             return (
-                f"OH = H // s = {H // s} drops a row: at stride {s} a 1×1 window sits on rows 0, {s}, ... up to "
-                f"{H - 1}, so OH = (H + 2p - KH) // s + 1"
+                f"OH = {undilated} ignores the dilation: a dilated window spans d(KH-1)+1 = {span} rows, "
+                "so OH = (H + 2p - d(KH-1) - 1) // s + 1"
             )
-        if _matches(got, N * F * H * W * C * K * K):
-            return "one multiply-add per tap per output pixel: OH·OW output pixels per map, not H·W (the stride)"
+        unpadded = _out_size(H, K, s, 0, d)
+        if _matches(got, per_map * unpadded * unpadded):
+            return f"OH = {unpadded} leaves out the padding: p = {p} zeros on each side, 2p in all"
+        if _matches(got, N * F * OH * OW * C * span * span):
+            return f"each output pixel costs C·KH·KW multiply-adds, one per weight: {K}·{K} taps, not {span}·{span}"
+        if _matches(got, per_map * H * W):
+            return "one multiply-add per weight per output pixel: OH·OW output pixels per map, not H·W"
         if _matches(got, expected * F):
             return "F is counted twice: N·F·OH·OW output pixels, each costing C·KH·KW multiply-adds"
         if _matches(got, expected // N):

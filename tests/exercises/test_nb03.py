@@ -27,6 +27,11 @@ def forward(x, w, b, stride, padding, dilation, bug=None):
     xp = np.pad(x, p) if bug == "pad every axis" else np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
     if bug in ("pad one side", "pad one side, OH from the padded array"):
         xp = np.pad(x, ((0, 0), (0, 0), (p, 0), (p, 0)))
+    if bug == "pad 2p after":  # a zero canvas of the right size, x in its top-left corner
+        xp = np.zeros((N, C, H + 2 * p, W + 2 * p))
+        xp[:, :, :H, :W] = x
+    if bug == "pad 2p before":
+        xp = np.pad(x, ((0, 0), (0, 0), (2 * p, 0), (2 * p, 0)))
     if bug == "pad one side, OH from the padded array":
         OH = (H + p - d_ * (KH_ - 1) - 1) // s + 1
         OW = (W + p - d_ * (KW_ - 1) - 1) // s + 1
@@ -36,7 +41,8 @@ def forward(x, w, b, stride, padding, dilation, bug=None):
     cols = np.empty((N, OH, OW, C, KH, KW))
     for u in range(KH):
         for v in range(KW):
-            tap = xp[:, :, u * d : u * d + st * (OH - 1) + 1 : st, v * d : v * d + st * (OW - 1) + 1 : st]
+            dt = 1 if bug == "undilated taps" else d  # OH is right, the taps are not spread
+            tap = xp[:, :, u * dt : u * dt + st * (OH - 1) + 1 : st, v * dt : v * dt + st * (OW - 1) + 1 : st]
             cols[:, :, :, :, u, v] = tap.transpose(0, 2, 3, 1)
     cols = cols.reshape(N * OH * OW, -1)  # (N*OH*OW, C*KH*KW), columns (c, kh, kw)
     w_mat = w.transpose(0, 2, 3, 1).reshape(F, -1) if bug == "weights channels-last" else w.reshape(F, -1)
@@ -72,6 +78,9 @@ FORWARD_BUGS = {
     "OH without dilation": "OH and OW ignore the dilation",
     "pad one side": "the padding went on one side only",
     "pad one side, OH from the padded array": "the padding went on one side only",
+    "pad 2p after": "all 2p rows and columns of zeros went below and to the right",
+    "pad 2p before": "all 2p rows and columns of zeros went above and to the left",
+    "undilated taps": "its slice starts at u*d, not u",
     "no stride in the taps": "the stride is missing from the tap slices",
     "bias on batch": "the bias went along the batch axis",
 }
@@ -362,10 +371,11 @@ class TestLayerCounts:
         L = nb03.COUNTS_LAYER
         x = np.zeros((L["N"], L["C"], L["H"], L["W"]))
         w, b = np.zeros((L["F"], L["C"], L["K"], L["K"])), np.zeros(L["F"])
+        geo = dict(stride=L["stride"], padding=L["padding"], dilation=L["dilation"])
         assert w.size + b.size == SOLUTIONS.params
-        cols = cl.im2col(x, L["K"], L["stride"], L["padding"])  # (N*OH*OW, C*KH*KW)
+        cols = cl.im2col(x, L["K"], **geo)  # (N*OH*OW, C*KH*KW)
         assert cols.shape[0] * cols.shape[1] * L["F"] == SOLUTIONS.mult_adds
-        assert cl.conv2d(x, w, b, L["stride"], L["padding"]).shape[2:] == (8, 8)
+        assert cl.conv2d(x, w, b, **geo).shape[2:] == (14, 14)
 
     def test_unanswered(self, capsys):
         assert "not answered yet" in counts_output(capsys, None, None)
@@ -373,11 +383,14 @@ class TestLayerCounts:
     @pytest.mark.parametrize(
         "params, hint",
         [
-            (128 * 64, "including the bias"),
-            (128 * 64 + 128 * 64, "one number per filter"),
-            (64 + 1, "that is one filter"),
-            (8 * (128 * 64 + 128), "N, OH and OW do not appear"),
-            ("many", "plus one bias per filter"),
+            (128 * 64 * 9, "including the bias"),
+            (128 * 64 * 25 + 128, "each kernel still has 3·3 weights"),
+            (128 * 64 * 9 + 128 * 14 * 14, "one number per filter"),
+            (64 * 9 + 1, "that is one filter"),
+            (8 * (128 * 64 * 9 + 128), "N, OH and OW do not appear"),
+            ("73856", "give a number, an int"),
+            ("many", "give a number, an int"),
+            (1.5, "plus one bias per filter"),
         ],
     )
     def test_params_hints(self, params, hint, capsys):
@@ -387,14 +400,16 @@ class TestLayerCounts:
     @pytest.mark.parametrize(
         "mult_adds, hint",
         [
-            (2 * 8 * 128 * 64 * 64, "2 FLOPs per multiply-add"),
-            (8 * 128 * 64 * 64 + 8 * 128 * 64, "bias additions"),
-            (8 * 128 * 49 * 64, "OH = H // s = 7 drops a row"),
-            (8 * 128 * 225 * 64, "not H·W (the stride)"),
-            (8 * 128 * 64 * 64 * 128, "F is counted twice"),
-            (128 * 64 * 64, "that is one image"),
-            (8 * 64 * 64, "that is one filter"),
-            ("many", "work out OH first"),
+            (2 * 8 * 128 * 196 * 576, "2 FLOPs per multiply-add"),
+            (8 * 128 * 196 * 576 + 8 * 128 * 196, "bias additions"),
+            (8 * 128 * 256 * 576, "OH = 16 ignores the dilation"),
+            (8 * 128 * 144 * 576, "OH = 12 leaves out the padding"),
+            (8 * 128 * 196 * 64 * 25, "3·3 taps, not 5·5"),
+            (8 * 128 * 196 * 576 * 128, "F is counted twice"),
+            (128 * 196 * 576, "that is one image"),
+            (8 * 196 * 576, "that is one filter"),
+            (str(8 * 128 * 196 * 576), "give a number, an int"),
+            (12345, "work out OH first"),
         ],
     )
     def test_mult_adds_hints(self, mult_adds, hint, capsys):
