@@ -51,8 +51,9 @@ def conv_forward_fixed(x, w, b, stride, padding):
     return y
 
 
-# Exercise 4, for the layer N=8, C=16, 20×20, F=32, 5×5, stride 2, padding 2:
-# OH = OW = (20 + 4 - 5) // 2 + 1 = 10, so cols is (8·10·10, 16·5·5) = (800, 400),
-# and the product (800 × 400) @ (400 × 32) costs 800·400·32 multiply-adds.
-cols_shape = (800, 400)
-mult_adds = 800 * 400 * 32
+# Exercise 4, for the layer N=8, C=64, 16×16, F=128, 3×3, stride 1, padding 1, dilation 2:
+# a dilated window spans d(K-1)+1 = 5 rows, so OH = OW = (16 + 2·1 - 5) // 1 + 1 = 14.
+# Parameters: the dilation adds no weights: 128·64·3·3 weights + 128 biases = 73856.
+# Multiply-adds: N·F·OH·OW output pixels, each C·KH·KW = 64·9 of them: 8·128·14·14·576.
+params = 128 * 64 * 3 * 3 + 128
+mult_adds = 8 * 128 * 14 * 14 * 64 * 3 * 3

@@ -111,6 +111,29 @@ def check_conv1x1(fn):
         got_arr = np.asarray(got)
         if s > 1 and got_arr.shape == conv2d(x, w, b).shape:
             return f"the stride is ignored: a 1×1 kernel at stride {s} reads only every {_ordinal(s)} row and column"
+        N, C, H, W = x.shape
+        F = w.shape[0]
+        if s > 1 and got_arr.shape == (N, F, expected.shape[2], W):
+            return f"the stride is applied to the rows only: it steps the columns too, x[:, :, ::{s}, ::{s}]"
+        if s > 1 and got_arr.shape == (N, F, H, expected.shape[3]):
+            return f"the stride is applied to the columns only: it steps the rows too, x[:, :, ::{s}, ::{s}]"
+        for start in range(1, s):
+            part = conv2d(x[:, :, start:, start:], w, b, s)  # windows starting at row and column `start`
+            if got_arr.shape == part.shape and _matches(got_arr, part):
+                return (
+                    f"the first window starts at row and column {start}; it starts at 0: the 1×1 windows read "
+                    f"rows 0, {s}, 2·{s}, ..., that is x[:, :, ::{s}, ::{s}]"
+                )
+        short_size = (H // s, W // s)
+        if s > 1 and short_size != expected.shape[2:] and got_arr.shape == (N, F) + short_size:
+            if _matches(got_arr, expected[:, :, : H // s, : W // s]):
+                size, name, out = (H, "H", "OH") if H // s != expected.shape[2] else (W, "W", "OW")
+                read = ", ".join(str(v) for v in range(0, size, s))
+                return (
+                    f"{out} = {name} // s drops the last one when {name} is odd: here {name} = {size} at stride {s}, "
+                    f"and the windows read {read}, so {out} = ({name} - 1) // s + 1 = {len(range(0, size, s))}: "
+                    "the formula of section 1 with a 1×1 kernel and no padding"
+                )
         hint = _layout_hints(got, expected, y0, b)
         if hint:
             return hint
@@ -121,7 +144,6 @@ def check_conv1x1(fn):
                 "(x.transpose(1, 0, 2, 3).reshape(C, -1)), then reshape the (F, N*OH*OW) product to "
                 "(F, N, OH, OW) and transpose it to (N, F, OH, OW); or multiply per sample"
             )
-        N, F = x.shape[0], w.shape[0]
         if N == 1 and got_arr.shape == (F, F) + expected.shape[2:] and _matches(got_arr, y0 + b[:, None, None, None]):
             return (
                 "the bias went along the batch axis (b[:, None, None, None]): with N = 1 that broadcasts y to "
@@ -215,6 +237,32 @@ def _padded_all_axes(case, text):
     return str((C + 2 * p) * KH * KW) in re.findall(r"\d+", text)
 
 
+def _one_side_sizes(case):
+    """(OH, OW) when x is padded by p on one side only and OH is computed from the padded array."""
+    H, W = case["x"].shape[2:]
+    KH, KW = case["w"].shape[2:]
+    s, p, d = case["stride"], case["padding"], case["dilation"]
+    return (H + p - d * (KH - 1) - 1) // s + 1, (W + p - d * (KW - 1) - 1) // s + 1
+
+
+def _one_side_taps(case):
+    """Every (rows, columns) a tap slice can have when x is padded by p on one side only, OH from the formula."""
+    H, W = case["x"].shape[2:]
+    KH, KW = case["w"].shape[2:]
+    s, p, d = case["stride"], case["padding"], case["dilation"]
+    OH = (H + 2 * p - d * (KH - 1) - 1) // s + 1
+    OW = (W + 2 * p - d * (KW - 1) - 1) // s + 1
+    rows = {len(range(u * d, min(u * d + s * (OH - 1) + 1, H + p), s)) for u in range(KH)}
+    cols = {len(range(v * d, min(v * d + s * (OW - 1) + 1, W + p), s)) for v in range(KW)}
+    return {(r, c) for r in rows for c in cols} - {(OH, OW)}
+
+
+_ONE_SIDE_HINT = (
+    "the padding went on one side only: padding p means p rows of zeros above and p below (and p columns on "
+    "each side), np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))"
+)
+
+
 def _forward_reference(x, w, b, stride, padding, dilation):
     return conv2d(x, w, b, stride, padding, dilation)
 
@@ -242,13 +290,37 @@ def check_conv_forward(fn):
             hint = _flattening_hint(got_arr, x, w, b, geo)
             if hint:
                 return hint
+        if got_arr.shape == expected.shape and d > 1:
+            undilated_taps = conv2d(x, w, b, s, p)[:, :, :OH, :OW]  # taps at rows i*s + u instead of i*s + u*d
+            if _matches(got_arr, undilated_taps):
+                return (
+                    f"OH is right but the taps are not spread: tap (u, v) of window (i, j) reads row i*s + u*d and "
+                    f"column j*s + v*d, so its slice starts at u*d, not u (here d = {d})"
+                )
+        if got_arr.shape == expected.shape and p > 0:
+            for before, after in (((0, 2 * p), "below and to the right"), ((2 * p, 0), "above and to the left")):
+                shifted = np.pad(x, ((0, 0), (0, 0), before, before))  # all 2p zeros on one side
+                if _matches(got_arr, conv2d(shifted, w, b, s, 0, d)[:, :, :OH, :OW]):
+                    return (
+                        f"the padding went on one side only: all 2p rows and columns of zeros went {after}: padding p means p zeros on every side, "
+                        "x sits at rows p : p + H and columns p : p + W of the padded array"
+                    )
         if got_arr.ndim == 4 and got_arr.shape[0] == N + 2 * p and p > 0:
             return (
                 "np.pad(x, p) pads every axis, the batch and the channels too: pad only the last two, "
                 "np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))"
             )
+        if s > 1 and got_arr.shape == expected.shape:
+            unstrided = conv2d(x, w, b, 1, p, d)[:, :, :OH, :OW]  # windows 1 row apart instead of s
+            if _matches(got_arr, unstrided):
+                return (
+                    f"the stride is missing from the tap slices: tap (u, v) of the OH windows sits in rows "
+                    f"u*d, u*d + s, u*d + 2s, ...: slice u*d : u*d + s*(OH-1) + 1 : s (here s = {s})"
+                )
         if got_arr.ndim == 4 and got_arr.shape[:2] == (N, F) and got_arr.shape[2:] != (OH, OW):
             KH, KW = w.shape[2:]
+            if p > 0 and got_arr.shape[2:] == _one_side_sizes(case):
+                return _ONE_SIDE_HINT
             if d > 1 and got_arr.shape[2:] == _undilated_size(case):
                 return _UNDILATED_OH_HINT.format(d=d)
             swapped = (x.shape[2] + 2 * p - d * (KW - 1) - 1) // s + 1, (x.shape[3] + 2 * p - d * (KH - 1) - 1) // s + 1
@@ -268,6 +340,17 @@ def check_conv_forward(fn):
     def diagnose_error(case, exc):
         w, p = case["w"], case["padding"]
         text = str(exc)
+        shapes = _shapes_in(text)
+        N, F = case["x"].shape[0], w.shape[0]
+        if isinstance(exc, ValueError) and "broadcast" in text and (F, 1, 1, 1) in shapes and N != F:
+            return (
+                "the bias went along the batch axis (b[:, None, None, None]); it belongs to the channel axis F: "
+                "in (N, F, OH, OW) add b[None, :, None, None]"
+            )
+        if isinstance(exc, ValueError) and p > 0 and not _padded_all_axes(case, text):
+            taps = _one_side_taps(case)
+            if any(len(sh) == 4 and (sh[1:3] in taps or sh[2:4] in taps) for sh in shapes):
+                return _ONE_SIDE_HINT
         if isinstance(exc, ValueError) and case["dilation"] > 1 and not _padded_all_axes(case, text):
             OH, OW = _undilated_size(case)
             short_window = "core dimension" in text  # a window cut short by the edge of the padded input
@@ -320,6 +403,7 @@ def _fixed_cases():
         ((2, 3, 7, 8), (2, 3, 3, 3), 2, 1),  # a = (0, 1), never above p: the classmate's function is right here
         ((2, 2, 8, 7), (3, 2, 3, 3), 2, 0),  # a = (1, 0) > p in the rows
         ((1, 2, 9, 12), (3, 2, 2, 3), 3, 1),  # a = (0, 2) > p in the columns, non-square kernel
+        ((2, 2, 9, 11), (2, 2, 3, 3), 4, 0),  # a = (2, 0): a - p = 2, one extra canvas row is not enough
     ]
     return [
         dict(x=_ints(rng, xs), w=_ints(rng, ws), b=_ints(rng, ws[0]), stride=s, padding=p) for xs, ws, s, p in specs
@@ -352,6 +436,23 @@ def _canvas_forward(x, w, b, stride, padding, oh="floor", place="p:p+H"):
         xp[:, :, p:, p:] = x[:, :, : Hc - p, : Wc - p]
     else:
         xp[:, :, p : p + H, p : p + W] = x
+    w_mat = w.reshape(F, -1).T  # (C*KH*KW, F)
+    y = np.empty((N, F, OH, OW))
+    for i in range(OH):
+        for j in range(OW):
+            window = xp[:, :, i * s : i * s + KH, j * s : j * s + KW]  # (N, C, KH, KW)
+            y[:, :, i, j] = window.reshape(N, -1) @ w_mat + b  # (N, F)
+    return y
+
+
+def _canvas_plus_one(x, w, b, stride, padding):
+    """A wrong fix of exercise 3: one more canvas row and column, enough only while a - p <= 1."""
+    N, C, H, W = x.shape
+    F, _, KH, KW = w.shape
+    s, p = stride, padding
+    OH, OW = (H + 2 * p - KH) // s + 1, (W + 2 * p - KW) // s + 1
+    xp = np.zeros((N, C, (OH - 1) * s + KH + 1, (OW - 1) * s + KW + 1))
+    xp[:, :, p : p + H, p : p + W] = x
     w_mat = w.reshape(F, -1).T  # (C*KH*KW, F)
     y = np.empty((N, F, OH, OW))
     for i in range(OH):
@@ -403,6 +504,13 @@ def check_conv_forward_fixed(fn):
         if not isinstance(exc, ValueError):
             return None
         a, p = _leftover(case), case["padding"]
+        if max(a) - p >= 2:
+            axis, size = ("rows", "H + 2p") if a[0] - p >= 2 else ("columns", "W + 2p")
+            return (
+                f"x does not fit on the canvas: here a = {max(a)} and p = {p}, so a - p = {max(a) - p} {axis} of x "
+                f"have no place. One extra row or column is not enough: the canvas must hold all {size} {axis} "
+                "(or copy only the rows some window reads)"
+            )
         if any(v > p for v in a):
             axis, size = ("rows", "(OH-1)*s + KH = H") if a[0] > p else ("columns", "(OW-1)*s + KW = W")
             return (
@@ -428,69 +536,86 @@ def check_conv_forward_fixed(fn):
 
 # --- exercise 4: predict, then check -----------------------------------------------------
 
-COUNTS_LAYER = dict(N=8, C=16, H=20, W=20, F=32, K=5, stride=2, padding=2)
+COUNTS_LAYER = dict(N=8, C=64, H=16, W=16, F=128, K=3, stride=1, padding=1, dilation=2)
+
+_NUMBER_HINT = "give a number, an int such as 1234, not a string such as \"1234\""
+
+
+def _out_size(H, K, stride, padding, dilation):
+    return (H + 2 * padding - dilation * (K - 1) - 1) // stride + 1
 
 
 def _counts():
+    """(OH, OW, parameters with the bias, multiply-adds) of :data:`COUNTS_LAYER`."""
     L = COUNTS_LAYER
-    OH = (L["H"] + 2 * L["padding"] - L["K"]) // L["stride"] + 1
-    OW = (L["W"] + 2 * L["padding"] - L["K"]) // L["stride"] + 1
-    rows, columns = L["N"] * OH * OW, L["C"] * L["K"] ** 2
-    return OH, OW, (rows, columns), rows * columns * L["F"]
+    OH = _out_size(L["H"], L["K"], L["stride"], L["padding"], L["dilation"])
+    OW = _out_size(L["W"], L["K"], L["stride"], L["padding"], L["dilation"])
+    params = L["F"] * L["C"] * L["K"] ** 2 + L["F"]
+    return OH, OW, params, L["N"] * L["F"] * OH * OW * L["C"] * L["K"] ** 2
 
 
-def _int_pair(v):
-    """Any sequence of two whole numbers (tuple, list, array, numpy ints) as a tuple of ints; None otherwise."""
-    try:
-        if isinstance(v, (str, bytes)) or len(v) != 2:
-            return None
-        if any(isinstance(e, (bool, np.bool_, str, bytes)) or not float(e).is_integer() for e in v):
-            return None
-        return tuple(int(e) for e in v)
-    except Exception:  # noqa: BLE001 - anything else is not a pair of numbers
-        return None
-
-
-def check_layer_counts(cols_shape, mult_adds):
-    """Check predictions for the layer :data:`COUNTS_LAYER`: the shape of its cols, its multiply-adds."""
-    if cols_shape is None and mult_adds is None:
-        print(colored("layer counts: not answered yet.", "yellow") + " Fill in cols_shape and mult_adds.")
+def check_layer_counts(params, mult_adds):
+    """Check predictions for the layer :data:`COUNTS_LAYER`: its parameters (with the bias), its multiply-adds."""
+    if params is None and mult_adds is None:
+        print(colored("layer counts: not answered yet.", "yellow") + " Fill in params and mult_adds.")
         return
     L = COUNTS_LAYER
-    OH, OW, shape, macs = _counts()
-    N, C, F, K, H = L["N"], L["C"], L["F"], L["K"], L["H"]
+    OH, OW, n_params, macs = _counts()
+    N, C, F, K, H, W = L["N"], L["C"], L["F"], L["K"], L["H"], L["W"]
+    s, p, d = L["stride"], L["padding"], L["dilation"]
+    span = d * (K - 1) + 1  # rows a dilated window spans
 
-    def shape_hint(got, expected):
-        got = _int_pair(got)
-        if got is None:
-            return "give the shape as a pair of ints: (rows, columns)"
-        if got == expected[::-1]:
-            return "rows and columns are swapped: one row per window (N·OH·OW of them), one column per tap (C·KH·KW)"
-        if got == (N * H * H, C * K * K):
-            return "one row per window, and there are OH·OW windows per image, not H·W: work out OH first"
-        if got == (N * OH * OW, K * K):
-            return "a row holds the whole window, all C channels of it: C·KH·KW numbers"
-        if len(got) == 2 and got[1] == C * K * K:
-            return "the columns are right; the rows are N·OH·OW, with OH = (H + 2p - K) // s + 1"
-        return "rows: N·OH·OW windows; columns: C·KH·KW taps"
+    def params_hint(got, expected):
+        if isinstance(got, (str, bytes)):
+            return _NUMBER_HINT
+        if _matches(got, F * C * K * K):
+            return "that counts the weights; including the bias, each of the F filters also has one bias"
+        if _matches(got, F * C * span * span + F) or _matches(got, F * C * span * span):
+            return (
+                f"the dilation spreads the {K}×{K} taps over {span}×{span} pixels, but each kernel still has "
+                f"{K}·{K} weights: the skipped pixels have none"
+            )
+        if _matches(got, F * C * K * K + F * OH * OW) or _matches(got, F * C * K * K + N * F * OH * OW):
+            return "the bias is one number per filter, the same at every position and for every sample: F biases"
+        if _matches(got, C * K * K + 1):
+            return "that is one filter; the layer has F of them"
+        if any(_matches(got, v * n) for v in (expected, F * C * K * K) for n in (N, OH * OW, N * OH * OW)):
+            return "parameters are shared by every position and every sample: N, OH and OW do not appear"
+        return "F filters of C·KH·KW weights each, plus one bias per filter"
 
     def macs_hint(got, expected):
+        if isinstance(got, (str, bytes)):
+            return _NUMBER_HINT
+        per_map = N * F * C * K * K  # multiply-adds per output position, over the batch and the filters
         if _matches(got, 2 * expected):
             return (
                 "that counts the multiplication and the addition separately (2 FLOPs per multiply-add); "
                 "the question counts multiply-adds"
             )
-        if _matches(got, expected * F) or _matches(got, N * OH * OW * C * K * K * F * F):
-            return "F is counted twice: the product (N·OH·OW × C·KH·KW) @ (C·KH·KW × F) has rows × inner × F terms"
-        if _matches(got, expected // F):
-            return "that is the size of cols; each of its entries is multiplied by F weights, one per filter"
+        if _matches(got, expected + N * F * OH * OW):
+            return "that adds the bias additions; the question counts only the multiply-adds"
+        undilated = _out_size(H, K, s, p, 1)
+        if _matches(got, per_map * undilated * undilated):
+            return (
+                f"OH = {undilated} ignores the dilation: a dilated window spans d(KH-1)+1 = {span} rows, "
+                "so OH = (H + 2p - d(KH-1) - 1) // s + 1"
+            )
+        unpadded = _out_size(H, K, s, 0, d)
+        if _matches(got, per_map * unpadded * unpadded):
+            return f"OH = {unpadded} leaves out the padding: p = {p} zeros on each side, 2p in all"
+        if _matches(got, N * F * OH * OW * C * span * span):
+            return f"each output pixel costs C·KH·KW multiply-adds, one per weight: {K}·{K} taps, not {span}·{span}"
+        if _matches(got, per_map * H * W):
+            return "one multiply-add per weight per output pixel: OH·OW output pixels per map, not H·W"
+        if _matches(got, expected * F):
+            return "F is counted twice: N·F·OH·OW output pixels, each costing C·KH·KW multiply-adds"
         if _matches(got, expected // N):
             return "that is one image; the batch has N of them"
-        if _matches(got, N * H * H * C * K * K * F):
-            return "one multiply-add per tap per output pixel: OH·OW output pixels per map, not H·W"
-        return "each of the N·F·OH·OW output pixels costs C·KH·KW multiply-adds"
+        if _matches(got, expected // F):
+            return "that is one filter; each of the F filters makes its own map"
+        return "each of the N·F·OH·OW output pixels costs C·KH·KW multiply-adds; work out OH first"
 
-    _check_value("cols shape", cols_shape, shape, shape_hint, compare=lambda got, expected: _int_pair(got) == expected)
+    _check_value("parameters", params, n_params, params_hint)
     _check_value("multiply-adds", mult_adds, macs, macs_hint)
 
 

@@ -25,17 +25,29 @@ def forward(x, w, b, stride, padding, dilation, bug=None):
     OH = (H + 2 * p - d_ * (KH_ - 1) - 1) // s + 1
     OW = (W + 2 * p - d_ * (KW_ - 1) - 1) // s + 1
     xp = np.pad(x, p) if bug == "pad every axis" else np.pad(x, ((0, 0), (0, 0), (p, p), (p, p)))
+    if bug in ("pad one side", "pad one side, OH from the padded array"):
+        xp = np.pad(x, ((0, 0), (0, 0), (p, 0), (p, 0)))
+    if bug == "pad 2p after":  # a zero canvas of the right size, x in its top-left corner
+        xp = np.zeros((N, C, H + 2 * p, W + 2 * p))
+        xp[:, :, :H, :W] = x
+    if bug == "pad 2p before":
+        xp = np.pad(x, ((0, 0), (0, 0), (2 * p, 0), (2 * p, 0)))
+    if bug == "pad one side, OH from the padded array":
+        OH = (H + p - d_ * (KH_ - 1) - 1) // s + 1
+        OW = (W + p - d_ * (KW_ - 1) - 1) // s + 1
+    st = 1 if bug == "no stride in the taps" else s
     if bug == "sample 0":
         xp = np.broadcast_to(xp[:1], xp.shape)
     cols = np.empty((N, OH, OW, C, KH, KW))
     for u in range(KH):
         for v in range(KW):
-            tap = xp[:, :, u * d : u * d + s * (OH - 1) + 1 : s, v * d : v * d + s * (OW - 1) + 1 : s]
+            dt = 1 if bug == "undilated taps" else d  # OH is right, the taps are not spread
+            tap = xp[:, :, u * dt : u * dt + st * (OH - 1) + 1 : st, v * dt : v * dt + st * (OW - 1) + 1 : st]
             cols[:, :, :, :, u, v] = tap.transpose(0, 2, 3, 1)
     cols = cols.reshape(N * OH * OW, -1)  # (N*OH*OW, C*KH*KW), columns (c, kh, kw)
     w_mat = w.transpose(0, 2, 3, 1).reshape(F, -1) if bug == "weights channels-last" else w.reshape(F, -1)
     y = cols @ w_mat.T  # (N*OH*OW, F)
-    if bug not in ("no bias", "bias on width", "bias on height"):
+    if bug not in ("no bias", "bias on width", "bias on height", "bias on batch"):
         y = y + b
     if bug == "straight reshape":
         return y.reshape(N, F, OH, OW)
@@ -47,6 +59,8 @@ def forward(x, w, b, stride, padding, dilation, bug=None):
         return y + b  # broadcasts along OW
     if bug == "bias on height":
         return y + b[:, None]  # broadcasts along OH
+    if bug == "bias on batch":
+        return y + b[:, None, None, None]  # broadcasts along N
     return y
 
 
@@ -62,6 +76,13 @@ FORWARD_BUGS = {
     "pad every axis": "np.pad(x, p)",
     "KH and KW swapped in OH, OW": "OH uses KH and H, OW uses KW and W",
     "OH without dilation": "OH and OW ignore the dilation",
+    "pad one side": "the padding went on one side only",
+    "pad one side, OH from the padded array": "the padding went on one side only",
+    "pad 2p after": "all 2p rows and columns of zeros went below and to the right",
+    "pad 2p before": "all 2p rows and columns of zeros went above and to the left",
+    "undilated taps": "its slice starts at u*d, not u",
+    "no stride in the taps": "the stride is missing from the tap slices",
+    "bias on batch": "the bias went along the batch axis",
 }
 
 
@@ -204,6 +225,12 @@ def conv1x1(x, w, b, stride, bug=None):
     F = w.shape[0]
     s = 1 if bug == "no stride" else stride
     xs = np.ascontiguousarray(x[:, :, ::s, ::s])  # (N, C, OH, OW)
+    if bug == "stride on rows only":
+        xs = np.ascontiguousarray(x[:, :, ::s, :])
+    elif bug == "offset start":
+        xs = np.ascontiguousarray(x[:, :, s - 1 :: s, s - 1 :: s])
+    elif bug == "OH = H // s":
+        xs = np.ascontiguousarray(xs[:, :, : H // s, : W // s])
     OH, OW = xs.shape[2:]
     m = w[:, :, 0, 0]  # (F, C)
     if bug == "mixed batch":
@@ -231,6 +258,9 @@ CONV1X1_BUGS = {
     "F/C swapped": "w[:, :, 0, 0] is (F, C)",
     "no transpose": "transpose it to (N, F, OH, OW)",
     "bias on width": "b[None, :, None, None]",
+    "stride on rows only": "the stride is applied to the rows only",
+    "offset start": "the first window starts at row and column 1",
+    "OH = H // s": "OW = W // s drops the last one",
 }
 
 
@@ -284,6 +314,13 @@ class TestFindTheBug:
         ok, out = run(ex.check_conv_forward_fixed, nb03._small_canvas, capsys)
         assert not ok and "x does not fit on the canvas" in out and "case 3 of" in out, out
 
+    def test_one_extra_row_gets_its_hint(self, capsys):
+        ok, out = run(ex.check_conv_forward_fixed, nb03._canvas_plus_one, capsys)
+        assert not ok and "One extra row or column is not enough" in out and "case 5 of" in out, out
+
+    def test_some_case_has_a_minus_p_at_least_2(self):
+        assert any(max(nb03._leftover(c)) - c["padding"] >= 2 for c in nb03._fixed_cases())
+
     def test_rounding_up_gets_its_hint(self, capsys):
         ok, out = run(ex.check_conv_forward_fixed, nb03._rounded_up, capsys)
         assert not ok and "rounds down" in out and "case 2 of" in out, out
@@ -320,63 +357,61 @@ class TestFindTheBug:
 # --- exercise 4: predict, then check ----------------------------------------------------------------
 
 
-def counts_output(capsys, cols_shape, mult_adds):
-    assert ex.check_layer_counts(cols_shape, mult_adds) is None
+def counts_output(capsys, params, mult_adds):
+    assert ex.check_layer_counts(params, mult_adds) is None
     return capsys.readouterr().out
 
 
 class TestLayerCounts:
     def test_the_solution_is_correct(self, capsys):
-        out = counts_output(capsys, SOLUTIONS.cols_shape, SOLUTIONS.mult_adds)
+        out = counts_output(capsys, SOLUTIONS.params, SOLUTIONS.mult_adds)
         assert out.count("correct") == 2 and "not yet" not in out
 
     def test_the_answer_agrees_with_the_library(self):
         L = nb03.COUNTS_LAYER
         x = np.zeros((L["N"], L["C"], L["H"], L["W"]))
-        cols = cl.im2col(x, L["K"], L["stride"], L["padding"])
-        assert cols.shape == SOLUTIONS.cols_shape
+        w, b = np.zeros((L["F"], L["C"], L["K"], L["K"])), np.zeros(L["F"])
+        geo = dict(stride=L["stride"], padding=L["padding"], dilation=L["dilation"])
+        assert w.size + b.size == SOLUTIONS.params
+        cols = cl.im2col(x, L["K"], **geo)  # (N*OH*OW, C*KH*KW)
         assert cols.shape[0] * cols.shape[1] * L["F"] == SOLUTIONS.mult_adds
-
-    @pytest.mark.parametrize(
-        "as_given", [list, np.array, lambda t: tuple(np.int64(v) for v in t), lambda t: tuple(map(float, t))]
-    )
-    def test_the_shape_may_be_any_pair_of_whole_numbers(self, as_given, capsys):
-        out = counts_output(capsys, as_given(SOLUTIONS.cols_shape), SOLUTIONS.mult_adds)
-        assert out.count("correct") == 2 and "not yet" not in out
-
-    @pytest.mark.parametrize("cols_shape", [("800", "400"), (True, 400), (800.5, 400), (800, 400, 1)])
-    def test_not_a_pair_of_whole_numbers(self, cols_shape, capsys):
-        assert "cols shape: not yet" in counts_output(capsys, cols_shape, SOLUTIONS.mult_adds)
+        assert cl.conv2d(x, w, b, **geo).shape[2:] == (14, 14)
 
     def test_unanswered(self, capsys):
         assert "not answered yet" in counts_output(capsys, None, None)
 
     @pytest.mark.parametrize(
-        "cols_shape, hint",
+        "params, hint",
         [
-            ((400, 800), "rows and columns are swapped"),
-            ((8 * 400, 400), "OH·OW windows per image, not H·W"),
-            ((800, 25), "all C channels"),
-            ((8 * 121, 400), "the rows are N·OH·OW"),
-            ("800x400", "a pair of ints"),
-            (..., "a pair of ints"),
+            (128 * 64 * 9, "including the bias"),
+            (128 * 64 * 25 + 128, "each kernel still has 3·3 weights"),
+            (128 * 64 * 9 + 128 * 14 * 14, "one number per filter"),
+            (64 * 9 + 1, "that is one filter"),
+            (8 * (128 * 64 * 9 + 128), "N, OH and OW do not appear"),
+            ("73856", "give a number, an int"),
+            ("many", "give a number, an int"),
+            (1.5, "plus one bias per filter"),
         ],
     )
-    def test_cols_shape_hints(self, cols_shape, hint, capsys):
-        out = counts_output(capsys, cols_shape, SOLUTIONS.mult_adds)
-        assert "cols shape: not yet" in out and hint in out
+    def test_params_hints(self, params, hint, capsys):
+        out = counts_output(capsys, params, SOLUTIONS.mult_adds)
+        assert "parameters: not yet" in out and hint in out, out
 
     @pytest.mark.parametrize(
         "mult_adds, hint",
         [
-            (800 * 400 * 32 * 32, "F is counted twice"),
-            (800 * 400, "the size of cols"),
-            (100 * 400 * 32, "one image"),
-            (8 * 400 * 400 * 32, "OH·OW output pixels per map, not H·W"),
-            ("many", "each of the N·F·OH·OW output pixels"),
-            (2 * 800 * 400 * 32, "2 FLOPs per multiply-add"),
+            (2 * 8 * 128 * 196 * 576, "2 FLOPs per multiply-add"),
+            (8 * 128 * 196 * 576 + 8 * 128 * 196, "bias additions"),
+            (8 * 128 * 256 * 576, "OH = 16 ignores the dilation"),
+            (8 * 128 * 144 * 576, "OH = 12 leaves out the padding"),
+            (8 * 128 * 196 * 64 * 25, "3·3 taps, not 5·5"),
+            (8 * 128 * 196 * 576 * 128, "F is counted twice"),
+            (128 * 196 * 576, "that is one image"),
+            (8 * 196 * 576, "that is one filter"),
+            (str(8 * 128 * 196 * 576), "give a number, an int"),
+            (12345, "work out OH first"),
         ],
     )
     def test_mult_adds_hints(self, mult_adds, hint, capsys):
-        out = counts_output(capsys, SOLUTIONS.cols_shape, mult_adds)
-        assert "multiply-adds: not yet" in out and hint in out
+        out = counts_output(capsys, SOLUTIONS.params, mult_adds)
+        assert "multiply-adds: not yet" in out and hint in out, out
