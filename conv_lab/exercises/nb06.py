@@ -32,6 +32,31 @@ def _triple(got, names):
     return None
 
 
+def _float32_hint(got, expected, names):
+    """A hint for answers in a low-precision float dtype (float32, float16), else None.
+
+    The checker's tolerance is float64's, so such answers are never blamed on the formula: either every array
+    agrees to float32 precision (the formula is right), or the hint names the arrays that disagree beyond it.
+    """
+    low = [np.asarray(g).dtype for g in got if np.asarray(g).dtype.kind == "f" and np.asarray(g).dtype.itemsize < 8]
+    if not low or any(np.shape(g) != e.shape for g, e in zip(got, expected)):
+        return None
+    off = [
+        name
+        for name, g, e in zip(names, got, expected)
+        if not np.all(np.abs(np.asarray(g, np.float64) - e) <= 1e-4 * max(1.0, float(np.abs(e).max(initial=0.0))))
+    ]
+    if not off:
+        return (
+            f"your values agree with the expected ones to {low[0].name} precision, so the formula is right: "
+            "compute in float64 (the dtype of the inputs) to pass"
+        )
+    return (
+        f"compute in float64 (the dtype of the inputs): in {low[0].name} the checker can't tell rounding from a "
+        f"wrong formula. Even allowing for {low[0].name} rounding, {', '.join(off)} disagree(s) with the expected values"
+    )
+
+
 def _shape_hint(got, expected, names):
     for name, g, e in zip(names, got, expected):
         if np.shape(g) != e.shape:
@@ -70,7 +95,7 @@ def check_readout_backward(fn):
     def diagnose(case, got, expected):
         h, V, dlogits = case["h"], case["V"], case["dlogits"]
         HW = h.shape[2] * h.shape[3]
-        hint = _triple(got, names)
+        hint = _triple(got, names) or _float32_hint(got, expected, names)
         if hint:
             return hint
         dV, dc, dh = got
@@ -181,7 +206,7 @@ def check_two_conv_backward(fn):
     names = ("dx", "dw1", "dw2")
 
     def diagnose(case, got, expected):
-        hint = _triple(got, names)
+        hint = _triple(got, names) or _float32_hint(got, expected, names)
         if hint:
             return hint
         hint = _shape_hint(got, expected, names)
@@ -437,7 +462,7 @@ def check_net_gradients(fn):
     names = ("dw1", "db1", "dw2", "db2")
 
     def diagnose(case, got, expected):
-        hint = _triple(got, names)
+        hint = _triple(got, names) or _float32_hint(got, expected, names)
         if hint:
             return hint
         hint = _shape_hint(got, expected, names)

@@ -533,3 +533,41 @@ def test_parameter_counts_hints(answer, text, capsys):
     ex.check_parameter_counts(*answer)
     out = capsys.readouterr().out
     assert text in out, out
+
+
+# --- float32 answers: the formula is right, only the precision is low --------------------------------
+
+
+def _in_float32(fn):
+    def wrapped(*args, **kwargs):
+        return tuple(np.asarray(g, dtype=np.float32) for g in fn(*args, **kwargs))
+
+    return wrapped
+
+
+@pytest.mark.parametrize(
+    "checker, solution",
+    [
+        (ex.check_readout_backward, "my_readout_backward"),
+        (ex.check_two_conv_backward, "my_two_conv_backward"),
+        (ex.check_net_gradients, "net_gradients_fixed"),
+    ],
+)
+def test_a_float32_answer_is_told_its_formula_is_right(checker, solution, capsys):
+    ok, out = run(checker, _in_float32(getattr(SOL, solution)), capsys)
+    if ok:  # the checker accepted it at a float32 tolerance: also fair
+        return
+    assert "float32 precision" in out and "formula is right" in out and "compute in float64" in out
+
+
+def test_a_wrong_float32_answer_is_not_called_right(capsys):
+    ok, out = run(ex.check_readout_backward, _in_float32(readout(undivided_dh=True)), capsys)
+    assert not ok and "formula is right" not in out and "dh disagree" in out and "dV" not in out.split("hint:")[-1]
+
+
+def test_float32_hint_needs_every_answer_close():
+    e, names = (np.ones(3), np.arange(4.0)), ("da", "db")
+    assert "formula is right" in nb06._float32_hint((np.ones(3, np.float32), np.arange(4, dtype=np.float32)), e, names)
+    assert nb06._float32_hint((np.ones(3), np.arange(4.0) + 1e-6), e, names) is None  # float64: not this hint
+    hint = nb06._float32_hint((np.ones(3, np.float32), np.arange(4, dtype=np.float32) + 1), e, names)
+    assert "formula is right" not in hint and "db disagree" in hint and "da" not in hint.split("rounding,")[-1]
