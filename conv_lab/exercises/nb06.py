@@ -53,7 +53,7 @@ def _float32_hint(got, expected, names):
         )
     return (
         f"compute in float64 (the dtype of the inputs): in {low[0].name} the checker can't tell rounding from a "
-        f"wrong formula. Even allowing for {low[0].name} rounding, {', '.join(off)} disagree(s) with the expected values"
+        f"wrong formula. Even allowing for {low[0].name} rounding, {', '.join(off)} disagree(s) with the expected"
     )
 
 
