@@ -2,6 +2,7 @@
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -571,3 +572,14 @@ def test_float32_hint_needs_every_answer_close():
     assert nb06._float32_hint((np.ones(3), np.arange(4.0) + 1e-6), e, names) is None  # float64: not this hint
     hint = nb06._float32_hint((np.ones(3, np.float32), np.arange(4, dtype=np.float32) + 1), e, names)
     assert "formula is right" not in hint and "db disagree" in hint and "da" not in hint.split("rounding,")[-1]
+
+
+def test_the_repair_of_exercise_3_is_not_on_screen():
+    """No cell (source or output) shows the rot180 route's bottom/right pad K-1-p+a that exercise 3 asks for."""
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    pad = re.compile(r"K\s*-\s*1\s*-\s*p(adding)?\s*\+\s*a|d\(K\s*-\s*1\)\s*-\s*p\s*\+\s*a|K - 1 - p \+ a")
+    for cell in nb["cells"]:
+        texts = ["".join(cell["source"])]
+        texts += ["".join(o.get("text", "")) for o in cell.get("outputs", [])]
+        for text in texts:
+            assert not pad.search(text), text[:300]
