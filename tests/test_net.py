@@ -136,6 +136,24 @@ class TestRoutesAndDtypes:
         assert np.array_equal(net.conv1.weight, w1) and np.array_equal(net.conv2.weight, w2)
         assert not np.array_equal(net.W, W)
 
+    def test_frozen_training_on_stored_features_matches_a_plain_loop(self):
+        """train() computes a frozen net's features once; the same steps through net.forward give the same net."""
+        rng = np.random.default_rng(5)
+        x, labels = rng.standard_normal((40, 1, 8, 8)), rng.integers(0, 10, 40)
+        fast = DigitNet(rng=1, channels=(4, 8), train_convs=False)
+        train(fast, x, labels, epochs=2, lr=0.05, batch_size=16, seed=3)
+        slow = DigitNet(rng=1, channels=(4, 8), train_convs=False)
+        order = np.random.default_rng(3)
+        for _ in range(2):
+            perm = order.permutation(len(x))
+            for start in range(0, len(x), 16):
+                batch = perm[start : start + 16]
+                slow.backward(softmax_cross_entropy(slow.forward(x[batch]), labels[batch])[1])
+                slow.step(0.05, 0.9)
+        np.testing.assert_allclose(fast.W, slow.W, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(fast.c, slow.c, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(fast.features(x) @ fast.W + fast.c, fast.forward(x), rtol=1e-12, atol=1e-12)
+
     def test_linear_classifier_gradient(self):
         x, labels = _batch(4, seed=10)
         rng = np.random.default_rng(1)
