@@ -70,3 +70,38 @@ def load_digits_split(seed=0, test_size=500):
     order = np.random.default_rng(seed).permutation(len(y))
     test, train = order[:test_size], order[test_size:]
     return x[train], y[train], x[test], y[test]
+
+
+def split_validation(x, labels, size, seed=0):
+    """Hold out part of a training set as a validation set, for choosing hyper-parameters.
+
+    Parameters
+    ----------
+    x : ndarray, shape (N, ...)
+    labels : ndarray, shape (N,)
+    size : int
+        Number of validation examples, 1 <= size < N.
+    seed : int, default 0
+        Seed of the random permutation that picks them.
+
+    Returns
+    -------
+    x_fit, labels_fit : the N - size examples left for fitting, in their original order
+    x_val, labels_val : the size held-out examples
+
+    Examples
+    --------
+    >>> x_fit, y_fit, x_val, y_val = split_validation(np.zeros((10, 2)), np.arange(10), 3)
+    >>> x_fit.shape, x_val.shape, sorted(np.concatenate([y_fit, y_val]).tolist()) == list(range(10))
+    ((7, 2), (3, 2), True)
+    """
+    x, labels = np.asarray(x), np.asarray(labels)
+    if x.ndim < 1 or labels.shape != (len(x),):
+        raise ValueError(f"labels must have shape ({len(x)},) to match x, got {labels.shape}")
+    size = ck.integer(size, "size", minimum=1)
+    if size >= len(x):
+        raise ValueError(f"size must leave some examples for fitting: got {size} of {len(x)}")
+    seed = ck.integer(seed, "seed", minimum=0)
+    held = np.zeros(len(x), bool)
+    held[np.random.default_rng(seed).permutation(len(x))[:size]] = True
+    return x[~held], labels[~held], x[held], labels[held]

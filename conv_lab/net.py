@@ -129,6 +129,12 @@ class DigitNet:
         self.h = self.a2.reshape(len(x), -1)  # (N, C2*4*4)
         return self.h @ self.W + self.c  # (N, n_classes)
 
+    def features(self, x):
+        """What the read-out sees: ``h (N, C2*4*4)``, the flattened output of both convolutions and ReLUs."""
+        z1 = self.conv1.forward(np.asarray(x, dtype=self.dtype))  # (N, C1, 8, 8)
+        h = np.maximum(self.conv2.forward(np.maximum(z1, 0)), 0)  # (N, C2, 4, 4)
+        return h.reshape(len(h), -1)  # (N, C2*4*4)
+
     def backward(self, dlogits):
         """Gradients of every parameter from ``dlogits (N, n_classes)``; returns dx of the image.
 
@@ -241,6 +247,10 @@ def train(net, x, labels, epochs, lr, momentum=0.9, batch_size=32, seed=0, x_tes
     small (a few million multiply-adds), and handing such products to several
     threads costs more time than it saves, many times more on a busy machine.
     It also makes the run independent of the machine's core count.
+
+    A ``DigitNet`` with frozen convolutions gets its features (``net.features(x)``)
+    computed once, before the first epoch: they cannot change, and the
+    read-out is then all that each step computes.
     """
     from threadpoolctl import threadpool_limits  # installed with scikit-learn
 
@@ -251,11 +261,18 @@ def train(net, x, labels, epochs, lr, momentum=0.9, batch_size=32, seed=0, x_tes
 def _train(net, x, labels, epochs, lr, momentum, batch_size, seed, x_test, y_test):
     order_rng = np.random.default_rng(seed)
     history = {"batch_loss": [], "test_accuracy": []}
+    frozen = isinstance(net, DigitNet) and not net.train_convs
+    h_all = net.features(x) if frozen else None  # (N, C2*4*4): the frozen convolutions' output, once
     for _ in range(ck.integer(epochs, "epochs", 1)):
         perm = order_rng.permutation(len(x))
         for start in range(0, len(x), batch_size):
             batch = perm[start : start + batch_size]
-            loss, dlogits = softmax_cross_entropy(net.forward(x[batch]), labels[batch])
+            if frozen:  # the read-out of net.forward, on the stored features
+                net.h = h_all[batch]
+                logits = net.h @ net.W + net.c  # (batch, n_classes)
+            else:
+                logits = net.forward(x[batch])
+            loss, dlogits = softmax_cross_entropy(logits, labels[batch])
             net.backward(dlogits)
             net.step(lr, momentum)
             history["batch_loss"].append(loss)

@@ -41,7 +41,7 @@ def my_two_conv_backward(x, w1, w2, dy, stride, padding):
 #    function shown filled the gap with zeros, so a1's last a rows got zero gradient. But a = (H + 2p - K) mod s
 #    counts rows of the *padded* a1 below the last window, and only max(0, a - p) of them are rows of a1; the
 #    others are padding. So windows can read some of a1's last a rows (DigitNet's layer 2: a = p = 1, and row 7
-#    is read). Pad the bottom/right by K-1-p+a instead, each axis with its own a.
+#    is read). Pad the bottom/right by a more instead, each axis with its own a.
 
 
 def net_gradients_fixed(x, w1, b1, w2, b2, dy, stride, padding):
@@ -67,5 +67,6 @@ def net_gradients_fixed(x, w1, b1, w2, b2, dy, stride, padding):
     return dw1, db1, dw2, db2
 
 
-# conv1: 16*1*3*3 + 16 = 160; conv2: 32*16*3*3 + 32 = 4640; read-out: (32*4*4)*10 + 10 = 5130
-PARAMETER_COUNTS = (160 + 4640 + 5130, 5130)
+# 4. The variant: conv1 8*1*3*3 + 8 = 80; conv2 (stride 1, padding 0) 16*8*3*3 + 16 = 1168, output 6x6
+#    (OH = (8 + 0 - 3) / 1 + 1); read-out (16*6*6)*10 + 10 = 5770. The frozen control trains the read-out only.
+PARAMETER_COUNTS = (80 + 1168 + 5770, 5770)

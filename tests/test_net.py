@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import conv_lab as cl
-from conv_lab.data import load_digits_split
+from conv_lab.data import load_digits_split, split_validation
 from conv_lab.net import DigitNet, LinearClassifier, evaluate, softmax_cross_entropy, train
 
 
@@ -136,6 +136,24 @@ class TestRoutesAndDtypes:
         assert np.array_equal(net.conv1.weight, w1) and np.array_equal(net.conv2.weight, w2)
         assert not np.array_equal(net.W, W)
 
+    def test_frozen_training_on_stored_features_matches_a_plain_loop(self):
+        """train() computes a frozen net's features once; the same steps through net.forward give the same net."""
+        rng = np.random.default_rng(5)
+        x, labels = rng.standard_normal((40, 1, 8, 8)), rng.integers(0, 10, 40)
+        fast = DigitNet(rng=1, channels=(4, 8), train_convs=False)
+        train(fast, x, labels, epochs=2, lr=0.05, batch_size=16, seed=3)
+        slow = DigitNet(rng=1, channels=(4, 8), train_convs=False)
+        order = np.random.default_rng(3)
+        for _ in range(2):
+            perm = order.permutation(len(x))
+            for start in range(0, len(x), 16):
+                batch = perm[start : start + 16]
+                slow.backward(softmax_cross_entropy(slow.forward(x[batch]), labels[batch])[1])
+                slow.step(0.05, 0.9)
+        np.testing.assert_allclose(fast.W, slow.W, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(fast.c, slow.c, rtol=1e-12, atol=1e-14)
+        np.testing.assert_allclose(fast.features(x) @ fast.W + fast.c, fast.forward(x), rtol=1e-12, atol=1e-12)
+
     def test_linear_classifier_gradient(self):
         x, labels = _batch(4, seed=10)
         rng = np.random.default_rng(1)
@@ -175,3 +193,41 @@ class TestDigits:
     def test_rejects_bad_arguments(self, bad, error):
         with pytest.raises(error):
             load_digits_split(**bad)
+
+
+class TestSplitValidation:
+    def test_disjoint_and_complete(self):
+        x_train, y_train, _, _ = load_digits_split(seed=0)
+        ids = np.arange(len(y_train))  # stand-in labels that name each example
+        x_fit, id_fit, x_val, id_val = split_validation(x_train, ids, 300, seed=0)
+        assert len(id_val) == 300 and len(id_fit) == len(ids) - 300
+        assert np.array_equal(np.sort(np.concatenate([id_fit, id_val])), ids)  # every example once
+        assert np.array_equal(x_fit, x_train[id_fit]) and np.array_equal(x_val, x_train[id_val])
+        assert np.all(np.diff(id_fit) > 0)  # the fitting part keeps its order
+
+    def test_seeded(self):
+        ids = np.arange(50)
+        assert np.array_equal(split_validation(ids, ids, 10, seed=4)[3], split_validation(ids, ids, 10, seed=4)[3])
+        assert not np.array_equal(split_validation(ids, ids, 10, seed=4)[3], split_validation(ids, ids, 10, seed=5)[3])
+
+    def test_does_not_modify_inputs(self):
+        x, labels = np.arange(12.0).reshape(6, 2), np.arange(6)
+        split_validation(x, labels, 2)
+        assert np.array_equal(x, np.arange(12.0).reshape(6, 2)) and np.array_equal(labels, np.arange(6))
+
+    @pytest.mark.parametrize(
+        "kwargs, error, match",
+        [
+            (dict(size=0), ValueError, "size"),
+            (dict(size=6), ValueError, "size must leave"),
+            (dict(size=2.5), TypeError, "size"),
+            (dict(size=2, seed=-1), ValueError, "seed"),
+        ],
+    )
+    def test_bad_arguments(self, kwargs, error, match):
+        with pytest.raises(error, match=match):
+            split_validation(np.zeros((6, 2)), np.arange(6), **kwargs)
+
+    def test_labels_must_match(self):
+        with pytest.raises(ValueError, match="labels must have shape"):
+            split_validation(np.zeros((6, 2)), np.arange(5), 2)

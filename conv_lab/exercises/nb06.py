@@ -31,6 +31,31 @@ def _triple(got, names):
     return None
 
 
+def _float32_hint(got, expected, names):
+    """A hint for answers in a low-precision float dtype (float32, float16), else None.
+
+    The checker's tolerance is float64's, so such answers are never blamed on the formula: either every array
+    agrees to float32 precision (the formula is right), or the hint names the arrays that disagree beyond it.
+    """
+    low = [np.asarray(g).dtype for g in got if np.asarray(g).dtype.kind == "f" and np.asarray(g).dtype.itemsize < 8]
+    if not low or any(np.shape(g) != e.shape for g, e in zip(got, expected)):
+        return None
+    off = [
+        name
+        for name, g, e in zip(names, got, expected)
+        if not np.all(np.abs(np.asarray(g, np.float64) - e) <= 1e-4 * max(1.0, float(np.abs(e).max(initial=0.0))))
+    ]
+    if not off:
+        return (
+            f"your values agree with the expected ones to {low[0].name} precision, so the formula is right: "
+            "compute in float64 (the dtype of the inputs) to pass"
+        )
+    return (
+        f"compute in float64 (the dtype of the inputs): in {low[0].name} the checker can't tell rounding from a "
+        f"wrong formula. Even allowing for {low[0].name} rounding, {', '.join(off)} disagree(s) with the expected"
+    )
+
+
 def _shape_hint(got, expected, names):
     for name, g, e in zip(names, got, expected):
         if np.shape(g) != e.shape:
@@ -69,7 +94,7 @@ def check_readout_backward(fn):
     def diagnose(case, got, expected):
         h, V, dlogits = case["h"], case["V"], case["dlogits"]
         HW = h.shape[2] * h.shape[3]
-        hint = _triple(got, names)
+        hint = _triple(got, names) or _float32_hint(got, expected, names)
         if hint:
             return hint
         dV, dc, dh = got
@@ -131,7 +156,7 @@ def _two_conv_variant(x, w1, w2, dy, stride, padding, mask="z1", layer2_input="a
     z1 = conv2d(x, w1, padding=1)
     a1 = np.maximum(z1, 0)
     da1, dw2, _ = conv2d_backward(dy, a1 if layer2_input == "a1" else z1, w2, stride=stride, padding=padding)
-    dz1 = {"z1": da1 * (z1 > 0), "none": da1, "gradient": np.maximum(da1, 0)}[mask]
+    dz1 = {"z1": da1 * (z1 > 0), "none": da1, "gradient": np.maximum(da1, 0), "a1": da1 * a1}[mask]
     dx, dw1, _ = conv2d_backward(dz1, x, w1, padding=1)
     if dx_from == "da1":  # layer 1's dx from the gradient before ReLU's backward
         dx = conv2d_backward(da1, x, w1, padding=1)[0]
@@ -165,9 +190,31 @@ def _short_by_leftover(case, exc, col2im=True):
         f"da1 came out {short[2]}x{short[3]} but a1 is {H1}x{W1}: it is short by layer 2's leftover, the "
         f"a = (H + 2p - K) mod s rows of the padded a1 below its last window ({a_h} here) and columns right of it "
         f"({a_w} here). "
-        "On the rot180 route pad the zero-inserted dy by K-1-p on top/left but K-1-p+a on bottom/right"
-        + ("; col2im with a1.shape gives the full shape directly" if col2im else "")
+        "Those lines are padding only in part: windows can read some of them, so they need their own gradient"
+        + (
+            "; col2im with a1.shape gives the full shape directly"
+            if col2im
+            else "; pad the zero-inserted dy more, at the bottom/right only, until da1 has a1's shape"
+        )
     )
+
+
+def _layer1_padding_hint(case, exc):
+    """A hint if the error message shows layer 1's window count at layer 2's padding, else None."""
+    x, w1, p = case["x"], case["w1"], case["padding"]
+    if p == 1:
+        return None
+    N, _, H, W = x.shape
+    wrong = N * output_size(H, w1.shape[2], 1, p) * output_size(W, w1.shape[3], 1, p)  # im2col rows at padding p
+    right = N * H * W  # layer 1 keeps the size: stride 1, padding 1, 3-row kernels
+    numbers = {int(n) for n in re.findall(r"\d+", str(exc))}
+    if wrong != right and {wrong, right} <= numbers:
+        return (
+            f"layer 1 has its own padding, 1: its im2col/col2im got layer 2's padding ({p}), so its windows "
+            f"({wrong} rows) do not match the {right} positions of dz1. Layer 2's stride and padding belong to "
+            "layer 2's step only"
+        )
+    return None
 
 
 def check_two_conv_backward(fn):
@@ -180,7 +227,7 @@ def check_two_conv_backward(fn):
     names = ("dx", "dw1", "dw2")
 
     def diagnose(case, got, expected):
-        hint = _triple(got, names)
+        hint = _triple(got, names) or _float32_hint(got, expected, names)
         if hint:
             return hint
         hint = _shape_hint(got, expected, names)
@@ -206,6 +253,11 @@ def check_two_conv_backward(fn):
                 return "the gradient that reaches z1 must pass ReLU's backward: multiply da1 by (z1 > 0)"
             if _matches(dw1, variant(mask="gradient")[1]):
                 return "ReLU's backward masks by the sign of the forward value z1, not of the gradient da1"
+            if _matches(dw1, variant(mask="a1")[1]):
+                return (
+                    "you multiplied da1 by a1 itself: ReLU's slope is 1 where z1 > 0 and 0 elsewhere, "
+                    "so multiply by the 0/1 mask (z1 > 0), not by the activation's value"
+                )
             no_biases = dict(b1=np.zeros(len(case["w1"])), b2=np.zeros(len(case["w2"])))
             for (rows, cols, mask), rot180_variant in _net_variants(**case, **no_biases):
                 if mask == "z1" and (rows, cols) != ("right", "right") and _matches(dw1, rot180_variant[0]):
@@ -228,6 +280,9 @@ def check_two_conv_backward(fn):
         short_hint = _short_by_leftover(case, exc)
         if short_hint:
             return short_hint
+        layer1_hint = _layer1_padding_hint(case, exc)
+        if layer1_hint:
+            return layer1_hint
         if case["stride"] > 1 and isinstance(exc, ValueError) and ("broadcast" in str(exc) or "shape" in str(exc)):
             return (
                 "at stride > 1 the gradient flowing into layer 1 must still have a1's full shape: col2im with "
@@ -388,8 +443,9 @@ def _ignored_hint(case, axes, still=True):
         f"da1 {still}ignores layer 2's leftover on the {' and '.join(name for name, *_ in axes)}. Padded by K-1-p "
         f"on every side, the rot180 route comes out short of a1 by the leftover a ({' and '.join(short)} here), "
         "and np.pad fills the gap with zeros. But a = (H + 2p - K) mod s counts lines of the padded a1 below "
-        f"(right of) the last window, and only max(0, a - p) of them are lines of a1{here}. Pad the zero-inserted "
-        "dy by K-1-p on top/left and by K-1-p+a on bottom/right, with each axis's own a: then da1 has a1's shape"
+        f"(right of) the last window, and only max(0, a - p) of them are lines of a1{here}. The zeros are the "
+        "mistake: the rot180 route itself must produce those lines, so its padding of the zero-inserted dy has to "
+        "change on the side where the lines are missing, each axis with its own a"
     )
 
 
@@ -409,8 +465,7 @@ def _net_hint(case, rows, cols, mask, still=True):
         names = " and ".join(name for name, *_ in by_kind["top"])
         hints.append(
             f"the extra a {names} of padding go at the bottom/right of the zero-inserted dy, not at the top/left: "
-            "the leftover lies below (right of) the last window, so the top/left pad stays K-1-p and the "
-            "bottom/right pad is K-1-p+a"
+            "the leftover lies below (right of) the last window, so the top/left pad stays as it was"
         )
     if "unpadded" in by_kind:
         parts = []
@@ -436,7 +491,7 @@ def check_net_gradients(fn):
     names = ("dw1", "db1", "dw2", "db2")
 
     def diagnose(case, got, expected):
-        hint = _triple(got, names)
+        hint = _triple(got, names) or _float32_hint(got, expected, names)
         if hint:
             return hint
         hint = _shape_hint(got, expected, names)
@@ -448,9 +503,9 @@ def check_net_gradients(fn):
         if not _matches(got[2:], expected[2:]):
             return "dw2 and db2 were right in the function shown: keep those lines as they were"
         return (
-            "only layer 2's da1 needs to change: pad the zero-inserted dy by K-1-p on top/left and by K-1-p+a on "
-            "bottom/right, with a = (H + 2p - K) mod s on the rows and (W + 2p - KW) mod s on the columns "
-            "(H and W of a1); then da1 has a1's shape, and the ReLU mask z1 > 0 and the rest stay as they were"
+            "only layer 2's da1 needs to change: its rot180 route must give a1's full shape by itself, the lines "
+            "below (right of) layer 2's last window included, with the leftover a = (H + 2p - K) mod s of each "
+            "axis (H and W of a1); the ReLU mask z1 > 0 and the rest stay as they were"
         )
 
     def diagnose_error(case, exc):
@@ -467,8 +522,8 @@ def check_net_gradients(fn):
                 )
             return (
                 "np.pad got a negative width: da1 came out larger than a1, so the rot180 route padded too much. "
-                "Its pads are K-1-p on top/left and K-1-p+a on bottom/right only, with a = (H + 2p - K) mod s on "
-                "the rows and (W + 2p - KW) mod s on the columns; then da1 has a1's shape and needs no np.pad"
+                "The top/left pad stays K-1-p; only the bottom/right one grows, by the leftover a of that axis "
+                "alone; then da1 has a1's shape and needs no np.pad"
             )
         return None
 
@@ -483,19 +538,20 @@ def check_net_gradients(fn):
     )
 
 
-# --- 4. predict, then check: how many numbers does each network train? ----------------------------
+# --- 4. predict, then check: how many numbers does a variant of the network train? -----------------
 
 
-def _counts(C1=16, C2=32, classes=10, biases=True, readout_inputs=None):
+def _counts(C1=8, C2=16, classes=10, biases=True, side=6, C_in_conv2=None):
+    """(total, read-out) of Conv2d(1, C1, 3, padding=1) -> Conv2d(C1, C2, 3) -> read-out of C2*side*side inputs."""
+    C_in = C1 if C_in_conv2 is None else C_in_conv2
     conv1 = C1 * 1 * 3 * 3 + (C1 if biases else 0)
-    conv2 = C2 * C1 * 3 * 3 + (C2 if biases else 0)
-    D = C2 * 4 * 4 if readout_inputs is None else readout_inputs
-    readout = D * classes + (classes if biases else 0)
+    conv2 = C2 * C_in * 3 * 3 + (C2 if biases else 0)
+    readout = C2 * side * side * classes + (classes if biases else 0)
     return conv1 + conv2 + readout, readout
 
 
 def check_parameter_counts(total, frozen_trained):
-    """Check predictions for ``DigitNet()``: its number of parameters, and how many the frozen control trains."""
+    """Check predictions for the variant of exercise 4: 8 and 16 filters, layer 2 at stride 1 and padding 0."""
     title = "parameter counts"
     if total is Ellipsis or frozen_trained is Ellipsis or total is None or frozen_trained is None:
         print(colored(f"{title}: not answered yet.", "yellow") + " Replace each ... with a whole number.")
@@ -516,11 +572,19 @@ def check_parameter_counts(total, frozen_trained):
             return "the total is right; the frozen control trains the read-out's W and c"
         if (t, f) == _counts(biases=False):
             return "count the biases too: one per filter in each conv layer, one per class in the read-out"
-        if t == _counts(readout_inputs=32 * 8 * 8)[0]:
-            return "layer 2 has stride 2 and padding 1: its output is 4x4, not 8x8, so the read-out sees 32*4*4 numbers"
-        if t == 16 * 9 + 16 + 32 * 9 + 32 + expected[1]:
-            return "each of layer 2's 32 filters spans all 16 channels of layer 1: 16*3*3 weights per filter"
-        return "weights of a conv layer: F*C*KH*KW, plus F biases; the read-out: (inputs x 10) weights plus 10 biases"
+        if t == _counts(side=4)[0] or f == _counts(side=4)[1]:
+            return (
+                "this layer 2 has stride 1 and padding 0, unlike DigitNet's: its output is not 4x4. "
+                "Work out OH = (H + 2p - K) / s + 1 for its 8x8 input"
+            )
+        if t == _counts(side=8)[0] or f == _counts(side=8)[1]:
+            return "layer 2 has no padding: a 3x3 kernel on an 8x8 input gives 6x6, not 8x8"
+        if t == _counts(C_in_conv2=1)[0]:
+            return "each of layer 2's 16 filters spans all 8 channels of layer 1: 8*3*3 weights per filter"
+        return (
+            "weights of a conv layer: F*C*KH*KW, plus F biases; the read-out: (inputs x 10) weights plus 10 biases, "
+            "with inputs = channels x height x width of layer 2's output"
+        )
 
     _check_value(title, (total, frozen_trained), expected, diagnose, compare=lambda g, e: _same_ints(g, e))
 

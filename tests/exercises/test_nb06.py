@@ -2,6 +2,7 @@
 
 import ast
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -127,7 +128,9 @@ def test_readout_detects_mutation_and_tuple_shape(capsys):
 # --- 2. the two-layer backward --------------------------------------------------------------------
 
 
-def two_conv(mask="z1", layer2_input="a1", dx_kernel="w1", route="columns", transpose_dy=True, dx_from="dz1"):
+def two_conv(
+    mask="z1", layer2_input="a1", dx_kernel="w1", route="columns", transpose_dy=True, dx_from="dz1", layer1_padding=1
+):
     """A student's two-layer backward from im2col/col2im (or the rot180 route without the leftover)."""
 
     def layer_backward(dy, x, w, stride, padding):
@@ -167,8 +170,9 @@ def two_conv(mask="z1", layer2_input="a1", dx_kernel="w1", route="columns", tran
             _, dw2 = layer_backward(dy, a1, w2, stride, padding)
         else:
             da1, dw2 = layer_backward(dy, a1 if layer2_input == "a1" else z1, w2, stride, padding)
-        dz1 = {"z1": da1 * (z1 > 0), "none": da1, "gradient": np.maximum(da1, 0)}[mask]
-        dx, dw1 = layer_backward(dz1, x, w1, 1, 1)
+        dz1 = {"z1": da1 * (z1 > 0), "none": da1, "gradient": np.maximum(da1, 0), "a1": da1 * a1}[mask]
+        p1 = padding if layer1_padding == "layer 2's" else 1  # layer 2's padding used in layer 1 by mistake
+        dx, dw1 = layer_backward(dz1, x, w1, 1, p1)
         if dx_from == "da1":  # the ReLU mask left out of layer 1's dx
             dx = layer_backward(da1, x, w1, 1, 1)[0]
         if dx_kernel == "flipped":
@@ -188,7 +192,12 @@ def two_conv(mask="z1", layer2_input="a1", dx_kernel="w1", route="columns", tran
         (dict(layer2_input="z1"), "not z1"),
         (dict(dx_kernel="flipped"), "dx = col2im(dz1_mat @ w1_mat"),
         (dict(route="rot180"), "da1 came out 7x7 but a1 is 8x8: it is short by layer 2's leftover"),
-        (dict(route="rot180"), "K-1-p+a on bottom/right"),
+        (dict(route="rot180"), "windows can read some of them, so they need their own gradient"),
+        (dict(mask="a1"), "multiply by the 0/1 mask (z1 > 0), not by the activation's value"),
+        (
+            dict(layer1_padding="layer 2's"),
+            "layer 1 has its own padding, 1: its im2col/col2im got layer 2's padding (0)",
+        ),
         (dict(route="rot180 without zero insertion"), "leftover rows included"),
         (dict(transpose_dy=False), "move F last first"),
         (dict(route="rot180, zero-filled"), "da1 ignores layer 2's leftover on the rows and columns"),
@@ -499,29 +508,31 @@ def test_net_cases_have_exact_zeros_in_z1():
 
 
 def test_parameter_counts_truth_is_the_network():
-    """The expected counts are those of the notebook's network, counted from its arrays."""
-    from conv_lab.net import DigitNet
-
-    net = DigitNet()
-    total = sum(net.get(k).size for k in net.parameters())
-    frozen = DigitNet(train_convs=False)
-    assert SOL.PARAMETER_COUNTS == (total, sum(frozen.get(k).size for k in frozen.parameters()))
+    """The expected counts are those of exercise 4's variant, counted from the arrays of its layers."""
+    conv1 = cl.Conv2d(1, 8, 3, padding=1, rng=0)
+    conv2 = cl.Conv2d(8, 16, 3, rng=0)
+    h = conv2.forward(conv1.forward(np.zeros((1, 1, 8, 8))))  # (1, 16, 6, 6)
+    readout = h.size * 10 + 10  # W (inputs, 10) and c (10,)
+    total = conv1.weight.size + conv1.bias.size + conv2.weight.size + conv2.bias.size + readout
+    assert SOL.PARAMETER_COUNTS == (total, readout) == nb06._counts()
 
 
 @pytest.mark.parametrize(
     "answer, text",
     [
         (SOL.PARAMETER_COUNTS, "correct"),
-        ((9930, 9930), "only the read-out"),
-        ((5130, 9930), "the two numbers are swapped"),
-        ((9872, 5120), "count the biases"),
-        ((160 + 4640 + 32 * 64 * 10 + 10, 20490), "not 8x8"),
-        ((16 * 9 + 16 + 32 * 9 + 32 + 5130, 5130), "spans all 16 channels"),
+        ((7018, 7018), "only the read-out"),
+        ((7018, 1000), "the frozen control trains the read-out's W and c"),
+        ((5770, 7018), "the two numbers are swapped"),
+        ((72 + 1152 + 5760, 5760), "count the biases"),
+        ((80 + 1168 + 2570, 2570), "its output is not 4x4"),
+        ((80 + 1168 + 10250, 10250), "gives 6x6, not 8x8"),
+        ((80 + 160 + 5770, 5770), "spans all 8 channels"),
         (("many", 3), "two whole numbers"),
-        (("9930", "5130"), "not strings"),
+        (("7018", "5770"), "not strings"),
         ((str(SOL.PARAMETER_COUNTS[0]), SOL.PARAMETER_COUNTS[1]), "not strings"),
         ((True, SOL.PARAMETER_COUNTS[1]), "two whole numbers"),
-        ((float("nan"), 5130), "two whole numbers"),
+        ((float("nan"), 5770), "two whole numbers"),
         ((np.int32(SOL.PARAMETER_COUNTS[0]), np.int64(SOL.PARAMETER_COUNTS[1])), "correct"),
         ((float(SOL.PARAMETER_COUNTS[0]), SOL.PARAMETER_COUNTS[1]), "correct"),
         ((1.5, 2), "two whole numbers"),
@@ -533,3 +544,61 @@ def test_parameter_counts_hints(answer, text, capsys):
     ex.check_parameter_counts(*answer)
     out = capsys.readouterr().out
     assert text in out, out
+
+
+def test_exercise_4_variant_is_not_in_the_notebooks_table():
+    """The variant's read-out inputs (16*6*6 = 576) appear nowhere in the notebook: the count needs layer 2's OH."""
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    for cell in nb["cells"]:
+        texts = ["".join(cell["source"])] + ["".join(o.get("text", "")) for o in cell.get("outputs", [])]
+        for text in texts:
+            assert "576" not in text and "5770" not in text and "7018" not in text, text[:300]
+
+
+# --- float32 answers: the formula is right, only the precision is low --------------------------------
+
+
+def _in_float32(fn):
+    def wrapped(*args, **kwargs):
+        return tuple(np.asarray(g, dtype=np.float32) for g in fn(*args, **kwargs))
+
+    return wrapped
+
+
+@pytest.mark.parametrize(
+    "checker, solution",
+    [
+        (ex.check_readout_backward, "my_readout_backward"),
+        (ex.check_two_conv_backward, "my_two_conv_backward"),
+        (ex.check_net_gradients, "net_gradients_fixed"),
+    ],
+)
+def test_a_float32_answer_is_told_its_formula_is_right(checker, solution, capsys):
+    ok, out = run(checker, _in_float32(getattr(SOL, solution)), capsys)
+    if ok:  # the checker accepted it at a float32 tolerance: also fair
+        return
+    assert "float32 precision" in out and "formula is right" in out and "compute in float64" in out
+
+
+def test_a_wrong_float32_answer_is_not_called_right(capsys):
+    ok, out = run(ex.check_readout_backward, _in_float32(readout(undivided_dh=True)), capsys)
+    assert not ok and "formula is right" not in out and "dh disagree" in out and "dV" not in out.split("hint:")[-1]
+
+
+def test_float32_hint_needs_every_answer_close():
+    e, names = (np.ones(3), np.arange(4.0)), ("da", "db")
+    assert "formula is right" in nb06._float32_hint((np.ones(3, np.float32), np.arange(4, dtype=np.float32)), e, names)
+    assert nb06._float32_hint((np.ones(3), np.arange(4.0) + 1e-6), e, names) is None  # float64: not this hint
+    hint = nb06._float32_hint((np.ones(3, np.float32), np.arange(4, dtype=np.float32) + 1), e, names)
+    assert "formula is right" not in hint and "db disagree" in hint and "da" not in hint.split("rounding,")[-1]
+
+
+def test_the_repair_of_exercise_3_is_not_on_screen():
+    """No cell (source or output) shows the rot180 route's bottom/right pad K-1-p+a that exercise 3 asks for."""
+    nb = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    pad = re.compile(r"K\s*-\s*1\s*-\s*p(adding)?\s*\+\s*a|d\(K\s*-\s*1\)\s*-\s*p\s*\+\s*a|K - 1 - p \+ a")
+    for cell in nb["cells"]:
+        texts = ["".join(cell["source"])]
+        texts += ["".join(o.get("text", "")) for o in cell.get("outputs", [])]
+        for text in texts:
+            assert not pad.search(text), text[:300]
