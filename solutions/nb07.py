@@ -2,7 +2,6 @@
 
 import numpy as np
 
-
 # 1. Warm-up: MobileNet's stride-2 block, C=128 -> F=256 channels on a 56x56 input, 3x3, padding 1.
 #    The depthwise layer's output: OH = (56 + 2 - 3) // 2 + 1 = 28, so both layers run at 28x28.
 #    weights: depthwise 128·9 = 1,152 + pointwise 256·128 = 32,768 -> 33,920

@@ -234,7 +234,7 @@ def check_grouped_product(fn):
         )
 
     def diagnose_error(case, exc):
-        cols, w, G = case["cols"], case["w"], case["groups"]
+        cols, w = case["cols"], case["w"]
         F, Cg, KH, KW = w.shape
         text = _text(exc)
         if isinstance(exc, ValueError) and ("matmul" in text or "not aligned" in text):
@@ -245,10 +245,16 @@ def check_grouped_product(fn):
                 f"columns g·{width} to (g+1)·{width} - 1 (C/G·KH·KW)"
             )
             if Cg in sizes and Cg != width:
-                return f"you took C/G = {Cg} columns per group, but each channel brings KH·KW = {KH * KW} of them: {run}"
+                return (
+                    f"you took C/G = {Cg} columns per group, but each channel brings KH·KW = {KH * KW} of them: {run}"
+                )
             if total in sizes and total != width:
-                return f"you used all {total} columns of cols for every filter; each group reads only its channels: {run}"
-            return f"the sizes of a matrix product disagree. Each filter has C/G = {Cg} channels of {KH}x{KW} taps: {run}"
+                return (
+                    f"you used all {total} columns of cols for every filter; each group reads only its channels: {run}"
+                )
+            return (
+                f"the sizes of a matrix product disagree. Each filter has C/G = {Cg} channels of {KH}x{KW} taps: {run}"
+            )
         return None
 
     _run(

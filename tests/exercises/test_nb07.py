@@ -59,7 +59,9 @@ def filters_sliced_by_channels(cols, w, b, groups):
     """Slices the filters by C/G as well: right only when F == C."""
     F, Cg, KH, KW = w.shape
     width = Cg * KH * KW
-    parts = [cols[:, g * width : (g + 1) * width] @ w[g * Cg : (g + 1) * Cg].reshape(-1, width).T for g in range(groups)]
+    parts = [
+        cols[:, g * width : (g + 1) * width] @ w[g * Cg : (g + 1) * Cg].reshape(-1, width).T for g in range(groups)
+    ]
     return np.concatenate(parts, axis=1)
 
 
@@ -72,7 +74,10 @@ def dense_product(cols, w, b, groups):
     "fn, hint",
     [
         (student_grouped(columns="strided"), "cols[:, g::G] takes every G-th column"),
-        (student_grouped(columns="by channels"), "you took C/G = 3 columns per group, but each channel brings KH·KW = 9 of them"),
+        (
+            student_grouped(columns="by channels"),
+            "you took C/G = 3 columns per group, but each channel brings KH·KW = 9 of them",
+        ),
         (dense_product, "you used all 36 columns of cols for every filter"),
         (student_grouped(order="interleaved"), "not interleaved"),
         (student_grouped(bias=False), "add the bias"),
