@@ -10,17 +10,32 @@ from ._common import FORWARD_ROUTINES
 from ._common import check_value as _check_value
 from ._common import exception_text as _text
 from ._common import is_whole as _is_whole
-from ._common import is_whole as _whole_number
 from ._common import matches as _matches
 from ._common import not_answered as _not_answered
 from ._common import run_checker as _run
-from ._common import same_ints as _same_ints
 
-# Exercise 2 is about the grouping, not the windows: the window copiers stay allowed.
-_GROUPED_FORBID = tuple(r for r in FORWARD_ROUTINES if r not in ("im2col", "sliding_windows"))
 # Exercise 3 asks for a length: everything that computes a forward pass or copies windows is off, so that
 # the answer is not found by trying lengths against the library's correlation.
 _FFT_FORBID = FORWARD_ROUTINES
+
+
+def _number(v):
+    """A 0-d array as the number it holds; anything else unchanged. Never raises."""
+    try:
+        return v[()] if isinstance(v, np.ndarray) and v.ndim == 0 else v
+    except Exception:  # noqa: BLE001
+        return v
+
+
+def _whole_number(v):
+    """:func:`is_whole`, also for a 0-d array."""
+    return _is_whole(_number(v))
+
+
+def _same_pair(got, expected):
+    """True when ``got`` is a pair of whole numbers (ints, floats like 3.0, numpy scalars, 0-d arrays) equal
+    to ``expected``."""
+    return _pair(got) == tuple(expected)
 
 
 def _pair(got):
@@ -29,9 +44,9 @@ def _pair(got):
         if isinstance(got, (str, bytes)):
             return None
         got = list(got)
-        if len(got) != 2 or not all(_is_whole(g) for g in got):
+        if len(got) != 2 or not all(_whole_number(g) for g in got):
             return None
-        return int(got[0]), int(got[1])
+        return int(_number(got[0])), int(_number(got[1]))
     except Exception:  # noqa: BLE001
         return None
 
@@ -72,6 +87,13 @@ def check_separable_counts(answer):
             return "answer with two whole numbers, (weights, multiply_adds), e.g. (1000, 2000000)"
         weights, macs = pair
         w_ok, m_ok = weights == expected[0], macs == expected[1]
+        if (weights, macs) == (expected[1], expected[0]):
+            return "the numbers are right, in the wrong order: the order is (weights, multiply_adds)"
+        if w_ok and macs == 2 * expected[1]:
+            return (
+                "that is the count in flops (a multiply-add is 2 flops): the exercise asks for multiply-adds, "
+                "one per product"
+            )
         if weights == F * C * K * K or macs == OH * OH * F * C * K * K:
             return f"that is a dense {K}x{K} layer's count; the block is a depthwise {K}x{K} layer, then a 1x1 layer"
         if weights == _separable_counts(**L, biases=True)[0]:
@@ -101,139 +123,142 @@ def check_separable_counts(answer):
             return "the multiply-adds are right; the weights are C·K·K (depthwise) + F·C (pointwise)"
         return "weights: C·K·K + F·C. Multiply-adds: OH·OW times that, with OH = (H + 2p - K) // s + 1"
 
-    _check_value(title, answer, expected, diagnose, compare=_same_ints)
+    _check_value(title, answer, expected, diagnose, compare=_same_pair)
 
 
-# --- 2. grouped convolution, written without conv2d -----------------------------------------------
+# --- 2. a grouped layer's product from the whole input's cols ------------------------------------
 
 
-def _grouped_cases():
-    """groups=1 first (a slicing mistake passes it), then groups with F/G != C/G, depthwise with a
-    channel multiplier, stride, dilation, non-square kernels."""
+def _grouped_layers():
+    """(x, case) pairs: the layer's input, and the checker's case built from it (cols of the whole x).
+
+    groups=1 first (a column-slicing mistake passes it), then F/G != C/G, depthwise layers with and without a
+    channel multiplier, stride, dilation, non-square kernels.
+    """
+    from ..columns import im2col
+
     rng = np.random.default_rng(707)
     specs = [  # x shape, w shape, groups, stride, padding, dilation
-        ((2, 3, 6, 6), (4, 3, 3, 3), 1, 1, 1, 1),
-        ((1, 4, 7, 7), (4, 2, 3, 3), 2, 1, 0, 1),
-        ((2, 6, 8, 7), (9, 2, 3, 2), 3, 2, 1, 1),  # F/G = 3, C/G = 2, non-square kernel
-        ((1, 5, 7, 6), (5, 1, 3, 3), 5, 1, 1, 1),  # depthwise
-        ((2, 3, 9, 9), (6, 1, 3, 3), 3, 2, 2, 2),  # depthwise with two filters per channel, dilation 2
-        ((2, 8, 10, 9), (4, 2, 2, 3), 4, 3, 1, 2),  # F/G = 1, stride 3, dilation 2
+        ((2, 3, 5, 5), (4, 3, 3, 3), 1, 1, 1, 1),
+        ((1, 4, 6, 6), (4, 2, 3, 3), 2, 1, 0, 1),
+        ((2, 6, 7, 6), (9, 2, 3, 2), 3, 2, 1, 1),  # F/G = 3, C/G = 2, non-square kernel
+        ((1, 5, 6, 6), (5, 1, 3, 3), 5, 1, 1, 1),  # depthwise
+        ((2, 3, 7, 7), (6, 1, 3, 3), 3, 2, 2, 2),  # depthwise with two filters per channel, dilation 2
+        ((2, 8, 8, 7), (4, 2, 2, 3), 4, 1, 1, 2),  # F/G = 1, dilation 2
     ]
-    cases = []
+    layers = []
     for xs, ws, g, s, p, d in specs:
         x = rng.integers(-3, 4, xs).astype(float)
         w = rng.integers(-3, 4, ws).astype(float)
         b = rng.integers(-3, 4, ws[0]).astype(float)
-        cases.append(dict(x=x, w=w, b=b, groups=g, stride=s, padding=p, dilation=d))
-    return cases
+        cols = im2col(x, ws[2:], s, p, d)  # (N*OH*OW, C*KH*KW)
+        layers.append((x, dict(cols=cols, w=w, b=b, groups=g), dict(stride=s, padding=p, dilation=d)))
+    return layers
 
 
-def _grouped_variant(x, w, b, groups, stride, padding, dilation, channels="block", order="block"):
-    """Grouped convolution by slices, with one step optionally wrong; None when it can't be computed.
+def _grouped_cases():
+    return [case for _, case, _ in _grouped_layers()]
 
-    channels: "block" (consecutive runs), "strided" (every G-th channel), "first" (group 0's channels
-    for every group); order: "block" (group after group)
-    or "interleaved" (the groups' filters interleaved); b None: no bias.
+
+def _grouped_variant(cols, w, b, groups, columns="block", order="block"):
+    """The grouped product, with one step optionally wrong; None when it cannot be computed.
+
+    columns: "block" (group g's C/G·KH·KW consecutive columns) or "strided" (every G-th column);
+    order: "block" (the groups' filters one group after the other) or "interleaved"; b None: no bias.
     """
     try:
-        C, F = x.shape[1], w.shape[0]
-        Cg, Fg = C // groups, F // groups
+        F = w.shape[0]
+        Fg = F // groups
+        width = cols.shape[1] // groups  # C/G·KH·KW columns per group
         parts = []
         for g in range(groups):
-            if channels == "block":
-                xg = x[:, g * Cg : (g + 1) * Cg]
-            elif channels == "strided":
-                xg = x[:, g::groups]
-            else:
-                xg = x[:, :Cg]
-            wg = w[g * Fg : (g + 1) * Fg]
-            if wg.shape[0] == 0:
-                return None
-            parts.append(conv2d(xg, wg, None, stride, padding, dilation, method="loops"))
-        if order == "block":
-            y = np.concatenate(parts, axis=1)
-        else:
-            y = np.stack(parts, axis=2).reshape(parts[0].shape[0], -1, *parts[0].shape[2:])
-        return y if b is None else y + b[None, :, None, None]
+            cg = cols[:, g * width : (g + 1) * width] if columns == "block" else cols[:, g::groups]
+            parts.append(cg @ w[g * Fg : (g + 1) * Fg].reshape(Fg, -1).T)  # (R, F/G)
+        y = np.concatenate(parts, axis=1) if order == "block" else np.stack(parts, axis=2).reshape(len(cols), F)
+        return y if b is None else y + b
     except Exception:  # noqa: BLE001
         return None
 
 
-def _grouped_reference(x, w, b, groups, stride, padding, dilation):
-    return _grouped_variant(x, w, b, groups, stride, padding, dilation)
+def _grouped_reference(cols, w, b, groups):
+    """The dense product with the block-diagonal weight: an independent route to the grouped product."""
+    from ..grouped import block_diagonal
+
+    F = w.shape[0]
+    return cols @ block_diagonal(w, groups).reshape(F, -1).T + b  # (N*OH*OW, F)
 
 
-def check_grouped_conv(fn):
-    """Check ``fn(x, w, b, groups, stride, padding, dilation) -> y (N, F, OH, OW)``, a grouped convolution.
+_GROUPED_FORBID = FORWARD_ROUTINES + ("col2im", "grouped.block_diagonal", "grouped.weight_matrices")
 
-    ``conv2d``, ``corr2d``, ``convolve2d``, the layer's forward and the textbook forward are unavailable;
-    ``im2col``, ``sliding_windows`` and ``pad2d`` may be used.
+
+def check_grouped_product(fn):
+    """Check ``fn(cols, w, b, groups) -> (N*OH*OW, F)``: a grouped layer's product from the whole input's cols.
+
+    ``cols`` is ``im2col(x, (KH, KW), stride, padding, dilation)`` of the whole ``x``, columns ordered
+    (c, kh, kw); ``w`` is ``(F, C/groups, KH, KW)``; ``b`` is ``(F,)``.
     """
 
     def diagnose(case, got, expected):
-        x, w, b, G, s, p, d = (case[k] for k in ("x", "w", "b", "groups", "stride", "padding", "dilation"))
-        C, F = x.shape[1], w.shape[0]
+        cols, w, G = case["cols"], case["w"], case["groups"]
+        F, Cg, KH, KW = w.shape
+        R = cols.shape[0]
         variant = lambda **kw: _grouped_variant(**{**case, **kw})  # noqa: E731
         shape = np.shape(got)
-        if len(shape) == 4 and shape[1] != F and shape[0] == x.shape[0]:
-            if shape[1] == C and C != F:
+        if shape == (F, R):
+            return f"transpose it: one row per output pixel ({R}), one column per filter ({F})"
+        if len(shape) == 2 and shape[0] == R and shape[1] != F:
+            C = Cg * G
+            if shape[1] == C:
                 return (
-                    f"y has {shape[1]} channels, C of them; it needs F = {F}, one per filter. The filters of "
-                    f"group g are w[g*F//G : (g+1)*F//G] (F/G = {F // G} of them): slice the filters by F/G, "
-                    f"the channels by C/G"
+                    f"the answer has C = {C} columns; it needs F = {F}, one per filter. The filters of group g are "
+                    f"w[g*F//G : (g+1)*F//G] (F/G = {F // G} of them): slice the filters by F/G, the channels by C/G"
                 )
-            return f"y must have F = {F} channels, one per filter; yours has {shape[1]}"
+            return f"the answer needs F = {F} columns, one per filter; yours has {shape[1]}"
         if shape != expected.shape:
-            KH, KW = w.shape[2:]
-            undilated = tuple(output_size(n, k, s, p) for n, k in zip(x.shape[2:], (KH, KW)))
-            if d > 1 and shape[2:] == undilated:
-                return (
-                    f"the output is {expected.shape[2:]}: the taps are dilation = {d} apart, so the kernel spans "
-                    f"d(K-1)+1 rows and columns. Pass dilation to im2col (or space the taps yourself)"
-                )
-            return f"y must have shape (N, F, OH, OW) = {expected.shape}"
-        if _matches(got, variant(channels="strided")):
+            return f"return a matrix of shape (N·OH·OW, F) = {expected.shape}, one row per row of cols"
+        if _matches(got, variant(columns="strided")):
             return (
-                "the groups are runs of consecutive channels: group g reads channels g*C//G to (g+1)*C//G - 1, "
-                "not every G-th channel (x[:, g::G])"
+                "cols[:, g::G] takes every G-th column. The columns are ordered (c, kh, kw): the KH·KW columns of "
+                "channel 0, then channel 1, ... So group g's channels are one run of (C/G)·KH·KW columns"
             )
-        if _matches(got, variant(channels="first")):
-            return "every group reads the same channels: group g must read x[:, g*C//G : (g+1)*C//G]"
         if _matches(got, variant(order="interleaved")):
             return (
-                "the right numbers in the wrong channels: group g's outputs are channels g*F//G to "
-                "(g+1)*F//G - 1, group after group (np.concatenate along axis 1), not interleaved"
+                "the right numbers in the wrong columns: group g's filters are columns g*F//G to (g+1)*F//G - 1, "
+                "group after group (np.concatenate along axis 1), not interleaved"
             )
         if _matches(got, variant(b=None)):
-            return "add the bias: b[f] to every pixel of output channel f"
-        if _matches(got, expected - b[None, :, None, None] + b[::-1][None, :, None, None]):
-            return "the bias is reversed: b[f] belongs to output channel f"
+            return "add the bias: b[f] to every row of column f"
         return (
-            "group g: correlate x[:, g*C//G:(g+1)*C//G] with w[g*F//G:(g+1)*F//G] (with the stride, padding and "
-            "dilation), then concatenate the groups' outputs along the channel axis and add b"
+            "group g: multiply its run of (C/G)·KH·KW columns of cols by w[g*F//G:(g+1)*F//G].reshape(F//G, -1).T, "
+            "then put the groups' results side by side and add b"
         )
 
     def diagnose_error(case, exc):
-        C, F, G = case["x"].shape[1], case["w"].shape[0], case["groups"]
+        cols, w = case["cols"], case["w"]
+        F, Cg, KH, KW = w.shape
         text = _text(exc)
-        if isinstance(exc, ValueError) and "broadcast" in text:
-            shapes = [tuple(int(n) for n in m.split(",") if n.strip()) for m in re.findall(r"\(([\d,\s]+)\)", text)]
-            if C != F and any(len(sh) == 4 and sh[1] == C for sh in shapes):
-                return (
-                    f"y has C = {C} channels where it needs F = {F}, one per filter, so the bias b (F,) does not "
-                    f"fit it. The filters of group g are w[g*F//G : (g+1)*F//G] (F/G = {F // G} of them): slice "
-                    f"the filters by F/G, the channels by C/G"
-                )
-            return None
         if isinstance(exc, ValueError) and ("matmul" in text or "not aligned" in text):
+            width, total = Cg * KH * KW, cols.shape[1]
+            sizes = {int(n) for n in re.findall(r"\d+", text)}
+            run = (
+                f"the columns of cols are ordered (c, kh, kw), so group g's channels are the {width} consecutive "
+                f"columns g·{width} to (g+1)·{width} - 1 (C/G·KH·KW)"
+            )
+            if Cg in sizes and Cg != width:
+                return (
+                    f"you took C/G = {Cg} columns per group, but each channel brings KH·KW = {KH * KW} of them: {run}"
+                )
+            if total in sizes and total != width:
+                return (
+                    f"you used all {total} columns of cols for every filter; each group reads only its channels: {run}"
+                )
             return (
-                "the sizes of a matrix product disagree. Each filter of a group has C/G channels: the windows of "
-                "group g hold C/G·KH·KW numbers, and w[g*F//G:(g+1)*F//G].reshape(F//G, -1) has as many columns"
+                f"the sizes of a matrix product disagree. Each filter has C/G = {Cg} channels of {KH}x{KW} taps: {run}"
             )
         return None
 
     _run(
-        "grouped convolution",
+        "grouped product",
         fn,
         _grouped_cases(),
         _grouped_reference,
@@ -331,7 +356,7 @@ def check_fft_length(fn):
         where = f"H = {H}, K = {K}, padding = {p}"
         if not _whole_number(got):
             return "return a whole number: the FFT's length along one axis, for an input of H rows and K taps"
-        L = int(got)
+        L = int(_number(got))
         if L > expected and L == H + 2 * p:
             return (
                 f"H + 2p holds the whole padded input and is exact, but it is not the shortest: for {where}, "
@@ -393,7 +418,7 @@ def check_fft_length(fn):
         return None
 
     def compare(got, expected):
-        return _whole_number(got) and int(got) == expected
+        return _whole_number(got) and int(_number(got)) == expected
 
     _run(
         "shortest FFT length",
@@ -432,7 +457,13 @@ def check_winograd_counts(answer):
             return "the numbers are right, in the wrong order: the order is (winograd, direct), Winograd's count first"
         if wino == direct and direct == expected[1]:
             return "the first number is Winograd's count: 16 multiplications per 2x2 tile, for every (filter, channel)"
+        unpadded = H - L["K"] + 1  # the output without padding: 5x5
         if direct != expected[1]:
+            if direct == unpadded * unpadded * 9 * C * F * N:
+                return (
+                    f"padding 1 keeps the size: the output is {OH}x{OH}, not {unpadded}x{unpadded} "
+                    f"(OH = H + 2p - K + 1)"
+                )
             if direct == OH * OH * 9:
                 return "direct: every output pixel costs 9 multiplications for every (filter, channel) pair"
             if direct == (H + 2 * L["padding"]) ** 2 * 9 * C * F:
@@ -455,14 +486,14 @@ def check_winograd_counts(answer):
             return f"a tile makes 2x2 outputs: count tiles over the {OH}x{OH} output, not over the padded input"
         return "tiles: ceil(OH/2) per side; 16 products per tile, for each of the C·F (channel, filter) pairs"
 
-    _check_value(title, answer, expected, diagnose, compare=_same_ints)
+    _check_value(title, answer, expected, diagnose, compare=_same_pair)
 
 
 __all__ = [
     "SEPARABLE_LAYER",
     "WINOGRAD_LAYER",
     "check_fft_length",
-    "check_grouped_conv",
+    "check_grouped_product",
     "check_separable_counts",
     "check_winograd_counts",
 ]

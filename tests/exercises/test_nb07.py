@@ -17,7 +17,7 @@ from tests.exercises.helpers import load, not_done, run
 @pytest.mark.parametrize(
     "checker, solution",
     [
-        (ex.check_grouped_conv, "my_grouped_conv"),
+        (ex.check_grouped_product, "my_grouped_product"),
         (ex.check_fft_length, "my_fft_length"),
     ],
 )
@@ -28,164 +28,125 @@ def test_reference_solution_passes_and_stub_is_reported(checker, solution, capsy
     assert not ok and "not implemented yet" in out
 
 
-# --- 2. grouped convolution ------------------------------------------------------------------------
+# --- 2. a grouped layer's product from the whole input's cols ---------------------------------------
 
 
-def student_grouped(channels="block", x_step="C", order="block", bias=True, dilation=True):
-    """A student's grouped convolution from im2col, with one step optionally wrong."""
+def student_grouped(columns="block", order="block", bias=True, transpose=False):
+    """A student's grouped product, with one step optionally wrong."""
 
-    def fn(x, w, b, groups, stride, padding, dilation_):
-        N, C = x.shape[:2]
+    def student(cols, w, b, groups):
         F, Cg, KH, KW = w.shape
         Fg = F // groups
-        d = dilation_ if dilation else 1
         parts = []
         for g in range(groups):
-            if channels == "strided":
-                xg = x[:, g::groups]
-            elif channels == "first":
-                xg = x[:, :Cg]
+            if columns == "strided":
+                cg = cols[:, g::groups]
+            elif columns == "by channels":  # C/G columns per group: forgets that a channel brings KH*KW columns
+                cg = cols[:, g * Cg : (g + 1) * Cg]
+            elif columns == "all":
+                cg = cols
             else:
-                step = Cg if x_step == "C" else Fg
-                xg = x[:, g * step : (g + 1) * step]
-            wg = w[g * Fg : (g + 1) * Fg]
-            cols = cl.im2col(xg, (KH, KW), stride, padding, d)  # (N*OH*OW, Cg*KH*KW)
-            OH = cl.output_size(x.shape[2], KH, stride, padding, d)
-            OW = cl.output_size(x.shape[3], KW, stride, padding, d)
-            parts.append((cols @ wg.reshape(Fg, -1).T).reshape(N, OH, OW, Fg).transpose(0, 3, 1, 2))
-        if order == "block":
-            y = np.concatenate(parts, axis=1)
-        else:
-            y = np.stack(parts, axis=2).reshape(N, F, *parts[0].shape[2:])
-        return y + b[None, :, None, None] if bias else y
-
-    def student(x, w, b, groups, stride, padding, dilation):
-        return fn(x, w, b, groups, stride, padding, dilation)
+                cg = cols[:, g * Cg * KH * KW : (g + 1) * Cg * KH * KW]
+            parts.append(cg @ w[g * Fg : (g + 1) * Fg].reshape(Fg, -1).T)
+        y = np.concatenate(parts, axis=1) if order == "block" else np.stack(parts, axis=2).reshape(len(cols), F)
+        y = y + b if bias else y
+        return y.T if transpose else y
 
     return student
 
 
-def filters_sliced_by_channels(x, w, b, groups, stride, padding, dilation):
+def filters_sliced_by_channels(cols, w, b, groups):
     """Slices the filters by C/G as well: right only when F == C."""
-    N, C = x.shape[:2]
     F, Cg, KH, KW = w.shape
-    parts = []
-    for g in range(groups):
-        wg = w[g * Cg : (g + 1) * Cg]
-        cols = cl.im2col(x[:, g * Cg : (g + 1) * Cg], (KH, KW), stride, padding, dilation)
-        OH = cl.output_size(x.shape[2], KH, stride, padding, dilation)
-        OW = cl.output_size(x.shape[3], KW, stride, padding, dilation)
-        parts.append((cols @ wg.reshape(len(wg), -1).T).reshape(N, OH, OW, len(wg)).transpose(0, 3, 1, 2))
-    y = np.concatenate(parts, axis=1)
-    return y + b[: y.shape[1], None, None] if y.shape[1] <= F else y
+    width = Cg * KH * KW
+    parts = [
+        cols[:, g * width : (g + 1) * width] @ w[g * Cg : (g + 1) * Cg].reshape(-1, width).T for g in range(groups)
+    ]
+    return np.concatenate(parts, axis=1)
 
 
-def filters_sliced_by_channels_then_bias(x, w, b, groups, stride, padding, dilation):
-    """Slices the filters by C/G and adds the bias as usual: numpy's broadcast error, which names no product."""
-    N, C = x.shape[:2]
-    F, Cg, KH, KW = w.shape
-    OH = cl.output_size(x.shape[2], KH, stride, padding, dilation)
-    OW = cl.output_size(x.shape[3], KW, stride, padding, dilation)
-    parts = []
-    for g in range(groups):
-        wg = w[g * Cg : (g + 1) * Cg]
-        cols = cl.im2col(x[:, g * Cg : (g + 1) * Cg], (KH, KW), stride, padding, dilation)
-        parts.append((cols @ wg.reshape(len(wg), -1).T).reshape(N, OH, OW, len(wg)).transpose(0, 3, 1, 2))
-    return np.concatenate(parts, axis=1) + b[None, :, None, None]
+def dense_product(cols, w, b, groups):
+    """Ignores the groups: the ordinary layer's product."""
+    return cols @ w.reshape(w.shape[0], -1).T + b
 
 
 @pytest.mark.parametrize(
     "fn, hint",
     [
+        (student_grouped(columns="strided"), "cols[:, g::G] takes every G-th column"),
         (
-            filters_sliced_by_channels_then_bias,
-            "y has C = 3 channels where it needs F = 4, one per filter, so the bias b (F,) does not fit it",
+            student_grouped(columns="by channels"),
+            "you took C/G = 3 columns per group, but each channel brings KH·KW = 9 of them",
         ),
-        (student_grouped(channels="strided"), "not every G-th channel"),
-        (student_grouped(channels="first"), "every group reads the same channels"),
+        (dense_product, "you used all 36 columns of cols for every filter"),
         (student_grouped(order="interleaved"), "not interleaved"),
         (student_grouped(bias=False), "add the bias"),
-        (student_grouped(dilation=False), "the taps are dilation = 2 apart"),
+        (student_grouped(transpose=True), "transpose it: one row per output pixel"),
         (filters_sliced_by_channels, "slice the filters by F/G"),
-        (student_grouped(x_step="F"), "the windows of group g hold C/G·KH·KW numbers"),
     ],
 )
 def test_grouped_hints(fn, hint, capsys):
-    ok, out = run(ex.check_grouped_conv, fn, capsys)
+    ok, out = run(ex.check_grouped_product, fn, capsys)
     assert not ok
     assert hint in out, out
 
 
-def test_grouped_slicing_mistakes_pass_at_groups_one(capsys):
-    """The cases start with groups=1, where a wrong channel slice is invisible; the hint comes later."""
-    for fn in (student_grouped(channels="strided"), student_grouped(channels="first"), student_grouped(x_step="F")):
-        out = run(ex.check_grouped_conv, fn, capsys)[1]
+def test_grouped_mistakes_pass_at_groups_one(capsys):
+    """The cases start with groups=1, where a wrong column slice is invisible; the hint comes later."""
+    for fn in (student_grouped(columns="strided"), student_grouped(order="interleaved"), dense_product):
+        out = run(ex.check_grouped_product, fn, capsys)[1]
         assert "case 1 of" not in out, out
 
 
 def test_grouped_cases_cover_the_hard_conditions():
     cases = nb07._grouped_cases()
     assert cases[0]["groups"] == 1
-    assert any(c["groups"] == c["x"].shape[1] == c["w"].shape[0] for c in cases)  # depthwise
-    assert any(c["groups"] == c["x"].shape[1] and c["w"].shape[0] > c["x"].shape[1] for c in cases)  # multiplier
-    assert any(c["w"].shape[0] // c["groups"] != c["x"].shape[1] // c["groups"] for c in cases)  # F/G != C/G
-    assert any(c["dilation"] > 1 and c["stride"] > 1 for c in cases)
+    C = [c["w"].shape[1] * c["groups"] for c in cases]
+    F = [c["w"].shape[0] for c in cases]
+    G = [c["groups"] for c in cases]
+    assert any(g == c == f for g, c, f in zip(G, C, F))  # depthwise
+    assert any(g == c and f > c for g, c, f in zip(G, C, F))  # depthwise with a channel multiplier
+    assert any(f // g != c // g for g, c, f in zip(G, C, F))  # F/G != C/G
     assert any(c["w"].shape[2] != c["w"].shape[3] for c in cases)
+    assert any(geo["dilation"] > 1 and geo["stride"] > 1 for _, _, geo in nb07._grouped_layers())
 
 
 def test_grouped_reference_is_the_loop_oracle():
-    """The checker's reference (conv2d on slices) equals plain loops over the grouped definition."""
-    for case in nb07._grouped_cases():
-        x, w, b, G, s, p, d = (case[k] for k in ("x", "w", "b", "groups", "stride", "padding", "dilation"))
+    """The checker's reference (cols times the block-diagonal weight) equals plain loops over the grouped
+    definition, with the output's channels moved last."""
+    for x, case, geo in nb07._grouped_layers():
+        w, b, G = case["w"], case["b"], case["groups"]
         C, F = x.shape[1], w.shape[0]
-        want = (
-            np.concatenate(
-                [
-                    oracle.conv_forward(
-                        x[:, g * (C // G) : (g + 1) * (C // G)],
-                        w[g * (F // G) : (g + 1) * (F // G)],
-                        None,
-                        (s, s),
-                        (p, p),
-                        (d, d),
-                    )
-                    for g in range(G)
-                ],
-                axis=1,
-            )
-            + b[None, :, None, None]
-        )
-        np.testing.assert_allclose(nb07._grouped_reference(**case), want)
+        s, p, d = geo["stride"], geo["padding"], geo["dilation"]
+        y = np.concatenate(
+            [
+                oracle.conv_forward(
+                    x[:, g * (C // G) : (g + 1) * (C // G)], w[g * (F // G) : (g + 1) * (F // G)], None,
+                    (s, s), (p, p), (d, d),
+                )
+                for g in range(G)
+            ],
+            axis=1,
+        ) + b[None, :, None, None]  # fmt: skip
+        np.testing.assert_allclose(nb07._grouped_reference(**case), y.transpose(0, 2, 3, 1).reshape(-1, F))
 
 
-@pytest.mark.parametrize(
-    "delegate, name",
-    [
-        (lambda x, w, b, groups, stride, padding, dilation: cl.conv2d(x, w, b, stride, padding, dilation), "conv2d"),
-        (
-            lambda x, w, b, groups, stride, padding, dilation: np.concatenate(
-                [
-                    cl.corr2d(x[0, 0], w[0, 0])[None, None],
-                ],
-                axis=1,
-            ),
-            "corr2d",
-        ),
-    ],
-)
-def test_grouped_rejects_delegation(delegate, name, capsys):
-    assert f"without {name}" in run(ex.check_grouped_conv, delegate, capsys)[1]
+def test_grouped_rejects_the_block_diagonal_weight(capsys):
+    def block(cols, w, b, groups):
+        return cols @ cl.grouped.block_diagonal(w, groups).reshape(w.shape[0], -1).T + b
+
+    assert "without grouped.block_diagonal" in run(ex.check_grouped_product, block, capsys)[1]
 
 
 def test_grouped_detects_mutation(capsys):
-    sol = load("nb07").my_grouped_conv
+    sol = load("nb07").my_grouped_product
 
-    def mutating(x, w, b, groups, stride, padding, dilation):
-        out = sol(x, w, b, groups, stride, padding, dilation)
+    def mutating(cols, w, b, groups):
+        out = sol(cols, w, b, groups)
         b[:] = 0
         return out
 
-    assert "changed its input b in place" in run(ex.check_grouped_conv, mutating, capsys)[1]
+    assert "changed its input b in place" in run(ex.check_grouped_product, mutating, capsys)[1]
 
 
 # --- 3. find the bug: FFT correlation ------------------------------------------------------------
@@ -309,9 +270,11 @@ def test_fft_length_hints(fn, hint, capsys):
     assert hint in out, out
 
 
-def test_fft_length_accepts_numpy_and_float_whole_numbers(capsys):
+def test_fft_length_accepts_numpy_scalars_0d_arrays_and_float_whole_numbers(capsys):
     assert run(ex.check_fft_length, lambda H, K, padding: np.int64(shortest(H, K, padding)), capsys)[0]
     assert run(ex.check_fft_length, lambda H, K, padding: float(shortest(H, K, padding)), capsys)[0]
+    assert run(ex.check_fft_length, lambda H, K, padding: np.array(shortest(H, K, padding)), capsys)[0]  # 0-d
+    assert run(ex.check_fft_length, lambda H, K, padding: np.float32(shortest(H, K, padding)), capsys)[0]
     assert not run(ex.check_fft_length, lambda H, K, padding: np.array([shortest(H, K, padding)]), capsys)[0]
     assert not run(ex.check_fft_length, lambda H, K, padding: True, capsys)[0]
 
@@ -342,7 +305,7 @@ def test_fft_length_rejects_a_search_against_the_library(capsys):
     ],
 )
 def test_checkers_never_raise(fn, capsys):
-    for checker in (ex.check_grouped_conv, ex.check_fft_length):
+    for checker in (ex.check_grouped_product, ex.check_fft_length):
         ok, out = run(checker, fn, capsys)
         assert not ok and out
 
@@ -380,6 +343,9 @@ def test_separable_counts(capsys):
         (weights, OH * OH * C * K * K + H * H * F * C)
     )
     assert "the weights are right" in answer((weights, macs + 1))
+    assert "in the wrong order: the order is (weights, multiply_adds)" in answer((macs, weights))
+    assert "that is the count in flops" in answer((weights, 2 * macs))
+    assert "correct" in answer((np.array(weights), np.int64(macs)))  # 0-d arrays and numpy scalars
     for odd in ("1, 2", None, [1], 7, (1.5, 2), object(), (True, False)):
         assert answer(odd)  # a message, never a traceback
 
@@ -409,6 +375,8 @@ def test_winograd_counts(capsys):
     assert "in the wrong order: the order is (winograd, direct)" in answer((direct, truth[0]))
     assert "every output pixel costs 9" in answer((truth[0], OH * OH * 9))
     assert "count outputs, not padded inputs" in answer((truth[0], (H + 2) ** 2 * 9 * C * F))
+    assert "padding 1 keeps the size: the output is 7x7, not 5x5" in answer((truth[0], 5 * 5 * 9 * C * F))
+    assert "correct" in answer((np.array(truth[0]), float(truth[1])))
     for odd in ("1, 2", None, [1], 7, (1.5, 2), object()):
         assert answer(odd)  # a message, never a traceback
 
@@ -427,16 +395,3 @@ def test_the_notebook_states_the_checkers_layers():
         f"{L['H']}×{L['H']} input with $C = {L['C']}$ channels, $F = {L['F']}$ filters of {L['K']}×{L['K']}, "
         f"padding {L['padding']}, one image" in text
     )
-
-
-def test_the_notebook_names_every_routine_its_checkers_switch_off():
-    """Exercises 2 and 3 list what is off-limits; the lists are the checkers' forbid lists."""
-    path = Path(__file__).resolve().parents[2] / "notebooks" / "07_algorithms.ipynb"
-    cells = ["".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"]]
-    texts = {
-        nb07._GROUPED_FORBID: next(c for c in cells if c.startswith("**2. A grouped convolution.**")),
-        nb07._FFT_FORBID: next(c for c in cells if "my_fft_length(H, K, padding)" in c and "switched off" in c),
-    }
-    for forbid, text in texts.items():
-        for name in forbid:
-            assert f"{name}`" in text, (name, text)
