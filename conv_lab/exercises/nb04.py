@@ -81,9 +81,6 @@ def check_corr1d_backward(fn):
 
     def diagnose(case, got, expected):
         dy, x, w, s, d = case["dy"], case["x"], case["w"], case["stride"], case["dilation"]
-        low = _float32_hint(got, expected)
-        if low:
-            return low
         pair = _arrays(got, 2)
         if pair is None:
             return "return two arrays: (dx, dw)"
@@ -303,35 +300,12 @@ def _dilation_hint(d):
     )
 
 
-def _float32_hint(got, expected):
-    """A hint when a float32 (or float16) answer agrees with the float64 one to its own precision, else None.
-
-    The cases hold standard-normal numbers, so a float32 answer differs from the float64 one in about the
-    7th digit. That is not a mistake in the formula: the hint says so instead of blaming it. Never raises.
-    """
-    try:
-        parts = list(got) if isinstance(got, (tuple, list)) else [got]
-        wants = list(expected) if isinstance(expected, (tuple, list)) else [expected]
-        low = [np.asarray(g).dtype in (np.float32, np.float16) for g in parts]
-        if len(parts) != len(wants) or not any(low):
-            return None
-        for g, e in zip(parts, wants):
-            tol = 1e-3 if np.asarray(g).dtype == np.float16 else 1e-5
-            g = np.asarray(g, dtype=np.float64)
-            e = np.asarray(e, dtype=np.float64)
-            scale = float(np.max(np.abs(e))) if e.size else 0.0
-            if g.shape != e.shape or not np.allclose(g, e, rtol=tol, atol=tol * scale):
-                return None
-        return (
-            "your values agree with the expected ones to float32 precision, so the formula is right: compute in "
-            "float64 (np.zeros's default dtype), as every gradient here is checked"
-        )
-    except Exception:  # noqa: BLE001
-        return None
-
-
 def _tolerance(got):
-    """The relative tolerance for matching a wrong answer with a mistake: float32's when the answer is float32."""
+    """The relative tolerance for matching a wrong answer with a mistake: float32's when the answer is float32.
+
+    Whether a float32 answer is right is decided once, in run_checker (at float32's tolerance; values that agree
+    only to float32 precision are told to compute in float64): a hint here only names a mistake.
+    """
     try:
         kinds = [np.asarray(g).dtype for g in (got if isinstance(got, (tuple, list)) else [got])]
     except Exception:  # noqa: BLE001
@@ -350,9 +324,6 @@ def _like(got, candidate, rtol):
 
 def _diagnose_dx(case, got, expected):
     dy, w, x_shape, s, p, d = (case[k] for k in ("dy", "w", "x_shape", "stride", "padding", "dilation"))
-    low = _float32_hint(got, expected)
-    if low:
-        return low
     try:
         dx = np.asarray(got, dtype=float)
     except Exception:  # noqa: BLE001
@@ -456,9 +427,6 @@ def check_dw_correlation(fn):
     def diagnose(case, got, expected):
         dy, x, s, p = (case[k] for k in ("dy", "x", "stride", "padding"))
         KH, KW = case["kernel_size"]
-        low = _float32_hint(got, expected)
-        if low:
-            return low
         rtol = _tolerance(got)
         got = np.asarray(got, dtype=float)
         full = _dw_uncropped(dy, x, (KH, KW), s, p)

@@ -259,12 +259,26 @@ def test_conv_dx_hidden_cases_cover_dilation_stride_and_unread_rows():
         (dict(crop="bottom"), "it kept the last H of the padded dx"),
         (dict(undilated=True), "dx is right for dilation 1 only, and this case has dilation 2"),
         (dict(last_tap_missing=True), "i*s : i*s + d*(KH-1) + 1 : d"),
-        (dict(dtype=np.float32), "agree with the expected ones to float32 precision"),
     ],
 )
 def test_conv_dx_hints(flags, hint, capsys):
     ok, out = run(ex.check_conv_backward, student(**flags), capsys)
     assert not ok and hint in out, out
+
+
+def test_conv_dx_float32_is_judged_at_float32s_tolerance(capsys):
+    """One decision, in run_checker: a float32 answer is compared at float32's tolerance; values computed in
+    float32 but returned as float64 are told to compute in float64, and no hint blames the formula."""
+    ok, out = run(ex.check_conv_backward, student(dtype=np.float32), capsys)
+    assert ok, out
+
+    def inside(dy, w, x_shape, stride, padding, dilation):
+        f32 = student(dtype=np.float32)(dy.astype(np.float32), w.astype(np.float32), x_shape, stride, padding, dilation)
+        return f32.astype(np.float64)
+
+    ok, out = run(ex.check_conv_backward, inside, capsys)
+    hint = out.split("hint:")[-1]
+    assert not ok and "compute in float64" in hint and "float32" in hint and "dx of padded pixel" not in hint, out
 
 
 def test_conv_dx_wrong_float32_still_gets_the_mistake(capsys):
@@ -442,12 +456,23 @@ def test_dw_correlation_hints(flags, hint, capsys):
     assert not ok and hint in out, out
 
 
-def test_dw_correlation_float32_is_told_about_precision(capsys):
+def test_dw_correlation_float32_is_judged_at_float32s_tolerance(capsys):
+    """A float32 answer passes at float32's tolerance; computed in float32 and returned as float64, it is told
+    to compute in float64, never that the formula is wrong."""
+
     def in_float32(dy, x, kernel_size, stride, padding):
         return SOL.dw_by_correlation(dy, x, kernel_size, stride, padding).astype(np.float32)
 
     ok, out = run(ex.check_dw_correlation, in_float32, capsys)
-    assert not ok and "float32 precision" in out and "dilation = stride" not in out, out
+    assert ok, out
+
+    def inside(dy, x, kernel_size, stride, padding):
+        f32 = SOL.dw_by_correlation(dy.astype(np.float32), x.astype(np.float32), kernel_size, stride, padding)
+        return np.asarray(f32, dtype=np.float64)
+
+    ok, out = run(ex.check_dw_correlation, inside, capsys)
+    hint = out.split("hint:")[-1]
+    assert not ok and "compute in float64" in hint and "float32" in hint and "dilation = stride" not in hint, out
 
 
 def test_dw_correlation_uncropped_passes_when_a_is_zero(capsys):
