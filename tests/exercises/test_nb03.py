@@ -344,8 +344,10 @@ class TestFindTheBug:
             rows, cols = H - max(0, a_h - padding), W - max(0, a_w - padding)
             return nb03._canvas_forward(x[:, :, :rows, :cols], w, b, stride, padding)
 
-        ok, out = run(ex.check_conv_forward_fixed, cropped, capsys)
+        ok, out = run(ex.check_conv_forward_fixed, cropped, capsys, trust=nb03)  # the helper is the notebook's code
         assert ok, out
+        ok, out = run(ex.check_conv_forward_fixed, cropped, capsys)  # from a student, the checker's helper is refused
+        assert not ok and "without exercises.nb03._canvas_forward" in out, out
 
     def test_delegating_is_refused(self, capsys):
         out = run(
