@@ -302,8 +302,9 @@ def check_conv_forward(fn):
                 shifted = np.pad(x, ((0, 0), (0, 0), before, before))  # all 2p zeros on one side
                 if _matches(got_arr, conv2d(shifted, w, b, s, 0, d)[:, :, :OH, :OW]):
                     return (
-                        f"the padding went on one side only: all 2p rows and columns of zeros went {after}: padding p means p zeros on every side, "
-                        "x sits at rows p : p + H and columns p : p + W of the padded array"
+                        f"the padding went on one side only: all 2p rows and columns of zeros went {after}: "
+                        "padding p means p zeros on every side, x sits at rows p : p + H and columns p : p + W "
+                        "of the padded array"
                     )
         if got_arr.ndim == 4 and got_arr.shape[0] == N + 2 * p and p > 0:
             return (
@@ -538,7 +539,7 @@ def check_conv_forward_fixed(fn):
 
 COUNTS_LAYER = dict(N=8, C=64, H=16, W=16, F=128, K=3, stride=1, padding=1, dilation=2)
 
-_NUMBER_HINT = "give a number, an int such as 1234, not a string such as \"1234\""
+_NUMBER_HINT = 'give a number, an int such as 1234, not a string such as "1234"'
 
 
 def _out_size(H, K, stride, padding, dilation):
