@@ -844,11 +844,11 @@ def multichannel_picture(C=3, H=6, W=6, F=4, kernel_size=3, at=(1, 2), stride=1,
     if not (0 <= i < OH and 0 <= j < OW):
         raise ValueError(f"at must be an output pixel inside (OH, OW) = {(OH, OW)}, got {at!r}")
     if fig is None:
-        fig = plt.figure(figsize=(10, 5))
+        fig = plt.figure(figsize=(11, 7))
     ax = fig.add_subplot(1, 1, 1)
     step = 0.8
     top = -(max(C, F) - 1) * step - 1.2  # where the group titles go
-    title = dict(ha="center", va="bottom", fontsize=10)
+    title = dict(ha="center", va="bottom", fontsize=12)
     arrow = dict(arrowstyle="-|>", color="#333333", lw=1.2, mutation_scale=14)
 
     # the input, C sheets deep (drawn padded, if there is padding)
@@ -872,7 +872,7 @@ def multichannel_picture(C=3, H=6, W=6, F=4, kernel_size=3, at=(1, 2), stride=1,
     rows = [f * gap for f in range(F)]
     for f, fy in enumerate(rows):
         _stack(ax, fx, fy, C, KH, KW, [faces[f % len(faces)]], step=step)
-        ax.text(fx - 0.3, fy + KH / 2, f"w[{f}]", ha="right", va="center", fontsize=9)
+        ax.text(fx - 0.3, fy + KH / 2, f"w[{f}]", ha="right", va="center", fontsize=12)
     f_right = fx + KW + (C - 1) * step
     ax.text((fx + f_right) / 2, top, f"{F} filters,\neach ({C}, {KH}, {KW})", **title)
 
@@ -883,14 +883,14 @@ def multichannel_picture(C=3, H=6, W=6, F=4, kernel_size=3, at=(1, 2), stride=1,
     ax.text(ox + (OW + (F - 1) * step) / 2, top, f"output y[n]:\n{F} maps of {OH}×{OW}", **title)
 
     # window -> filter 0 -> one output pixel
-    ax.annotate("", xy=(fx - 2.0, KH / 2), xytext=(c0 + KW + 0.1, r0 + KH / 2), arrowprops=arrow, zorder=70)
+    ax.annotate("", xy=(fx - 2.6, KH / 2), xytext=(c0 + KW + 0.1, r0 + KH / 2), arrowprops=arrow, zorder=70)
     ax.text(
-        (in_right + fx) / 2 + 0.2,
+        (in_right + fx) / 2 - 0.4,
         (r0 + KH / 2 + KH / 2) / 2 + 0.8,
-        f"window × w[0],\ntap by tap,\nall {C} channels",
+        f"window × w[0],\nall {C} channels",
         ha="center",
         va="top",
-        fontsize=9,
+        fontsize=12,
     )
     ax.annotate("", xy=(ox + j - 0.05, i + 0.5), xytext=(f_right + 0.2, KH / 2), arrowprops=arrow, zorder=70)
     ax.text(
@@ -899,7 +899,7 @@ def multichannel_picture(C=3, H=6, W=6, F=4, kernel_size=3, at=(1, 2), stride=1,
         f"sum of {C * KH * KW}\nproducts + b[0]\n= y[n, 0, {i}, {j}]",
         ha="center",
         va="top",
-        fontsize=9,
+        fontsize=12,
         zorder=80,
     )
     ax.text(
@@ -908,7 +908,7 @@ def multichannel_picture(C=3, H=6, W=6, F=4, kernel_size=3, at=(1, 2), stride=1,
         "w[f] makes\nmap f",
         ha="center",
         va="center",
-        fontsize=9,
+        fontsize=12,
         color="#555555",
     )
     ax.set_xlim(-0.5, ox + OW + (F - 1) * step + 0.5)

@@ -303,8 +303,8 @@ def check_conv_forward(fn):
                 if _matches(got_arr, conv2d(shifted, w, b, s, 0, d)[:, :, :OH, :OW]):
                     return (
                         f"the padding went on one side only: all 2p rows and columns of zeros went {after}: "
-                        "padding p means p zeros on every side, "
-                        "x sits at rows p : p + H and columns p : p + W of the padded array"
+                        "padding p means p zeros on every side, x sits at rows p : p + H and columns p : p + W "
+                        "of the padded array"
                     )
         if got_arr.ndim == 4 and got_arr.shape[0] == N + 2 * p and p > 0:
             return (

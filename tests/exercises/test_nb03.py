@@ -417,3 +417,33 @@ class TestLayerCounts:
     def test_mult_adds_hints(self, mult_adds, hint, capsys):
         out = counts_output(capsys, SOLUTIONS.params, mult_adds)
         assert "multiply-adds: not yet" in out and hint in out, out
+
+
+# --- a claim of the notebook's speed section (Going deeper) ------------------------------------------
+
+
+def test_einsum_operand_order_picks_the_layout_of_the_copy(monkeypatch):
+    """Notebook 03: windows first, numpy copies the view in runs of O_W = 32; weights first, in runs of K_W = 3."""
+    einsumfunc = pytest.importorskip("numpy._core.einsumfunc")
+    if not hasattr(einsumfunc, "reshape"):
+        pytest.skip("this numpy's einsum does not reshape through numpy._core.einsumfunc.reshape")
+    runs = []
+
+    def spy(a, shape, *args, **kwargs):
+        a = np.asanyarray(a)
+        if a.ndim == 6:  # the window view, (N, C, OH, OW, KH, KW) in some order
+            n = 1
+            for size, step in zip(a.shape[::-1], a.strides[::-1]):
+                if step != n * a.itemsize:
+                    break
+                n *= size
+            runs.append(n)
+        return np.reshape(a, shape, *args, **kwargs)
+
+    monkeypatch.setattr(einsumfunc, "reshape", spy)
+    rng = np.random.default_rng(0)
+    view = cl.sliding_windows(cl.pad2d(rng.standard_normal((2, 4, 32, 32)), 1), 3)  # (N, C, OH, OW, KH, KW)
+    w = rng.standard_normal((5, 4, 3, 3))
+    np.einsum("nchwuv,fcuv->nfhw", view, w, optimize=True)
+    np.einsum("fcuv,nchwuv->nfhw", w, view, optimize=True)
+    assert runs == [32, 3]
