@@ -311,6 +311,86 @@ def test_the_layer_idiom_is_refused(name, capsys):
     assert "without Conv2d.forward" in out and _common.PASS_TEXT not in out, out
 
 
+def _transpose_by_layer(y, w, stride, padding, output_padding, dilation):
+    # the transposed convolution is the layer's backward pass for an input of the right size
+    H, W = (
+        (n - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1
+        for n, k in zip(y.shape[2:], w.shape[2:])
+    )
+    layer = cl.Conv2d(w.shape[1], w.shape[0], w.shape[2:], stride, padding, dilation, bias=False)
+    layer.weight = w
+    layer.forward(np.zeros((y.shape[0], w.shape[1], H, W)))
+    return layer.backward(y)
+
+
+def _layer_backward(dy, x, w, stride, padding, dilation):
+    """The PyTorch idiom for gradients: a Conv2d with the weights set, forward, then backward(dy)."""
+    layer = cl.Conv2d(x.shape[1], w.shape[0], w.shape[2:], stride, padding, dilation, bias=False)
+    layer.weight = w
+    layer.forward(x)
+    dx = layer.backward(dy)
+    return dx, layer.dweight
+
+
+def _two_conv_by_layers(x, w1, w2, dy, stride, padding, bias=None):
+    first = cl.Conv2d(x.shape[1], w1.shape[0], w1.shape[2:], 1, 1, bias=bias is not None)
+    first.weight = w1
+    if bias is not None:
+        first.bias = bias[0]
+    z1 = first.forward(x)
+    second = cl.Conv2d(w1.shape[0], w2.shape[0], w2.shape[2:], stride, padding, bias=bias is not None)
+    second.weight = w2
+    if bias is not None:
+        second.bias = bias[1]
+    second.forward(np.maximum(z1, 0))
+    da1 = second.backward(dy)
+    dx = first.backward(da1 * (z1 > 0))
+    if bias is not None:
+        return first.dweight, first.dbias, second.dweight, second.dbias
+    return dx, first.dweight, second.dweight
+
+
+LAYER_BACKWARD = {  # the same idiom for every gradient checker
+    "check_corr1d_backward": lambda dy, x, w, stride, dilation: tuple(
+        g[0, 0, 0]
+        for g in _layer_backward(
+            dy[None, None, None], x[None, None, None], w[None, None, None], (1, stride), 0, (1, dilation)
+        )
+    ),
+    "check_conv_backward": lambda dy, w, x_shape, stride, padding, dilation: _layer_backward(
+        dy, np.zeros(x_shape), w, stride, padding, dilation
+    )[0],
+    "check_dw_correlation": lambda dy, x, kernel_size, stride, padding: _layer_backward(
+        dy, x, np.zeros((dy.shape[1], x.shape[1], *kernel_size)), stride, padding, 1
+    )[1],
+    "check_conv_transpose": _transpose_by_layer,
+    "check_dx_by_scatter": lambda dy, w, x_shape, stride, padding: _layer_backward(
+        dy, np.zeros(x_shape), w, stride, padding, 1
+    )[0],
+    "check_two_conv_backward": _two_conv_by_layers,
+    "check_net_gradients": lambda x, w1, b1, w2, b2, dy, stride, padding: _two_conv_by_layers(
+        x, w1, w2, dy, stride, padding, bias=(b1, b2)
+    ),
+}
+
+
+@pytest.mark.parametrize("name", list(LAYER_BACKWARD))
+def test_the_layer_backward_idiom_is_right(name, capsys):
+    """Without the guard the idiom computes the answer: so the refusal below is the guard's doing."""
+    token = _guard.TRUSTED.set(frozenset(_guard._SUBMODULES))
+    try:
+        getattr(ex, name)(LAYER_BACKWARD[name])
+    finally:
+        _guard.TRUSTED.reset(token)
+    assert _common.PASS_TEXT in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("name", list(LAYER_BACKWARD))
+def test_the_layer_backward_idiom_is_refused(name, capsys):
+    out = _run(name, LAYER_BACKWARD[name], capsys)
+    assert "without Conv2d." in out and _common.PASS_TEXT not in out, out
+
+
 def _workspace_forward(x, w, b, stride, padding, dilation):
     from conv_lab._checks import geometry
     from conv_lab.columns import _Workspace
@@ -375,18 +455,6 @@ def _through_a_callback(x, w, b, stride, padding, dilation):
     dy = np.zeros((1, w.shape[0], OH, OW))
     cl.numerical_gradient(functools.partial(cl.conv2d, w=w, stride=stride, padding=padding), x[:1], dy)
     return None
-
-
-def _transpose_by_layer(y, w, stride, padding, output_padding, dilation):
-    # the transposed convolution is the layer's backward pass for an input of the right size
-    H, W = (
-        (n - 1) * stride - 2 * padding + dilation * (k - 1) + output_padding + 1
-        for n, k in zip(y.shape[2:], w.shape[2:])
-    )
-    layer = cl.Conv2d(w.shape[1], w.shape[0], w.shape[2:], stride, padding, dilation, bias=False)
-    layer.weight = w
-    layer.forward(np.zeros((y.shape[0], w.shape[1], H, W)))
-    return layer.backward(y)
 
 
 OTHER_ROUTES = [
