@@ -800,7 +800,7 @@ def window_rows(ax, size, kernel_size, stride=1, padding=0, dilation=1, title=No
     ax.axis("off")
     if title:
         ax.set_title(title, fontsize=fontsize + 1)
-    ax.text(0, n + 0.4, f"H={size} K={K} s={s} p={p} d={d}\nOH={OH}, a={a}", va="top", fontsize=fontsize)
+    ax.text(0, n + 0.4, f"H={size} K={K} s={s}\np={p} d={d}\nOH={OH}, a={a}", va="top", fontsize=fontsize)
     return OH, a, read
 
 

@@ -13,10 +13,11 @@ def my_padding_for(size, kernel_size, stride, dilation, out_size):
 
 
 # 2. Predict, then check: (OH, a, [unread input rows]), worked out on paper.
-#    shortcut H=7, K=1, s=2, p=0: OH = 6//2 + 1 = 4, a = 0. Windows read rows 0, 2, 4, 6 only.
+#    shortcut H=9, K=1, s=2, p=1: OH = 10//2 + 1 = 6, a = 0. Windows read padded rows 0, 2, ..., 10:
+#             padded rows 2, 4, 6, 8 are input rows 1, 3, 5, 7; the even input rows go unread.
 #    spaced   H=10, K=3, s=4, p=1: OH = (12-3)//4 + 1 = 3, a = 9 % 4 = 1 (bottom padding). Windows
 #             read padded rows 0-2, 4-6, 8-10; padded rows 3 and 7 are input rows 2 and 6.
-shortcut = (4, 0, [1, 3, 5])
+shortcut = (6, 0, [0, 2, 4, 6, 8])
 spaced = (3, 1, [2, 6])
 
 

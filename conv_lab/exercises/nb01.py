@@ -103,7 +103,7 @@ def check_padding_for(fn):
 # --- 2. predict, then check: OH, a and the unread input rows of three layers -----------------------
 
 PREDICTION_LAYERS = {
-    "shortcut": dict(size=7, kernel_size=1, stride=2, padding=0, dilation=1),
+    "shortcut": dict(size=9, kernel_size=1, stride=2, padding=1, dilation=1),
     "spaced": dict(size=10, kernel_size=3, stride=4, padding=1, dilation=1),
 }
 
@@ -190,7 +190,7 @@ def _corr_cases():
         ((7, 5), (3, 2), (1, 1), ((2, 0), (0, 1)), (1, 1)),  # four different amounts
         ((8, 9), (2, 3), (2, 3), ((1, 0), (2, 1)), (2, 1)),  # everything different on the two axes
     ]
-    return [
+    cases = [
         dict(
             x=rng.integers(-4, 5, xs).astype(float),
             w=rng.integers(-3, 4, ws).astype(float),
@@ -200,6 +200,8 @@ def _corr_cases():
         )
         for xs, ws, s, p, d in specs
     ]
+    cases[0]["x"] = cases[0]["x"] + np.random.default_rng(7).uniform(-0.5, 0.5, specs[0][0]).round(2)  # not integers
+    return cases
 
 
 def _corr_reference(x, w, stride, padding, dilation):
@@ -272,11 +274,42 @@ def _misread_paddings(padding):
         ((top, bottom), (top, bottom)),  # np.pad(x, padding[0])
         ((top, top), (left, left)),  # one number per axis, used on both sides
         ((bottom, bottom), (right, right)),
-        ((top, 0), (left, 0)),  # one side only
         ((top, left), (bottom, right)),  # read as ((top, left), (bottom, right))
         ((left, right), (top, bottom)),  # rows and columns swapped
     )
     return [q for q in wrong if q != tuple(map(tuple, padding))]
+
+
+def _one_side_paddings(padding):
+    """Paddings a student gets by padding only the top and left (or only the bottom and right)."""
+    (top, bottom), (left, right) = padding
+    wrong = (((top, 0), (left, 0)), ((0, bottom), (0, right)))
+    return [q for q in wrong if q != tuple(map(tuple, padding))]
+
+
+_ONE_SIDE = (
+    "you padded one side of each axis only: padding ((top, bottom), (left, right)) puts top zeros above "
+    "AND bottom zeros below the rows, left zeros before AND right zeros after the columns"
+)
+_ONE_STRIDE = (
+    "stride is (sh, sw), one value per axis: you seem to use one of them on both axes. "
+    "sh moves the window down the rows, sw across the columns"
+)
+_INT_ACCUMULATOR = (
+    "your output holds whole numbers where the answer has fractions: the array you fill is of an integer type, "
+    "so each sum is cut to an integer when you store it. Make it float, e.g. np.zeros((OH, OW))"
+)
+
+
+def _int_truncated(got, expected):
+    """True when ``got`` is ``expected`` cut to whole numbers (an integer array filled with float sums)."""
+    try:
+        g = np.asarray(got, dtype=float)
+        if g.shape != expected.shape or np.array_equal(expected, np.round(expected)):
+            return False
+        return any(np.array_equal(g, f(expected)) for f in (np.trunc, np.floor, np.round))
+    except Exception:  # noqa: BLE001
+        return False
 
 
 _PADDING_ORDER = (
@@ -299,6 +332,8 @@ def _corr_shape_hint(case, got_shape, expected_shape):
     want = f"the output should have shape {expected_shape}"
     if got_shape == _shape_for(x, w, (1, 1), p, d) and s != (1, 1):
         return f"{want}: the windows start every sh rows and every sw columns, not every row and column"
+    if s[0] != s[1] and any(got_shape == _shape_for(x, w, (v, v), p, d) for v in s if v != 1):
+        return f"{want}: {_ONE_STRIDE}"
     if s[0] != s[1] and got_shape == _shape_for(x, w, s[::-1], p, d):
         return f"{want}: stride is (sh, sw): sh moves the window down the rows, sw across the columns"
     if d != (1, 1) and got_shape == _shape_for(x, w, s, p, (1, 1)):
@@ -310,6 +345,8 @@ def _corr_shape_hint(case, got_shape, expected_shape):
     if p != ((0, 0), (0, 0)):
         if got_shape == _shape_for(x, w, s, ((0, 0), (0, 0)), d):
             return f"{want}: pad x first, top and bottom rows, left and right columns"
+        if any(got_shape == _shape_for(x, w, s, q, d) for q in _one_side_paddings(p)):
+            return f"{want}: {_ONE_SIDE}"
         if any(got_shape == _shape_for(x, w, s, q, d) for q in _misread_paddings(p)):
             return f"{want}: {_PADDING_ORDER}"
     if got_shape == expected_shape[::-1]:
@@ -332,6 +369,8 @@ def check_corr2d(fn):
                 "H + top + bottom, the padded width W + left + right"
             )
         # Same shape: the printed expected/got show only the shape, so the hint says where they differ.
+        if _int_truncated(got, expected):
+            return _INT_ACCUMULATOR + "." + _first_difference(got, expected)
         if _nearly(got, expected):
             worst = float(np.max(np.abs(np.asarray(got, dtype=float) - expected)))
             return (
@@ -345,6 +384,8 @@ def check_corr2d(fn):
         xp = np.pad(x, p)
         if _matches(got, convolve2d(xp, w, s, 0, d)):
             return "you flipped the kernel: that is true convolution. The layer computes cross-correlation"
+        if s[0] != s[1] and any(_matches(got, _corr_or_none(xp, w, (v, v), d, expected.shape)) for v in s if v != 1):
+            return _ONE_STRIDE
         if s[0] != s[1] and _matches(got, _corr_or_none(xp, w, s[::-1], d, expected.shape)):
             return "stride is (sh, sw): sh moves the window down the rows, sw across the columns"
         if d[0] != d[1] and _matches(got, _corr_or_none(xp, w, s, d[::-1], expected.shape)):
@@ -360,6 +401,8 @@ def check_corr2d(fn):
                 "dilation moved the windows: window (i, j) starts at (i*sh, j*sw) of the padded x, whatever d is. "
                 "Dilation only spaces the taps inside a window, dh rows and dw columns apart"
             )
+        if any(_matches(got, _corr_or_none(np.pad(x, q), w, s, d, expected.shape)) for q in _one_side_paddings(p)):
+            return _ONE_SIDE
         if any(_matches(got, _corr_or_none(np.pad(x, q), w, s, d, expected.shape)) for q in _misread_paddings(p)):
             return _PADDING_ORDER
         return (

@@ -129,9 +129,9 @@ def test_prediction_solutions_are_correct(capsys):
 
 
 def test_prediction_accepts_any_sequence_of_whole_numbers(capsys):
-    ex.check_layer_prediction("shortcut", [np.int64(4), 0.0, np.array([1, 3, 5])])
+    ex.check_layer_prediction("shortcut", [np.int64(6), 0.0, np.array([0, 2, 4, 6, 8])])
     assert ": correct." in capsys.readouterr().out
-    for wrong in ((4, 0, [1, 3, 5.5]), ("4", 0, [1, 3, 5]), (4, False, [1, 3, 5])):
+    for wrong in ((6, 0, [0, 2, 4, 6, 8.5]), ("6", 0, [0, 2, 4, 6, 8]), (6, False, [0, 2, 4, 6, 8])):
         ex.check_layer_prediction("shortcut", wrong)
         assert "correct." not in capsys.readouterr().out
 
@@ -166,9 +166,10 @@ def test_prediction_answers_match_an_independent_count():
         ("spaced", ..., "not answered yet"),
         ("spaced", (3, 1, [9]), "rows of the PADDED input"),  # the old misconception: the last a rows
         ("spaced", (4, 1, [2, 6]), "OH is not right"),
-        ("shortcut", (4, 0, [1, 3, 5, 7]), "row 7 does not exist"),  # p = 0: no talk of padding rows
-        ("shortcut", (4, 1, [1, 3, 5]), "a is not"),
-        ("shortcut", (4, 0, []), "the unread rows are not"),
+        ("shortcut", (5, 0, [1, 3, 5, 7]), "OH is not right"),  # padding forgotten
+        ("shortcut", (6, 0, [1, 3, 5, 7]), "the unread rows are not"),  # the p = 0 rows: padding shifts them
+        ("shortcut", (6, 1, [0, 2, 4, 6, 8]), "a is not"),
+        ("shortcut", (6, 0, [0, 2, 4, 6, 8, 10]), "padding rows are not input rows"),
         ("spaced", (3, 1, [3, 7]), "input row i is padded row i + p"),
         ("spaced", (3, 1, [2, 6, 11]), "padding rows are not input rows"),
         ("spaced", "3, 1, [2, 6]", "answer with a tuple"),
@@ -178,6 +179,17 @@ def test_prediction_answers_match_an_independent_count():
     ],
 )
 def test_prediction_hints(name, answer, hint, capsys):
+    _prediction_hint(name, answer, hint, capsys)
+
+
+def test_prediction_row_that_does_not_exist_without_padding(monkeypatch, capsys):
+    """A layer without padding: a row past the end is named as missing, with no talk of padding rows."""
+    layer = dict(size=7, kernel_size=1, stride=2, padding=0, dilation=1)
+    monkeypatch.setitem(ex.PREDICTION_LAYERS, "unpadded", layer)
+    _prediction_hint("unpadded", (4, 0, [1, 3, 5, 7]), "row 7 does not exist", capsys)
+
+
+def _prediction_hint(name, answer, hint, capsys):
     ex.check_layer_prediction(name, answer)
     out = capsys.readouterr().out
     assert hint in out and "correct." not in out
@@ -199,11 +211,15 @@ def corr_variant(
     transpose=False,
     swap_stride=False,
     swap_dilation=False,
+    one_stride=None,
+    int_out=False,
 ):
     """The student's loop with one mistake switched on."""
 
     def fn(x, w, stride, padding, dilation):
         (sh, sw), (dh, dw) = stride[::-1] if swap_stride else stride, dilation[::-1] if swap_dilation else dilation
+        if one_stride is not None:
+            sh = sw = stride[one_stride]  # stride[0] (or [1]) used on both axes
         if flip:
             w = w[::-1, ::-1]
         KH, KW = w.shape
@@ -216,6 +232,7 @@ def corr_variant(
             "rows for both": padding[0],  # np.pad(x, padding[0])
             "first of each": ((top, top), (left, left)),
             "one side": ((top, 0), (left, 0)),
+            "other side": ((0, bottom), (0, right)),
         }[pad]
         xp = np.pad(x, pads)
         if not tap_dilation:
@@ -227,7 +244,7 @@ def corr_variant(
         OW = (xp.shape[1] - size_w) // cs + 1
         if not row_stride and col_stride:  # size right, windows wrong
             OH = (xp.shape[0] - size_h) // sh + 1
-        y = np.zeros((OH, OW))
+        y = np.zeros((OH, OW), dtype=int if int_out else float)
         for i in range(OH):
             for j in range(OW):
                 win = xp[i * rs : i * rs + span_h : dh, j * cs : j * cs + span_w : dw]
@@ -250,7 +267,10 @@ def corr_variant(
         (corr_variant(pad="none"), "pad x first"),
         (corr_variant(pad="rows for both"), "((top, bottom), (left, right))"),
         (corr_variant(pad="first of each"), "((top, bottom), (left, right))"),
-        (corr_variant(pad="one side"), "((top, bottom), (left, right))"),
+        (corr_variant(pad="one side"), "you padded one side of each axis only"),
+        (corr_variant(pad="other side"), "you padded one side of each axis only"),
+        (corr_variant(one_stride=0), "you seem to use one of them on both axes"),
+        (corr_variant(int_out=True), "the array you fill is of an integer type"),
         (corr_variant(kh_for_kw=True), "OW from the padded width, KW"),
         (corr_variant(transpose=True), "rows and columns are swapped"),
     ],
@@ -447,6 +467,8 @@ def test_corr2d_cases_cover_the_geometry():
     assert any(c["padding"][0][0] != c["padding"][0][1] for c in cases)  # top != bottom
     assert any(c["padding"][1][0] != c["padding"][1][1] for c in cases)  # left != right
     assert any(c["w"].shape[0] != c["w"].shape[1] for c in cases)
+    outputs = [ex.nb01._corr_reference(**c) for c in cases]
+    assert any(not np.array_equal(y, np.round(y)) for y in outputs)  # fractions: an integer output array fails
 
 
 def test_corr2d_reference_is_the_plain_loop():
@@ -463,7 +485,7 @@ def test_corr2d_reference_is_the_plain_loop():
                 for r in starts_h
             ]
         )
-        np.testing.assert_array_equal(ex.nb01._corr_reference(**c), y)
+        np.testing.assert_allclose(ex.nb01._corr_reference(**c), y, rtol=1e-12, atol=1e-12)  # case 0 has fractions
 
 
 def _corr_by_layer(x, w, stride, padding, dilation):
