@@ -397,6 +397,51 @@ def _net_variants(x, w1, b1, w2, b2, dy, stride, padding):
             yield (rows, cols, mask), (dw1, db1, dw2, db2)
 
 
+def _clipped_da1_shape(case):
+    """(OH, OW) of layer 2's da1 by the rot180 route with each pad clipped at 0, the repair otherwise right."""
+    dy, s, p = case["dy"], case["stride"], case["padding"]
+    shape = []
+    for (_, _, K, a, _), n in zip(_net_axes(case), dy.shape[2:]):
+        top, bottom = max(0, K - 1 - p), max(0, K - 1 - p + a)
+        shape.append((n - 1) * s + 1 + top + bottom - K + 1)
+    return tuple(shape)
+
+
+def _student_arrays(exc):
+    """The shapes of every array the student's code held where ``exc`` was raised (frames of its traceback)."""
+    shapes, tb = set(), exc.__traceback__
+    while tb is not None:
+        for value in list(tb.tb_frame.f_locals.values()):
+            if isinstance(value, np.ndarray):
+                shapes.add(value.shape)
+        tb = tb.tb_next
+    return shapes
+
+
+def _clipped_hint(case, got_shape):
+    """The hint for a rot180 route whose pads were clipped at 0 where K-1-p is negative."""
+    p, kernel, a1 = case["padding"], case["w2"].shape[2:], _net_axes(case)
+    return (
+        f"a pad clipped at 0 keeps lines that must go: here padding {p} reaches past the {kernel[0]}x{kernel[1]} "
+        f"kernel's K-1, so K-1-p is negative, and da1 came out {got_shape[0]}x{got_shape[1]} against a1's "
+        f"{a1[0][1]}x{a1[1][1]}. Where K-1-p < 0 the rot180 route must crop that many lines of the zero-inserted dy, "
+        "not pad 0; np.pad can't crop, cl.pad2d crops for a negative amount"
+    )
+
+
+def _unrotated_matches(case, got):
+    """Whether ``got`` is the repair with the kernel not turned by 180 degrees (right pads, mask z1 > 0)."""
+    x, w1, b1, w2, dy, s, p = (case[k] for k in ("x", "w1", "b1", "w2", "dy", "stride", "padding"))
+    z1 = conv2d(x, w1, b1, padding=1)
+    try:
+        g = pad2d(dilate2d(dy, s), _rot180_pads(case, ("right", "right")))
+        da1 = conv2d(g, w2.transpose(1, 0, 2, 3))  # the kernel as it is, F and C swapped
+        _, dw1, db1 = conv2d_backward(da1 * (z1 > 0), x, w1, padding=1)
+    except ValueError:
+        return False
+    return _matches(got[:2], (dw1, db1))
+
+
 def _net_reference(x, w1, b1, w2, b2, dy, stride, padding):
     """The four gradients from the library's backward (the im2col route), independent of the variants above."""
     z1 = conv2d(x, w1, b1, padding=1)
@@ -502,6 +547,11 @@ def check_net_gradients(fn):
                 return _net_hint(case, rows, cols, mask)
         if not _matches(got[2:], expected[2:]):
             return "dw2 and db2 were right in the function shown: keep those lines as they were"
+        if _unrotated_matches(case, got):
+            return (
+                "the rot180 route correlates the zero-inserted, padded dy with the kernel turned by 180 degrees, "
+                "cl.rot180(w2), as the function shown did: here the kernel was used as it is"
+            )
         return (
             "only layer 2's da1 needs to change: its rot180 route must give a1's full shape by itself, the lines "
             "below (right of) layer 2's last window included, with the leftover a = (H + 2p - K) mod s of each "
@@ -512,8 +562,13 @@ def check_net_gradients(fn):
         short_hint = _short_by_leftover(case, exc, col2im=False)
         if short_hint:
             return short_hint
+        p, kernel = case["padding"], case["w2"].shape[2:]
+        clipped = (len(case["x"]), case["w2"].shape[1], *_clipped_da1_shape(case))
+        if p > min(kernel) - 1 and isinstance(exc, ValueError):
+            shown = f"({','.join(str(n) for n in clipped)})" in str(exc).replace(" ", "")  # shapes in the message
+            if shown or ("negative" in str(exc) and clipped in _student_arrays(exc)):
+                return _clipped_hint(case, clipped[2:])
         if isinstance(exc, ValueError) and "negative" in str(exc):
-            p, kernel = case["padding"], case["w2"].shape[2:]
             if p > min(kernel) - 1:
                 return (
                     f"a pad width can't be negative, and here K-1-p is: padding {p} reaches past the "
@@ -575,7 +630,7 @@ def check_parameter_counts(total, frozen_trained):
         if t == _counts(side=4)[0] or f == _counts(side=4)[1]:
             return (
                 "this layer 2 has stride 1 and padding 0, unlike DigitNet's: its output is not 4x4. "
-                "Work out OH = (H + 2p - K) / s + 1 for its 8x8 input"
+                "Work out OH = floor((H + 2p - K) / s) + 1 for its 8x8 input"
             )
         if t == _counts(side=8)[0] or f == _counts(side=8)[1]:
             return "layer 2 has no padding: a 3x3 kernel on an 8x8 input gives 6x6, not 8x8"

@@ -293,14 +293,23 @@ def _notebook_net_gradients():
 
 
 def student_net(
-    rows="right", cols="right", mask="z1", fit=True, layer2_input="a1", scale_dw1=1, pad=cl.pad2d, correlate="conv2d"
+    rows="right",
+    cols="right",
+    mask="z1",
+    fit=True,
+    layer2_input="a1",
+    scale_dw1=1,
+    pad=cl.pad2d,
+    correlate="conv2d",
+    rotate=True,
 ):
     """A student's repair from the allowed blocks; each axis's leftover handled as ``rows``/``cols`` say.
 
     "right" pads K-1-p+a at the bottom/right, "ignored" K-1-p (the function shown), "top" puts the a on top,
     "unpadded" computes a as (H - K) mod s, "both" adds a on both sides. ``fit`` zero-pads da1 to a1's shape
     at the bottom/right, as the function shown does. ``pad`` pads the zero-inserted dy (np.pad can't crop);
-    ``correlate`` correlates it with the rotated kernel by cl.conv2d or, channel by channel, cl.corr2d.
+    ``correlate`` correlates it with the rotated kernel by cl.conv2d or, channel by channel, cl.corr2d;
+    ``rotate=False`` forgets to turn the kernel.
     """
 
     def fn(x, w1, b1, w2, b2, dy, stride, padding):
@@ -316,7 +325,7 @@ def student_net(
             a, a_unpadded = (size + 2 * padding - K) % stride, (size - K) % stride
             extra = {"right": (0, a), "ignored": (0, 0), "top": (a, 0), "unpadded": (0, a_unpadded), "both": (a, a)}
             pads.append(tuple(K - 1 - padding + e for e in extra[kind]))
-        g, k = pad(cl.dilate2d(dy, stride), tuple(pads)), cl.rot180(w2)
+        g, k = pad(cl.dilate2d(dy, stride), tuple(pads)), cl.rot180(w2) if rotate else w2
         if correlate == "conv2d":
             da1 = cl.conv2d(g, k.transpose(1, 0, 2, 3))  # kernel (C2, F2, KH, KW)
         else:  # one channel pair at a time: da1[n, c] = sum over f of corr2d(g[n, f], k[f, c])
@@ -333,6 +342,11 @@ def student_net(
         return dw1, dz1.sum(axis=(0, 2, 3)), dw2, db2
 
     return fn
+
+
+def _clipped_np_pad(g, pads):
+    """np.pad with every width clipped at 0: np.pad can't crop, so a negative K-1-p becomes 0."""
+    return np.pad(g, ((0, 0), (0, 0)) + tuple(tuple(max(0, n) for n in pair) for pair in pads))
 
 
 def _a(case):
@@ -375,6 +389,10 @@ def test_the_buggy_function_is_wrong_exactly_when_it_zeroes_a_line_that_a_window
         (dict(rows="both", cols="both"), "np.pad got a negative width"),
         (dict(rows="ignored", cols="ignored", fit=False), "da1 came out 7x7 but a1 is 8x8"),
         (dict(pad=lambda g, pads: np.pad(g, ((0, 0), (0, 0)) + pads)), "cl.pad2d crops for a negative amount"),
+        (dict(pad=_clipped_np_pad), "a pad clipped at 0 keeps lines that must go"),
+        (dict(pad=_clipped_np_pad, fit=False), "a pad clipped at 0 keeps lines that must go"),
+        (dict(rotate=False), "with the kernel turned by 180 degrees, cl.rot180(w2)"),
+        (dict(rows="ignored", cols="ignored", rotate=False), "here the kernel was used as it is"),
         (dict(mask="gradient"), "not of the gradient da1"),
         (dict(mask="none"), "the ReLU step is gone"),
         (dict(mask="z1>=0"), "the mask z1 > 0 of the function shown was right"),
@@ -602,3 +620,17 @@ def test_the_repair_of_exercise_3_is_not_on_screen():
         texts += ["".join(o.get("text", "")) for o in cell.get("outputs", [])]
         for text in texts:
             assert not pad.search(text), text[:300]
+
+
+def test_clipped_pad_hint_names_the_shapes_and_only_comes_where_k_minus_1_minus_p_is_negative(capsys):
+    """The clipped pad changes nothing unless p > K-1: the hint comes at the crop case, with its shapes."""
+    cases = nb06._net_cases()
+    crop = [i for i, c in enumerate(cases) if c["padding"] > min(c["w2"].shape[2:]) - 1]
+    assert crop == [len(cases) - 1]
+    ok, out = run(ex.check_net_gradients, student_net(pad=_clipped_np_pad), capsys)
+    assert not ok and f"case {crop[0] + 1} of" in out and "da1 came out 8x8 against a1's 7x6" in out, out
+
+
+def test_unrotated_kernel_is_not_told_about_the_leftover(capsys):
+    ok, out = run(ex.check_net_gradients, student_net(rotate=False), capsys)
+    assert not ok and "leftover" not in out.split("hint:")[-1], out
