@@ -157,7 +157,49 @@ def _grouped_layers():
 
 
 def _grouped_cases():
-    return [case for _, case, _ in _grouped_layers()]
+    """The layers' cases, then one whose cols holds a nan in group 0's first column.
+
+    A per-group product keeps the other groups' outputs finite; multiplying by the block-diagonal weight's
+    zeros does not (0 * nan is nan).
+    """
+    cases = [case for _, case, _ in _grouped_layers()]
+    last = dict(cases[2])  # 3 groups, F/G = 3, C/G = 2, a non-square kernel
+    cols = last["cols"].copy()
+    cols[0, 0] = np.nan
+    cases.append({**last, "cols": cols})
+    return cases
+
+
+def _grouped_expected(cols, w, b, groups):
+    """The checker's expected answer: the dense reference, or the per-group product when cols is not finite."""
+    if np.all(np.isfinite(cols)):
+        return _grouped_reference(cols, w, b, groups)
+    with np.errstate(all="ignore"):
+        return _grouped_variant(cols, w, b, groups)
+
+
+def _same_where_finite(got, expected):
+    """Equal where expected is finite, non-finite where it is not. Never raises."""
+    try:
+        got = np.asarray(got, dtype=float)
+        if got.shape != expected.shape:
+            return False
+        finite = np.isfinite(expected)
+        return bool(np.all(~np.isfinite(got[~finite])) and np.allclose(got[finite], expected[finite], 1e-9, 1e-9))
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def _touches_other_groups(case, got):
+    """True when a nan in group 0's columns made another group's output non-finite."""
+    cols, w, G = case["cols"], case["w"], case["groups"]
+    if G == 1 or np.all(np.isfinite(cols)):
+        return False
+    try:
+        got = np.asarray(got, dtype=float)
+        return bool(np.any(~np.isfinite(got[:, w.shape[0] // G :])))
+    except Exception:  # noqa: BLE001
+        return False
 
 
 def _grouped_variant(cols, w, b, groups, columns="block", order="block"):
@@ -216,6 +258,12 @@ def check_grouped_product(fn):
             return f"the answer needs F = {F} columns, one per filter; yours has {shape[1]}"
         if shape != expected.shape:
             return f"return a matrix of shape (N·OH·OW, F) = {expected.shape}, one row per row of cols"
+        if _touches_other_groups(case, got):
+            return (
+                "group 0's columns of cols changed the other groups' outputs (a nan there spread to them, since "
+                "0 · nan is nan): you multiply by the block-diagonal weight's zeros, G times the work. Multiply "
+                "each group's own columns by its own filters"
+            )
         if _matches(got, variant(columns="strided")):
             return (
                 "cols[:, g::G] takes every G-th column. The columns are ordered (c, kh, kw): the KH·KW columns of "
@@ -261,10 +309,11 @@ def check_grouped_product(fn):
         "grouped product",
         fn,
         _grouped_cases(),
-        _grouped_reference,
+        _grouped_expected,
         diagnose,
         forbid=_GROUPED_FORBID,
         diagnose_error=diagnose_error,
+        compare=_same_where_finite,
     )
 
 
@@ -434,19 +483,20 @@ def check_fft_length(fn):
 
 # --- 4. predict, then check: Winograd's multiplications on a 7 x 7 layer --------------------------
 
-WINOGRAD_LAYER = dict(N=1, C=512, F=512, H=7, K=3, padding=1)
+WINOGRAD_LAYER = dict(N=1, C=512, F=512, H=7, K=3, padding=1, m=4)
 
 
 def check_winograd_counts(answer):
-    """Check ``(winograd, direct)``: multiplications of F(2x2, 3x3)'s product stage and of the direct method."""
+    """Check ``(winograd, direct)``: multiplications of F(4x4, 3x3)'s product stage and of the direct method."""
     title = "Winograd multiplications"
     if _not_answered(title, answer, "(winograd, direct)"):
         return
     L = WINOGRAD_LAYER
-    N, C, F, H = L["N"], L["C"], L["F"], L["H"]
+    N, C, F, H, m = L["N"], L["C"], L["F"], L["H"], L["m"]
     OH = output_size(H, L["K"], 1, L["padding"])
-    tiles = -(-OH // 2)
-    expected = (N * tiles * tiles * 16 * C * F, N * OH * OH * 9 * C * F)
+    tiles = -(-OH // m)  # per side, rounded up
+    per_tile = (m + 2) ** 2
+    expected = (N * tiles * tiles * per_tile * C * F, N * OH * OH * 9 * C * F)
 
     def diagnose(got, expected):
         pair = _pair(got)
@@ -455,8 +505,10 @@ def check_winograd_counts(answer):
         wino, direct = pair
         if (wino, direct) == (expected[1], expected[0]):
             return "the numbers are right, in the wrong order: the order is (winograd, direct), Winograd's count first"
+        if (wino, direct) == (2 * expected[0], 2 * expected[1]):
+            return "both numbers are twice the answer: count multiplications, not flops (a multiply-add is 2 flops)"
         if wino == direct and direct == expected[1]:
-            return "the first number is Winograd's count: 16 multiplications per 2x2 tile, for every (filter, channel)"
+            return f"the first number is Winograd's count: (m + 2)² = {per_tile} products per {m}x{m} tile"
         unpadded = H - L["K"] + 1  # the output without padding: 5x5
         if direct != expected[1]:
             if direct == unpadded * unpadded * 9 * C * F * N:
@@ -469,22 +521,25 @@ def check_winograd_counts(answer):
             if direct == (H + 2 * L["padding"]) ** 2 * 9 * C * F:
                 return f"the output is {OH}x{OH} (padding 1 keeps the size); count outputs, not padded inputs"
             return "direct: OH·OW output pixels × 9 taps × C channels × F filters"
-        if wino * 9 == expected[1] * 4:
+        if wino == (-(-OH // 2)) ** 2 * 16 * C * F * N:
+            return f"that is F(2x2, 3x3)'s count; the exercise asks for F({m}x{m}, 3x3): {m}x{m} output tiles"
+        if wino * 4 == expected[1]:
             return (
-                f"that is direct / 2.25, as if {OH}x{OH} outputs made {OH * OH / 4:g} tiles. {OH} is odd: "
-                f"2x2 tiles cover it only when rounded up, {tiles}x{tiles} tiles, and the surplus outputs are "
-                f"computed and cut off"
+                f"that is direct / 4, as if {OH}x{OH} outputs filled {OH * OH / m**2:g} tiles. {m}x{m} tiles "
+                f"cover {OH} only when rounded up, {tiles} per side; the surplus outputs are computed and cut off"
             )
-        if wino == (OH // 2) ** 2 * 16 * C * F * N:
+        if wino == (OH // m) ** 2 * per_tile * C * F * N:
             return f"round the tiles up, not down: the last row and column of outputs need tiles too ({tiles} per side)"
-        if wino == tiles * tiles * 36 * C * F * N:
-            return "36 is the direct count per 2x2 tile; Winograd's entry-by-entry product has 16"
-        if wino == tiles * tiles * 16:
+        if wino == tiles * tiles * m * m * C * F * N:
+            return f"{m}x{m} is the tile's outputs; its products are (m + 2)² = {per_tile}, one per transformed entry"
+        if wino == tiles * tiles * m * m * 9 * C * F * N:
+            return f"{m * m * 9} is the direct count per {m}x{m} tile; Winograd's entry-by-entry product has {per_tile}"
+        if wino == tiles * tiles * per_tile:
             return "every tile is multiplied for every (filter, channel) pair: times C·F"
-        padded_tiles = -(-(H + 2 * L["padding"]) // 2)  # ceil((H + 2p) / 2)
-        if wino == padded_tiles * padded_tiles * 16 * C * F * N:
-            return f"a tile makes 2x2 outputs: count tiles over the {OH}x{OH} output, not over the padded input"
-        return "tiles: ceil(OH/2) per side; 16 products per tile, for each of the C·F (channel, filter) pairs"
+        padded_tiles = -(-(H + 2 * L["padding"]) // m)
+        if wino == padded_tiles * padded_tiles * per_tile * C * F * N:
+            return f"a tile makes {m}x{m} outputs: count tiles over the {OH}x{OH} output, not over the padded input"
+        return f"tiles: ceil(OH/{m}) per side; (m + 2)² = {per_tile} products per tile, for each of the C·F pairs"
 
     _check_value(title, answer, expected, diagnose, compare=_same_pair)
 

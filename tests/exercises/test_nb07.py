@@ -91,6 +91,24 @@ def test_grouped_hints(fn, hint, capsys):
     assert hint in out, out
 
 
+def test_grouped_refuses_the_block_diagonal_zeros(capsys):
+    """A hand-built block-diagonal weight (zeros included) gives the right numbers but does G times the work."""
+
+    def hand_dense(cols, w, b, groups):
+        F, Cg, KH, KW = w.shape
+        Fg = F // groups
+        dense = np.zeros((F, Cg * groups, KH, KW))
+        for g in range(groups):
+            dense[g * Fg : (g + 1) * Fg, g * Cg : (g + 1) * Cg] = w[g * Fg : (g + 1) * Fg]
+        return cols @ dense.reshape(F, -1).T + b
+
+    ok, out = run(ex.check_grouped_product, hand_dense, capsys)
+    assert not ok
+    assert "you multiply by the block-diagonal weight's zeros" in out, out
+    cases = nb07._grouped_cases()
+    assert any(not np.all(np.isfinite(c["cols"])) and c["groups"] > 1 for c in cases)
+
+
 def test_grouped_mistakes_pass_at_groups_one(capsys):
     """The cases start with groups=1, where a wrong column slice is invisible; the hint comes later."""
     for fn in (student_grouped(columns="strided"), student_grouped(order="interleaved"), dense_product):
@@ -356,21 +374,26 @@ def test_winograd_counts(capsys):
         return capsys.readouterr().out
 
     L = nb07.WINOGRAD_LAYER
-    N, C, F, H = L["N"], L["C"], L["F"], L["H"]
+    N, C, F, H, m = L["N"], L["C"], L["F"], L["H"], L["m"]
     OH = cl.output_size(H, L["K"], 1, L["padding"])
-    assert OH % 2 == 1  # the odd output size is the point of the exercise
-    # Winograd's count, independently: the tiles a 2x2-tiled cover of the output needs, 16 products each
-    tiles = len(range(0, OH, 2)) ** 2
-    truth = (N * tiles * 16 * C * F, N * OH * OH * 9 * C * F)
+    assert OH % m != 0  # the tiles do not divide the output: the point of the exercise
+    # Winograd's count, independently: the m x m tiles that cover the output, one product per entry of the
+    # transformed (m + 2) x (m + 2) tile, built and counted from the Toom-Cook matrices' shapes
+    tiles = len(range(0, OH, m)) ** 2
+    n = m + 3 - 1
+    truth = (N * tiles * n * n * C * F, N * OH * OH * 9 * C * F)
     assert "correct" in answer(load("nb07").my_winograd_counts)
     assert load("nb07").my_winograd_counts == truth
     assert "not answered yet" in answer(...)
     direct = truth[1]
-    assert "direct / 2.25" in answer((direct * 4 // 9, direct))
-    assert "round the tiles up" in answer(((OH // 2) ** 2 * 16 * C * F, direct))
-    assert "36 is the direct count per 2x2 tile" in answer((tiles * 36 * C * F, direct))
-    assert "times C·F" in answer((tiles * 16, direct))
-    assert "not over the padded input" in answer((25 * 16 * C * F, direct))
+    assert "direct / 4" in answer((direct // 4, direct))
+    assert "round the tiles up" in answer(((OH // m) ** 2 * n * n * C * F, direct))
+    assert "that is F(2x2, 3x3)'s count" in answer((len(range(0, OH, 2)) ** 2 * 16 * C * F, direct))
+    assert "its products are (m + 2)² = 36" in answer((tiles * m * m * C * F, direct))
+    assert "144 is the direct count per 4x4 tile" in answer((tiles * m * m * 9 * C * F, direct))
+    assert "times C·F" in answer((tiles * n * n, direct))
+    assert "not over the padded input" in answer((9 * n * n * C * F, direct))
+    assert "count multiplications, not flops" in answer((2 * truth[0], 2 * direct))
     assert "the first number is Winograd's count" in answer((direct, direct))
     assert "in the wrong order: the order is (winograd, direct)" in answer((direct, truth[0]))
     assert "every output pixel costs 9" in answer((truth[0], OH * OH * 9))
