@@ -461,7 +461,8 @@ def geometry(ax, size, kernel_size, stride=1, padding=0, dilation=1, title=None)
     Padding is hatched grey; input rows and columns that no window reads are
     red (at the bottom edge and inside the image); the first window's taps
     are outlined orange; a dot marks where every window starts; the dashed
-    line is where the last window ends. Of the ``a`` padded rows below it,
+    line is where the last window ends (not drawn when ``a = 0``: it would lie on
+    the border). Of the ``a`` padded rows below it,
     only ``max(0, a - p)`` are input rows. The legend's title prints OH, a and
     the unread input rows.
 
@@ -492,8 +493,12 @@ def geometry(ax, size, kernel_size, stride=1, padding=0, dilation=1, title=None)
     summary = (
         f"H={size}, K={K}, s={s}, p={p}, d={d}\n"
         f"OH = ⌊({size}+2·{p}−{d}·({K}−1)−1)/{s}⌋+1 = {OH}, a = {a}\n"
-        f"below the dashed line: {a} row(s), {min(a, p)} padding, {in_rows} input\n"
-        f"unread input rows: {_row_list(np.flatnonzero(~read))}"
+        + (
+            f"below the dashed line: {a} row(s), {min(a, p)} padding, {in_rows} input\n"
+            if a
+            else "the last window ends at the edge: no dashed line\n"
+        )
+        + f"unread input rows: {_row_list(np.flatnonzero(~read))}"
     )
     kinds = [k for k, m in (("padding", pad_mask), ("unread", unread)) if m.any()] + ["window"]
     legend(ax, kinds, title=summary, title_fontsize=10, fontsize=10, ncol=len(kinds))

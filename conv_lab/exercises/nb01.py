@@ -76,7 +76,7 @@ def check_padding_for(fn):
             return (
                 "rounded down: p = floor(((out_size-1)*s + d(K-1) + 1 - H) / 2), a formula several tutorials "
                 "copy, leaves the padded input one row short of the last window. 2p must be at least that "
-                "number of rows: round the half up"
+                "number of rows: round the half up."
             )
         if got == need and need > 0:
             return "padding is per side: p zeros on top AND p at the bottom, so split the total over two sides"
@@ -272,11 +272,16 @@ def _misread_paddings(padding):
     (top, bottom), (left, right) = padding
     wrong = (
         ((top, bottom), (top, bottom)),  # np.pad(x, padding[0])
-        ((top, top), (left, left)),  # one number per axis, used on both sides
-        ((bottom, bottom), (right, right)),
         ((top, left), (bottom, right)),  # read as ((top, left), (bottom, right))
         ((left, right), (top, bottom)),  # rows and columns swapped
     )
+    return [q for q in wrong if q != tuple(map(tuple, padding))]
+
+
+def _same_both_sides(padding):
+    """Paddings a student gets by using one amount per axis on both its sides (top for the bottom too)."""
+    (top, bottom), (left, right) = padding
+    wrong = (((top, top), (left, left)), ((bottom, bottom), (right, right)))
     return [q for q in wrong if q != tuple(map(tuple, padding))]
 
 
@@ -290,6 +295,10 @@ def _one_side_paddings(padding):
 _ONE_SIDE = (
     "you padded one side of each axis only: padding ((top, bottom), (left, right)) puts top zeros above "
     "AND bottom zeros below the rows, left zeros before AND right zeros after the columns"
+)
+_SAME_BOTH_SIDES = (
+    "you used one amount on both sides of an axis, e.g. the top amount for the bottom too: padding "
+    "((top, bottom), (left, right)) gives each of the four sides its own amount"
 )
 _ONE_STRIDE = (
     "stride is (sh, sw), one value per axis: you seem to use one of them on both axes. "
@@ -345,6 +354,8 @@ def _corr_shape_hint(case, got_shape, expected_shape):
     if p != ((0, 0), (0, 0)):
         if got_shape == _shape_for(x, w, s, ((0, 0), (0, 0)), d):
             return f"{want}: pad x first, top and bottom rows, left and right columns"
+        if any(got_shape == _shape_for(x, w, s, q, d) for q in _same_both_sides(p)):
+            return f"{want}: {_SAME_BOTH_SIDES}"
         if any(got_shape == _shape_for(x, w, s, q, d) for q in _one_side_paddings(p)):
             return f"{want}: {_ONE_SIDE}"
         if any(got_shape == _shape_for(x, w, s, q, d) for q in _misread_paddings(p)):
@@ -401,6 +412,8 @@ def check_corr2d(fn):
                 "dilation moved the windows: window (i, j) starts at (i*sh, j*sw) of the padded x, whatever d is. "
                 "Dilation only spaces the taps inside a window, dh rows and dw columns apart"
             )
+        if any(_matches(got, _corr_or_none(np.pad(x, q), w, s, d, expected.shape)) for q in _same_both_sides(p)):
+            return _SAME_BOTH_SIDES
         if any(_matches(got, _corr_or_none(np.pad(x, q), w, s, d, expected.shape)) for q in _one_side_paddings(p)):
             return _ONE_SIDE
         if any(_matches(got, _corr_or_none(np.pad(x, q), w, s, d, expected.shape)) for q in _misread_paddings(p)):
@@ -495,11 +508,16 @@ def check_unread_rows(fn):
             return "you returned the rows that ARE read; the function should list the rows no window reads"
         if sorted(set(rows)) == expected:
             return "right rows, but list each row once, in increasing order"
+        if d > 1 and rows == _unread_variant(H, K, s, p, d, whole_span=True):
+            return (
+                "your windows read every row of their span. Dilated taps are d rows apart, at padded rows "
+                f"o*s, o*s + d, ..., o*s + d(K-1) (here d = {d}): the d - 1 rows between two taps are not read"
+            )
         if rows == list(range(H - max(0, a - p), H)):
             return (
                 "right at the bottom edge, but input rows can also go unread inside the image: a repeating gap "
-                "exactly when KH < s or gcd(s, d) > 1, and with dilation a few more near the edges. List the "
-                "rows every tap reads instead"
+                "exactly when KH < s or gcd(s, d) > 1, and with dilation a few more near the edges. Which "
+                "padded rows do the taps of §3 reach?"
             )
         if a and rows == list(range(H - a, H)):
             return (
@@ -537,10 +555,12 @@ def _whole_list(got):
         return None
 
 
-def _unread_variant(H, K, s, p, d, shift=True, tap_dilation=True):
-    """The unread input rows computed with one mistake: taps not shifted by p, or taps not d apart."""
+def _unread_variant(H, K, s, p, d, shift=True, tap_dilation=True, whole_span=False):
+    """The unread input rows computed with one mistake: taps not shifted by p, taps not d apart, or
+    every row of a window's span d(K-1)+1 counted as read."""
     out = _size_or_none(H, K, s, p, d) or 0
-    taps = {o * s + t * (d if tap_dilation else 1) - (p if shift else 0) for o in range(out) for t in range(K)}
+    offsets = range(d * (K - 1) + 1) if whole_span else [t * (d if tap_dilation else 1) for t in range(K)]
+    taps = {o * s + t - (p if shift else 0) for o in range(out) for t in offsets}
     return [r for r in range(H) if r not in taps]
 
 

@@ -87,7 +87,7 @@ def largest_padding(size, kernel_size, stride, dilation, out_size):
 @pytest.mark.parametrize(
     "fn, hint",
     [
-        (padding_formula(ceil=False), "rounded down"),  # the tutorials' floor formula
+        (padding_formula(ceil=False), "number of rows: round the half up.\n"),  # the tutorials' floor formula
         (padding_formula(clip=False), "can't be negative"),
         (padding_formula(halve=False), "padding is per side"),
         (padding_formula(use_dilation=False), "dilation ignored"),
@@ -231,6 +231,7 @@ def corr_variant(
             "none": 0,
             "rows for both": padding[0],  # np.pad(x, padding[0])
             "first of each": ((top, top), (left, left)),
+            "last of each": ((bottom, bottom), (right, right)),
             "one side": ((top, 0), (left, 0)),
             "other side": ((0, bottom), (0, right)),
         }[pad]
@@ -266,7 +267,8 @@ def corr_variant(
         (corr_variant(size_dilation=False), "ignores dilation: the kernel spans d(K-1)+1 rows"),
         (corr_variant(pad="none"), "pad x first"),
         (corr_variant(pad="rows for both"), "((top, bottom), (left, right))"),
-        (corr_variant(pad="first of each"), "((top, bottom), (left, right))"),
+        (corr_variant(pad="first of each"), "e.g. the top amount for the bottom too"),
+        (corr_variant(pad="last of each"), "e.g. the top amount for the bottom too"),
         (corr_variant(pad="one side"), "you padded one side of each axis only"),
         (corr_variant(pad="other side"), "you padded one side of each axis only"),
         (corr_variant(one_stride=0), "you seem to use one of them on both axes"),
@@ -553,11 +555,12 @@ def test_the_notebooks_buggy_function_passes_plain_stride_1_and_gets_its_hint(ca
         assert buggy(**case) == ex.nb01._unread(**case)
 
 
-def taps_variant(shift=True, tap_dilation=True, answer="unread", order=1):
+def taps_variant(shift=True, tap_dilation=True, answer="unread", order=1, whole_span=False):
     def fn(size, kernel_size, stride, padding, dilation):
         out = (size + 2 * padding - dilation * (kernel_size - 1) - 1) // stride + 1
         d = dilation if tap_dilation else 1
-        read = {o * stride + t * d - (padding if shift else 0) for o in range(out) for t in range(kernel_size)}
+        offsets = range(dilation * (kernel_size - 1) + 1) if whole_span else [t * d for t in range(kernel_size)]
+        read = {o * stride + t - (padding if shift else 0) for o in range(out) for t in offsets}
         rows = [i for i in range(size) if (i in read) == (answer == "read")]
         if answer == "mask":
             return np.array([i in read for i in range(size)])
@@ -585,6 +588,7 @@ def padded_rows(size, kernel_size, stride, padding, dilation):
         (bottom_only, "a repeating gap exactly when KH < s or gcd(s, d) > 1"),
         (taps_variant(shift=False), "input row i is padded row i + p"),
         (taps_variant(tap_dilation=False), "dilation ignored"),
+        (taps_variant(whole_span=True), "the d - 1 rows between two taps are not read"),
         (taps_variant(answer="read"), "ARE read"),
         (taps_variant(answer="mask"), "not a mask"),
         (taps_variant(order=-1), "in increasing order"),
@@ -673,3 +677,18 @@ def test_padding_for_gives_a_0d_array_the_same_hints(capsys):
 
     ok, out = run(ex.check_padding_for, fn, capsys)
     assert not ok and "rounded down" in out
+
+
+@pytest.mark.parametrize(
+    "H, K, s, p, d, line", [(7, 3, 2, 0, 1, "ends at the edge"), (8, 3, 3, 0, 1, "dashed line: 2")]
+)
+def test_geometry_names_a_dashed_line_only_when_it_draws_one(H, K, s, p, d, line):
+    """At a = 0 the dashed line would lie on the border, so it is not drawn and the legend says so."""
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots()
+    _, a = draw.geometry(ax, H, K, s, p, d)
+    title = ax.get_legend().get_title().get_text()
+    dashed = [ln for ln in ax.get_lines() if ln.get_linestyle() == "--"]
+    plt.close(fig)
+    assert line in title and (len(dashed) == 2) == (a > 0), title
