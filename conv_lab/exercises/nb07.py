@@ -266,19 +266,19 @@ def check_grouped_product(fn):
             )
         if _matches(got, variant(columns="strided")):
             return (
-                "cols[:, g::G] takes every G-th column. The columns are ordered (c, kh, kw): the KH·KW columns of "
-                "channel 0, then channel 1, ... So group g's channels are one run of (C/G)·KH·KW columns"
+                "cols[:, g::G] takes every G-th column, but group g's channels are not every G-th column: "
+                "the columns of cols are ordered (c, kh, kw)"
             )
         if _matches(got, variant(order="interleaved")):
             return (
-                "the right numbers in the wrong columns: group g's filters are columns g*F//G to (g+1)*F//G - 1, "
-                "group after group (np.concatenate along axis 1), not interleaved"
+                "the right numbers in the wrong columns: the groups' outputs come out interleaved, but the "
+                "layer's columns are its filters in order, f = 0, 1, ..., F - 1"
             )
         if _matches(got, variant(b=None)):
             return "add the bias: b[f] to every row of column f"
         return (
-            "group g: multiply its run of (C/G)·KH·KW columns of cols by w[g*F//G:(g+1)*F//G].reshape(F//G, -1).T, "
-            "then put the groups' results side by side and add b"
+            "the numbers differ from the layer's. Check three things: which columns of cols belong to group g, "
+            "which filters belong to it, and whether each filter is flattened in cols' column order (c, kh, kw)"
         )
 
     def diagnose_error(case, exc):
@@ -409,13 +409,13 @@ def check_fft_length(fn):
         if L > expected and L == H + 2 * p:
             return (
                 f"H + 2p holds the whole padded input and is exact, but it is not the shortest: for {where}, "
-                f"{L - 1} is exact too. When a window runs past the end, the circle takes it to the top rows: "
+                f"a shorter length is exact too. When a window runs past the end, the circle takes it to the top rows: "
                 f"which of the padded input's rows can go, if those are zeros?"
             )
         if L == H + K - 1 and L > expected:
             return (
                 f"that is the classmate's H + K - 1. For {where} it is exact (p <= K - 1), but not the shortest: "
-                f"{L - 1} is exact too. Which rows of the padded input can the FFT leave out, when a window "
+                f"a shorter length is exact too. Which rows of the padded input can the FFT leave out, when a window "
                 f"that runs past the end wraps around to the top?"
             )
         if L == H + K - 1:
@@ -429,7 +429,7 @@ def check_fft_length(fn):
                 f"{expected}, and those taps only ever read bottom padding (zeros) in the outputs that are kept"
             )
         if L > expected:
-            return f"{L} is exact for {where}, but not the shortest: {L - 1} is exact too"
+            return f"{L} is exact for {where}, but not the shortest: a shorter length is exact too"
         if L < 1:
             return f"a length must be at least 1; for {where} you returned {L}"
         seen = _classmate_on_axis(H, K, p, L)
@@ -507,6 +507,10 @@ def check_winograd_counts(answer):
             return "the numbers are right, in the wrong order: the order is (winograd, direct), Winograd's count first"
         if (wino, direct) == (2 * expected[0], 2 * expected[1]):
             return "both numbers are twice the answer: count multiplications, not flops (a multiply-add is 2 flops)"
+        if wino == expected[0] and direct == 2 * expected[1]:
+            return "the direct count is twice the answer: that is flops (a multiply-add is 2); count multiplications"
+        if direct == expected[1] and wino == 2 * expected[0]:
+            return "Winograd's count is twice the answer: that is flops (a product and an add); count multiplications"
         if wino == direct and direct == expected[1]:
             return f"the first number is Winograd's count: (m + 2)² = {per_tile} products per {m}x{m} tile"
         unpadded = H - L["K"] + 1  # the output without padding: 5x5

@@ -65,6 +65,17 @@ def filters_sliced_by_channels(cols, w, b, groups):
     return np.concatenate(parts, axis=1)
 
 
+def filters_flattened_channels_last(cols, w, b, groups):
+    """Right columns and filters, but each filter flattened in (kh, kw, c) order."""
+    F, Cg, KH, KW = w.shape
+    width, Fg = Cg * KH * KW, F // groups
+    parts = [
+        cols[:, g * width : (g + 1) * width] @ w[g * Fg : (g + 1) * Fg].transpose(0, 2, 3, 1).reshape(Fg, -1).T
+        for g in range(groups)
+    ]
+    return np.concatenate(parts, axis=1) + b
+
+
 def dense_product(cols, w, b, groups):
     """Ignores the groups: the ordinary layer's product."""
     return cols @ w.reshape(w.shape[0], -1).T + b
@@ -79,7 +90,8 @@ def dense_product(cols, w, b, groups):
             "you took C/G = 3 columns per group, but each channel brings KH·KW = 9 of them",
         ),
         (dense_product, "you used all 36 columns of cols for every filter"),
-        (student_grouped(order="interleaved"), "not interleaved"),
+        (student_grouped(order="interleaved"), "the groups' outputs come out interleaved"),
+        (filters_flattened_channels_last, "whether each filter is flattened in cols' column order"),
         (student_grouped(bias=False), "add the bias"),
         (student_grouped(transpose=True), "transpose it: one row per output pixel"),
         (filters_sliced_by_channels, "slice the filters by F/G"),
@@ -288,6 +300,12 @@ def test_fft_length_hints(fn, hint, capsys):
     assert hint in out, out
 
 
+def test_fft_length_hint_names_no_length_that_is_not_the_shortest(capsys):
+    """At H = 10, K = 3, p = 0 the shortest is 10: the hint on H + K - 1 = 12 must not point at 11."""
+    ok, out = run(ex.check_fft_length, lambda H, K, padding: H + K - 1, capsys)
+    assert not ok and "a shorter length is exact too" in out and "11" not in out, out
+
+
 def test_fft_length_accepts_numpy_scalars_0d_arrays_and_float_whole_numbers(capsys):
     assert run(ex.check_fft_length, lambda H, K, padding: np.int64(shortest(H, K, padding)), capsys)[0]
     assert run(ex.check_fft_length, lambda H, K, padding: float(shortest(H, K, padding)), capsys)[0]
@@ -394,6 +412,8 @@ def test_winograd_counts(capsys):
     assert "times C·F" in answer((tiles * n * n, direct))
     assert "not over the padded input" in answer((9 * n * n * C * F, direct))
     assert "count multiplications, not flops" in answer((2 * truth[0], 2 * direct))
+    assert "the direct count is twice the answer: that is flops" in answer((truth[0], 2 * direct))
+    assert "Winograd's count is twice the answer: that is flops" in answer((2 * truth[0], direct))
     assert "the first number is Winograd's count" in answer((direct, direct))
     assert "in the wrong order: the order is (winograd, direct)" in answer((direct, truth[0]))
     assert "every output pixel costs 9" in answer((truth[0], OH * OH * 9))
