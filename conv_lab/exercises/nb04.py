@@ -7,6 +7,8 @@
 4. predict, then check: which rows and columns of dx are zero whatever dy and w are, in a dilated layer.
 """
 
+import re
+
 import numpy as np
 from termcolor import colored
 
@@ -77,7 +79,7 @@ def _corr1d_backward(dy, x, w, stride, dilation=1, assign=False, flip=False, ste
 
 
 def check_corr1d_backward(fn):
-    """Check ``fn(dy, x, w, stride, dilation) -> (dx, dw)`` for ``y[i] = sum_u x[i*stride + u*dilation] * w[u]``."""
+    """Check ``fn(dy, x, w, stride, dilation) -> (dx, dw)`` for the 1-D correlation with stride and dilation."""
 
     def diagnose(case, got, expected):
         dy, x, w, s, d = case["dy"], case["x"], case["w"], case["stride"], case["dilation"]
@@ -447,6 +449,15 @@ def check_dw_correlation(fn):
 
     def error_hint(case, exc):
         if isinstance(exc, ValueError) and "broadcast" in str(exc):
+            dy, x, s, p = (case[k] for k in ("dy", "x", "stride", "padding"))
+            dilated = tuple(n + 2 * p - (o - 1) * s for n, o in zip(x.shape[2:], dy.shape[2:]))
+            shapes = re.findall(r"\(\d+,\d+\)", str(exc).replace(" ", ""))  # dw[f, c], the correlation, ...
+            if len(shapes) > 1 and shapes[1] == f"({dilated[0]},{dilated[1]})":
+                return (
+                    f"the dilation is right, the crop is missing: the correlation gives {dilated[0]} x {dilated[1]} "
+                    "(KH + a rows, KW + a columns; the a extra ones are the windows shifted past the last tap), "
+                    "and w is KH x KW. Keep the first KH rows and KW columns"
+                )
             return (
                 "the correlation's result is not KH x KW: at stride s, the dy entries sit s rows apart on the "
                 "padded x, so dy must be spread out by the stride (corr2d's dilation), and the result then has "
@@ -496,7 +507,13 @@ def check_zero_dx(rows, cols):
     sizes, kernels = (L["H"], L["W"]), L["kernel_size"]
     expected = tuple(tuple(int(r) for r in np.flatnonzero(~rows_read(n, k, s, p, d))) for n, k in zip(sizes, kernels))
 
-    def diagnose(got, _expected):
+    def diagnose(got, expected):
+        hint = _zero_lines_hint(got, expected)
+        if hint.startswith("rows:") and _as_lines(got[1]) != expected[1]:
+            return hint + ". The columns are wrong too"
+        return hint
+
+    def _zero_lines_hint(got, _expected):
         for name, answer, n, k, want in zip(("rows", "columns"), got, sizes, kernels, expected):
             lines = _as_lines(answer)
             if lines is None:

@@ -456,6 +456,38 @@ def test_dw_correlation_hints(flags, hint, capsys):
     assert not ok and hint in out, out
 
 
+def test_dw_correlation_missing_crop_with_the_dilation_right_leads_with_the_crop(capsys):
+    def uncropped_in_place(dy, x, kernel_size, stride, padding):
+        N, C = x.shape[:2]
+        F = dy.shape[1]
+        xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+        dw = np.zeros((F, C) + tuple(kernel_size))
+        for n in range(N):
+            for f in range(F):
+                for c in range(C):
+                    dw[f, c] += cl.corr2d(xp[n, c], dy[n, f], dilation=stride)  # no [:KH, :KW]
+        return dw
+
+    ok, out = run(ex.check_dw_correlation, uncropped_in_place, capsys)
+    assert not ok and "case 3 of 4" in out and "the crop is missing" in out and "spread out" not in out, out
+
+
+def test_dw_correlation_broadcast_error_without_the_dilation_gets_the_dilation_hint(capsys):
+    def undilated_uncropped(dy, x, kernel_size, stride, padding):
+        N, C = x.shape[:2]
+        F = dy.shape[1]
+        xp = np.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
+        dw = np.zeros((F, C) + tuple(kernel_size))
+        for n in range(N):
+            for f in range(F):
+                for c in range(C):
+                    dw[f, c] += cl.corr2d(xp[n, c], dy[n, f])  # neither dilated nor cropped
+        return dw
+
+    ok, out = run(ex.check_dw_correlation, undilated_uncropped, capsys)
+    assert not ok and "spread out by the stride" in out and "the crop is missing" not in out, out
+
+
 def test_dw_correlation_float32_is_judged_at_float32s_tolerance(capsys):
     """A float32 answer passes at float32's tolerance; computed in float32 and returned as float64, it is told
     to compute in float64, never that the formula is wrong."""
@@ -559,6 +591,16 @@ def test_zero_dx_solution_and_independent_count(capsys):
 def test_zero_dx_hints(rows, cols, hint, capsys):
     out = check_answer(rows, cols, capsys)
     assert "not yet" in out and hint in out, out
+
+
+@pytest.mark.parametrize(
+    "rows, cols, also",
+    [([0, 8], [0, 7, 8], True), ([], [0], True), ([0, 8], [0, 7], False), ([0, 8], SOL.zero_cols, False)],
+)
+def test_zero_dx_rows_hint_says_when_the_columns_are_wrong_too(rows, cols, also, capsys):
+    out = check_answer(rows, cols, capsys)
+    assert "not yet" in out and "rows:" in out, out
+    assert ("The columns are wrong too" in out) == also, out
 
 
 def test_zero_dx_layer_needs_the_dilation_and_has_a_leftover_input_row():
