@@ -91,6 +91,11 @@ def output_padding_hint(layer, g, bottom_minus_top=None):
         reasons.append("the padding counts: a is computed from the padded height H + 2p")
     if d > 1 and g == (H + 2 * p - K) % s:
         reasons.append("the dilated kernel spans d(K-1) + 1 rows, not K")
+    if g == 0 and a:
+        hint = "output_padding = a, and a is not 0 for this layer: 0 leaves out the rows below the last window"
+        if reasons:
+            hint += ". If your a came out 0: " + "; or ".join(reasons) + " (a = (H + 2p - d(K-1) - 1) mod s)"
+        return hint
     if reasons:
         return "; or ".join(reasons) + " (a = (H + 2p - d(K-1) - 1) mod s)"
     if bottom_minus_top is not None and bottom_minus_top == a:
@@ -360,8 +365,10 @@ def _transpose_mistakes(case):
         mistakes.append(
             (
                 dict(use_op=False),
-                "the bottom/right needs output_padding more zeros: pad d(K-1) - p on top/left and "
-                "d(K-1) - p + output_padding on bottom/right (output_padding takes the place of a)",
+                "output_padding is missing: it adds that many rows at the bottom of the result (and columns at "
+                "the right). In the scatter form the result is canvas rows p .. p + H - 1, with "
+                "H = (L - 1)s - 2p + d(K-1) + 1 + output_padding; canvas rows that no copy reaches are zero. "
+                "(In the rot180 route: pad d(K-1) - p + output_padding on bottom/right)",
             )
         )
     if d > 1:
@@ -557,9 +564,8 @@ def diagnose_scatter(case, got, expected):
         short = [e - g for e, g in zip(expected.shape[2:], shape[2:])]
         if any(short) and short == a:
             return (
-                f"dx is short by a = {tuple(a)} rows/columns: the canvas ends where the last window ends, "
-                f"but the padded input has a more rows below it. Build the canvas with H + 2p rows, then cut "
-                f"p from each side (input rows below every window keep a zero dx)"
+                f"dx is short by a = {tuple(a)} rows/columns, the padded input's rows below the last window: "
+                "the canvas ends where the last window ends"
             )
         if any(short) and short == [max(0, ai - p) for ai in a]:
             return (

@@ -89,13 +89,14 @@ def test_conv_transpose_hints(kwargs, hint, capsys):
     assert hint in out, out
 
 
-def student_scatter(step="s", tap="d", kernel="w", op_side="bottom", crop="p", add=True, sum_f=True):
+def student_scatter(step="s", tap="d", kernel="w", op_side="bottom", crop="p", add=True, sum_f=True, use_op=True):
     """A student's transposed convolution in the scatter form, with one step optionally wrong."""
 
     def fn(y, w, stride, padding, output_padding, dilation):
         N, F, L, M = y.shape
         C, KH, KW = w.shape[1:]
         s, p, op, d = stride, padding, output_padding, dilation
+        op = op if use_op else 0
         st = s if step == "s" else 1
         dt = d if tap == "d" else 1
         k = {
@@ -146,6 +147,7 @@ def student_scatter(step="s", tap="d", kernel="w", op_side="bottom", crop="p", a
         (dict(op_side="zeros"), "output_padding does not append zero rows"),
         (dict(crop="0"), "cut p rows at the top too"),
         (dict(crop="none"), "cut p rows at each end of the canvas"),
+        (dict(use_op=False), "output_padding is missing: it adds that many rows at the bottom"),
     ],
 )
 def test_scatter_transpose_hints(kwargs, hint, capsys):
@@ -272,6 +274,8 @@ def test_scatter_buggy_passes_stride_one_and_gets_its_hint(capsys):
     out = run(ex.check_dx_by_scatter, dx_by_scatter_buggy, capsys)[1]
     assert "case 5 of" in out  # cases 1-4 (stride 1, and stride 2 with a = 0) pass
     assert "the canvas ends where the last window ends" in out
+    assert "dx is short by a = (1, 1)" in out  # the mistake is named; the fix is the student's
+    assert "H + 2p" not in out
     assert "slicing past the end" in run(ex.check_dx_by_scatter, half_fixed, capsys)[1]
 
 
@@ -385,6 +389,9 @@ def test_pads_and_output_padding(capsys):
     assert "a negative amount is a crop" in answer(with_p(0, aP, aP))
     assert "the sign" in answer(with_p(-tP, -tP - aP, aP))
     assert "the padding counts" in answer(with_p(tP, bP, (H - d * (K - 1) - 1) % s))
+    forgot = answer(with_p(tP, bP, 0))  # output_padding 0: forgotten first, then a computed wrongly
+    assert (H - d * (K - 1) - 1) % s == 0 and (H + 2 * p - K) % s == 0  # both slips also give 0 for P
+    assert forgot.index("a is not 0 for this layer") < forgot.index("the padding counts")
     assert "spans d(K-1) + 1 rows, not K" in answer(with_p(tP, bP, (H + 2 * p - K) % s))
     assert "smaller than 3" in answer(with_p(tP, bP, 3))
     assert "can't be negative" in answer(with_p(tP, bP, -1))
