@@ -272,20 +272,18 @@ def window_mask(shape, i, j, kernel, stride=1, dilation=1):
 
 
 def unread_mask(H, W, kernel, stride=1, padding=0, dilation=1):
-    """Boolean mask (H + 2ph, W + 2pw) of the padded grid: input pixels whose row or column no window reads.
+    """Boolean mask (H + top + bottom, W + left + right) of the padded grid: input pixels no window reads.
 
-    Padding cells are never marked: padding is not input. Uses :func:`conv_lab.rows_read` per axis.
+    A pixel is marked when its row or its column no window reads. Padding cells are never marked: padding
+    is not input. ``padding`` takes every form of :func:`conv_lab.conv2d` (``"same"``, uneven sides).
+    Uses :func:`conv_lab.rows_read` per axis.
     """
-    (KH, KW), s, p, d = (
-        ck.pair(kernel, "kernel"),
-        ck.pair(stride, "stride"),
-        ck.pair(padding, "padding"),
-        ck.pair(dilation, "dilation"),
-    )
-    rows = rows_read(H, KH, s[0], p[0], d[0])  # (H,)
-    cols = rows_read(W, KW, s[1], p[1], d[1])  # (W,)
-    mask = np.zeros((H + 2 * p[0], W + 2 * p[1]), dtype=bool)
-    mask[p[0] : p[0] + H, p[1] : p[1] + W] = ~rows[:, None] | ~cols[None, :]
+    (KH, KW), s, d = ck.pair(kernel, "kernel"), ck.pair(stride, "stride"), ck.pair(dilation, "dilation")
+    top, bottom, left, right = ck.padding_sides(padding, (KH, KW), s, d)
+    rows = rows_read(H, KH, s[0], (top, bottom), d[0])  # (H,)
+    cols = rows_read(W, KW, s[1], (left, right), d[1])  # (W,)
+    mask = np.zeros((H + top + bottom, W + left + right), dtype=bool)
+    mask[top : top + H, left : left + W] = ~rows[:, None] | ~cols[None, :]
     return mask
 
 
@@ -334,7 +332,9 @@ def window_step(
     w : array_like, shape (KH, KW)
     i, j : int
         The output pixel whose window is drawn.
-    stride, padding, dilation : int or pair
+    stride, dilation : int or pair
+    padding : int, pair, ((top, bottom), (left, right)), "valid" or "same"
+        As in :func:`conv_lab.conv2d`.
     bias : float, default 0
     fig : matplotlib Figure, optional
         Drawn into (cleared first); a new figure otherwise.
@@ -344,7 +344,7 @@ def window_step(
         (the output value) and ``{bias}``, e.g. ``output="dx[{i},{j}] = {value:g}"``.
     marks : dict, optional
         More cells to colour in the padded input: ``{"inserted zeros": mask, "cropped": mask, ...}``,
-        each mask of shape (H + 2ph, W + 2pw).
+        each mask of the padded input's shape (H + top + bottom, W + left + right).
     window_tint : bool, default True
         Tint the window's cells orange under its outline; False draws the
         outline alone, so every cell keeps the colour its legend entry shows.
@@ -356,15 +356,17 @@ def window_step(
         the window is an orange outline, with ``x×w`` written in each tap.
     """
     x, w = np.asarray(x), np.asarray(w)
-    p = ck.pair(padding, "padding")
-    xp = pad2d(x, p)
+    top, bottom, left, right = ck.padding_sides(
+        padding, w.shape, ck.pair(stride, "stride"), ck.pair(dilation, "dilation")
+    )
+    xp = pad2d(x, ((top, bottom), (left, right)))
     y = corr2d(x, w, stride, padding, dilation) + bias
     titles = _panel_titles(labels, i, j, y[i, j], bias)
     extra = _marks_masks(marks, xp.shape)
     mask = window_mask(xp.shape, i, j, w.shape, stride, dilation)
     pad_mask = np.ones(xp.shape, dtype=bool)
-    pad_mask[p[0] : p[0] + x.shape[0], p[1] : p[1] + x.shape[1]] = False
-    unread = unread_mask(x.shape[0], x.shape[1], w.shape, stride, p, dilation)
+    pad_mask[top : top + x.shape[0], left : left + x.shape[1]] = False
+    unread = unread_mask(x.shape[0], x.shape[1], w.shape, stride, padding, dilation)
     labels_in = [[f"{v:g}" for v in row] for row in xp]
     rows, cols = np.nonzero(mask)
     for (r, q), wv in zip(zip(rows, cols), w.ravel()):

@@ -216,3 +216,33 @@ class TestOneAxis:
         assert cl.rows_read(5, 2, padding="same").all()
         with pytest.raises(ValueError, match=r"padding='same' needs stride 1"):
             cl.output_size(7, 3, stride=2, padding="same")
+
+
+class TestPictures:
+    def test_unread_mask_with_uneven_padding(self):
+        from conv_lab import draw
+
+        H, W, K, s = 7, 6, (2, 3), (3, 2)
+        mask = draw.unread_mask(H, W, K, s, ((0, 2), (1, 0)))
+        assert mask.shape == (H + 2, W + 1)
+        rows, cols = cl.rows_read(H, 2, 3, (0, 2)), cl.rows_read(W, 3, 2, (1, 0))
+        np.testing.assert_array_equal(mask[0:H, 1:], ~rows[:, None] | ~cols[None, :])
+        assert not mask[H:].any() and not mask[:, 0].any()  # padding is never marked
+
+    def test_window_step_draws_same_padding_of_an_even_kernel(self):
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        from conv_lab import draw
+
+        x = np.arange(1.0, 17.0).reshape(4, 4)
+        w = np.array([[1.0, 2.0], [3.0, 4.0]])
+        fig = draw.window_step(x, w, 3, 3, padding="same")
+        texts = [t.get_text() for t in fig.axes[0].texts]
+        want = cl.conv2d(x[None, None], w[None, None], padding="same")[0, 0, 3, 3]
+        assert want == 16 * 1  # the bottom-right window reads x[3, 3] and three zeros of the bottom/right padding
+        assert f"{want:g}" in fig.axes[0].get_title() + fig.axes[2].get_title()
+        assert "16×1" in "".join(texts)  # the window's first tap is the last input pixel
+        plt.close(fig)
