@@ -11,8 +11,8 @@ conv_lab.speed.best_of_rounds, shared with notebook 03.)
 
 Four tables:
 
-0. Each pass of the default path on its own, for the dense layers with
-   C >= 64: the forward pass, dw and dx (im2col route), dx and dw (rot180
+0. Each pass of the default path on its own, for three dense layers with
+   C >= 64 (one of them at stride 2): the forward pass, dw and dx (im2col route), dx and dw (rot180
    route), and the forward's bare matrix product on windows copied
    beforehand. Each is given as a share of the matmul rate: its FLOPs
    (2*N*OH*OW*F*C*KH*KW for every pass) per second over those of a
@@ -59,6 +59,11 @@ SHAPES = [  # (N, C, F, H, k, p, s): dense layers
     (32, 64, 64, 32, 3, 1, 1),
     (16, 3, 32, 64, 5, 2, 2),
     (64, 128, 128, 8, 3, 1, 1),
+]
+PASS_SHAPES = [  # table 0: the layers with C >= 64, the stride-2 one included
+    (32, 64, 64, 32, 3, 1, 1),
+    (64, 128, 128, 8, 3, 1, 1),
+    (32, 64, 64, 32, 3, 1, 2),
 ]
 DEPTHWISE = [  # (N, C, F, H, k, p, s), groups = C
     (8, 64, 64, 32, 3, 1, 1),
@@ -257,7 +262,7 @@ def main():
 
     print("0. each pass alone, as a share of the matmul rate (FLOP/s over a 1024x1024 matmul's, same dtype, same run)")
     print(f"{'shape (N,C,F,H,k,p,s)':<28}{'dtype':<9}" + "".join(f"{n:>11}" for n in [*PASSES, "fwd + bwd"]))
-    for shape in [s for s in shapes if s[1] >= 64]:
+    for shape in PASS_SHAPES[:1] if args.quick else PASS_SHAPES:
         for dtype in dtypes:
             share = bench_passes(shape, dtype, repeats)
             row = f"{str(shape):<28}{dtype.__name__:<9}" + "".join(f"{share[n]:>11.0%}" for n in [*PASSES, "fwd + bwd"])

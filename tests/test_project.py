@@ -97,3 +97,16 @@ def test_notebook_text_speaks_to_students(path):
         assert "nbval" not in source.lower(), f"{path.name} cell {i} mentions nbval; use the nbval-ignore-output tag"
         if cell["cell_type"] == "code":
             assert not re.search(r"[\'\"]\.\./", source), f"{path.name} cell {i} reaches outside notebooks/"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_links_the_teachers_guide_and_its_solutions(path):
+    """The first cell links TEACHING.md; every link to a solutions file leads to a file (Lab opens at the root)."""
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    assert "](TEACHING.md)" in "".join(cells[0]["source"]), f"{path.name}: no link to the teacher's guide"
+    assert (path.parent / "TEACHING.md").exists()
+    text = "".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    links = re.findall(r"\]\((\.\./solutions/nb\d\d\.py)\)", text)
+    assert links, f"{path.name}: the exercises do not link their solutions file"
+    for link in links:
+        assert (path.parent / link).resolve().exists(), f"{path.name}: {link} leads nowhere"
