@@ -187,7 +187,7 @@ def pad2d(x, padding):
         that many rows/columns instead, which the rot180 backward route needs
         when the forward padding exceeds ``d*(K-1)``. The zeros are added
         first, then the crops are taken from the edges of the padded array,
-        so ``((-2, 1), 0)`` on 2 rows leaves one row, a zero. The crops of an
+        so ``((-2, 1), (0, 0))`` on 2 rows leaves one row, a zero. The crops of an
         axis may remove at most the rows (columns) the input has, and the
         result must keep at least one row and one column.
 

@@ -9,8 +9,8 @@ same idea, arranged for speed (see benchmarks/conv_speed.py):
 
 - The batch is processed in blocks of samples whose copied windows take
   about BLOCK_BYTES (2.5 MiB), at least one sample a block: a small batch is
-  one block. Each block of copied windows is then still in cache when the
-  matrix multiply reads it, and when col2im adds the gradient back.
+  one block. The work buffers are allocated once per call and reused for
+  every block.
 - The copy is laid out so that its innermost run is long and contiguous.
   With many channels that is channels-last: columns (kh, kw, c), the
   innermost run is C numbers. With few channels (an RGB stem) it is
@@ -282,10 +282,9 @@ def gemm_dw(dy, x, g):
     """dw by blocked im2col + GEMM (batched over groups); dy and x validated and of one dtype."""
     dtype = np.result_type(dy, x)
     ws = _Workspace(g, dtype, backward=True)
-    dw_mat = None
+    dw_mat = np.zeros((g.groups, g.Fg, g.Cg * g.KH * g.KW), dtype)  # (G, F/G, ...): the cols buffer's column order
     for batch, _ in ws.blocks():
-        block = ws.dw_block(dy[batch], ws.unfold(x[batch]))
-        dw_mat = block if dw_mat is None else dw_mat + block
+        dw_mat += ws.dw_block(dy[batch], ws.unfold(x[batch]))
     return np.ascontiguousarray(ws.dw(dw_mat))
 
 

@@ -324,8 +324,8 @@ def conv_transpose2d(y, w, stride=1, padding=0, output_padding=0, dilation=1, gr
     G = ck.integer(groups, "groups", minimum=1)
     G = ck.groups_for(G, G * w.shape[1], w.shape[0], "", f"y and w have F={w.shape[0]} (w shape {w.shape})")
     s = ck.pair(stride, "stride", minimum=1)
-    p = ck.pad_amounts(padding, minimum=0)  # (top, bottom, left, right)
     d = ck.pair(dilation, "dilation", minimum=1)
+    p = ck.padding_sides(padding, w.shape[2:], s, d)  # (top, bottom, left, right); "same"/"valid" too
     op = ck.pair(output_padding, "output_padding", minimum=0)
     for k in range(2):
         if op[k] >= s[k] and op[k] >= d[k]:

@@ -278,7 +278,8 @@ def unread_mask(H, W, kernel, stride=1, padding=0, dilation=1):
     is not input. ``padding`` takes every form of :func:`conv_lab.conv2d` (``"same"``, uneven sides).
     Uses :func:`conv_lab.rows_read` per axis.
     """
-    (KH, KW), s, d = ck.pair(kernel, "kernel"), ck.pair(stride, "stride"), ck.pair(dilation, "dilation")
+    KH, KW = ck.pair(kernel, "kernel", minimum=1)
+    s, d = ck.pair(stride, "stride", minimum=1), ck.pair(dilation, "dilation", minimum=1)
     top, bottom, left, right = ck.padding_sides(padding, (KH, KW), s, d)
     rows = rows_read(H, KH, s[0], (top, bottom), d[0])  # (H,)
     cols = rows_read(W, KW, s[1], (left, right), d[1])  # (W,)
@@ -356,11 +357,11 @@ def window_step(
         the window is an orange outline, with ``x×w`` written in each tap.
     """
     x, w = np.asarray(x), np.asarray(w)
+    y = corr2d(x, w, stride, padding, dilation) + bias  # validates every argument first
     top, bottom, left, right = ck.padding_sides(
         padding, w.shape, ck.pair(stride, "stride"), ck.pair(dilation, "dilation")
     )
     xp = pad2d(x, ((top, bottom), (left, right)))
-    y = corr2d(x, w, stride, padding, dilation) + bias
     titles = _panel_titles(labels, i, j, y[i, j], bias)
     extra = _marks_masks(marks, xp.shape)
     mask = window_mask(xp.shape, i, j, w.shape, stride, dilation)
@@ -420,11 +421,16 @@ def sliding_animation(
 
     ``labels``, ``marks`` and ``window_tint`` are passed to :func:`window_step` for every frame.
     """
-    OH, OW = corr2d(x, w, stride, padding, dilation).shape
-    (ph, pw), KW = ck.pair(padding, "padding"), np.shape(w)[1]
-    Hp, Wp = np.shape(x)[0] + 2 * ph, np.shape(x)[1] + 2 * pw
-    # window_step's own size, so that 9-pt products fit their cells; saved at the figure's dpi, not the inline 72
-    fig = plt.figure(figsize=(3 + 0.75 * (Wp + KW + OW), 0.75 * Hp + 1.6), dpi=100)
+    OH, OW = corr2d(x, w, stride, padding, dilation).shape  # validates every argument first
+    KW = np.shape(w)[1]
+    top, bottom, left, right = ck.padding_sides(
+        padding, np.shape(w), ck.pair(stride, "stride"), ck.pair(dilation, "dilation")
+    )
+    Hp, Wp = np.shape(x)[0] + top + bottom, np.shape(x)[1] + left + right
+    # window_step's own size (at most 9 inches wide, shown unscaled), saved at the figure's dpi, not the inline 72
+    n = Wp + KW + OW
+    cell = min(0.75, 6.4 / n)
+    fig = plt.figure(figsize=(2.6 + cell * n, cell * Hp + 2.0), dpi=100)
     steps = [(i, j) for i in range(OH) for j in range(OW)]
 
     def frame(k):

@@ -175,7 +175,7 @@ def fig_channel_sum():
 
 
 def fig_geometry():
-    fig, axes = plt.subplots(2, 3, figsize=(12, 9))
+    fig, axes = plt.subplots(3, 2, figsize=(9, 12))  # as notebook 01 lays it out
     for ax, (H, K, s, p, d) in zip(
         axes.ravel(),
         [(6, 3, 1, 0, 1), (7, 3, 2, 0, 1), (5, 3, 2, 1, 1), (9, 3, 1, 0, 2), (6, 2, 3, 0, 1), (8, 3, 3, 1, 2)],
@@ -202,14 +202,14 @@ def fig_rows_diagram():
 
 
 def fig_scatter_diagram():
-    fig, axes = _axes((13, 4), 2)
+    fig, axes = plt.subplots(2, 1, figsize=(9, 8.5), gridspec_kw={"hspace": 0.7})  # as notebook 05 lays it out
     draw.scatter_diagram(axes[0], np.array([1.0, 2, 3]), np.array([1.0, -1, 2]), stride=2, title="s = 2")
     draw.scatter_diagram(axes[1], np.array([1.0, 2, 3]), np.array([1.0, -1, 2]), stride=2, padding=3, title="crop")
     return fig
 
 
 def fig_gradient_grid():
-    fig, axes = _axes((15, 5), 2)
+    fig, axes = plt.subplots(2, 1, figsize=(9, 11))  # notebook 05 gives the padded grid the figure's width
     dy = np.arange(1, 10, dtype=float).reshape(3, 3)
     draw.gradient_grid(axes[0], dy, 2, ((2, 3), (2, 3)), "zeros inserted, padded")
     draw.gradient_grid(axes[1], dy, 3, ((3, 3), (3, 3)), "dilated", window=(2, 1), kernel=(3, 3), dilation=2)

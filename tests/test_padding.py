@@ -246,3 +246,28 @@ class TestPictures:
         assert f"{want:g}" in fig.axes[0].get_title() + fig.axes[2].get_title()
         assert "16×1" in "".join(texts)  # the window's first tap is the last input pixel
         plt.close(fig)
+
+
+def test_the_transposed_convolution_takes_the_forward_layers_padding_string():
+    rng = np.random.default_rng(7)
+    x, w = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((4, 3, 2, 3))
+    dy = rng.standard_normal(cl.conv2d(x, w, padding="same").shape)
+    dx = cl.conv2d_backward(dy, x, w, padding="same")[0]
+    np.testing.assert_allclose(cl.conv_transpose2d(dy, w, padding="same"), dx, atol=1e-12)
+
+
+def test_the_animation_and_the_window_step_take_every_padding_and_check_w_first():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from conv_lab import draw
+
+    x, w = np.arange(16.0).reshape(4, 4), np.ones((2, 2))
+    assert "<" in draw.sliding_animation(x, w, padding="same")  # HTML of the animation, one frame per output
+    plt.close("all")
+    with pytest.raises(ValueError, match=r"^w must be 2-D"):
+        draw.window_step(x, np.ones(3), 0, 0, padding="same")
+    with pytest.raises(ValueError, match=r"^stride must be >= 1"):
+        draw.unread_mask(4, 4, 2, stride=0)
