@@ -15,10 +15,13 @@ it, exactly as the README tells root users to.
 """
 
 import os
+import queue
 import re
 import signal
 import subprocess
+import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -78,22 +81,33 @@ def test_jupyterlab_opens_on_the_repository_with_the_notebooks_first(command, tm
         ["bash", "-c", command], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, start_new_session=True,
     )  # fmt: skip
+    lines = queue.Queue()
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout], daemon=True)
+    reader.start()
     log = []
     try:
         url = None
         deadline = time.monotonic() + 120
-        while url is None and time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line and proc.poll() is not None:
-                break
+        while url is None and time.monotonic() < deadline and proc.poll() is None:
+            try:
+                line = lines.get(timeout=1)  # never block on a server that has gone quiet
+            except queue.Empty:
+                continue
             log.append(line)
-            found = re.search(r"(http://127\.0\.0\.1:\d+/)lab\?token=(\w+)", line)
+            found = re.search(r"(http://127\.0\.0\.1:\d+/)\S*\?token=(\w+)", line)
             if found:
                 url = found.groups()
         assert url, f"JupyterLab did not start: {''.join(log)[-2000:]}"
         base, token = url
-        with urllib.request.urlopen(f"{base}api/contents?token={token}", timeout=30) as response:
-            listing = response.read().decode()
+        while True:  # the URL is printed just before the server starts to accept connections
+            try:
+                with urllib.request.urlopen(f"{base}api/contents?token={token}", timeout=30) as response:
+                    listing = response.read().decode()
+                break
+            except urllib.error.URLError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)  # polling interval while the server finishes starting
         for name in ("notebooks", "solutions", "README.md"):
             assert f'"name": "{name}"' in listing or f'"name":"{name}"' in listing, f"{name} not served: {listing}"
         opener = urllib.request.build_opener(urllib.request.HTTPRedirectHandler())
@@ -105,6 +119,9 @@ def test_jupyterlab_opens_on_the_repository_with_the_notebooks_first(command, tm
             proc.wait(timeout=30)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=30)
+        reader.join(timeout=30)  # it ends at the end of the server's output
+        proc.stdout.close()
 
 
 def test_the_benchmark_runs_quick():
